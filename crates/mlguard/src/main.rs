@@ -1,0 +1,39 @@
+//! The `mlguard` command line: a thin adapter from arguments to the engines.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod policy_cmd;
+
+/// AWS machine-learning security, self-hosted and real.
+#[derive(Debug, Parser)]
+#[command(name = "mlguard", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// IAM policies: simulate requests against them.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+}
+
+/// Exit status for a command line or input the command cannot use.
+pub(crate) const EXIT_UNUSABLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("mlguard: {message}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}

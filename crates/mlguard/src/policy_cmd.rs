@@ -1,0 +1,336 @@
+//! `mlguard policy ...`: the IAM policy engine on the command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use mlguard_policy::{
+    Context, ContextType, ContextValue, Evaluation, Policy, PolicyKind, PolicySet, PolicySource,
+    Principal, Request, authorize,
+};
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Evaluate one request against policies, as IAM would, and print the decision.
+    ///
+    /// Exit status 0 for any decision (allowed, explicitDeny, implicitDeny), 2 when
+    /// the input cannot be used.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// An identity-based policy of the principal (repeatable).
+    #[arg(long = "policy", value_name = "FILE")]
+    policies: Vec<PathBuf>,
+    /// How the --policy files are attached, which sets their size quota:
+    /// managed, user, group or role.
+    #[arg(long = "policy-kind", value_name = "KIND", default_value = "managed")]
+    policy_kind: PolicyKind,
+    /// A permissions boundary (repeatable; all together form the boundary).
+    #[arg(long = "boundary", value_name = "FILE")]
+    boundaries: Vec<PathBuf>,
+    /// A session policy (repeatable).
+    #[arg(long = "session-policy", value_name = "FILE")]
+    session_policies: Vec<PathBuf>,
+    /// A service control policy (repeatable).
+    #[arg(long = "scp", value_name = "FILE")]
+    scps: Vec<PathBuf>,
+    /// The resource-based policy of the requested resource.
+    #[arg(long = "resource-policy", value_name = "FILE")]
+    resource_policy: Option<PathBuf>,
+    /// The kind of the resource policy: resource, bucket, key, secret or trust.
+    /// `key` and `trust` make the resource policy mandatory, as KMS and STS do.
+    #[arg(
+        long = "resource-policy-kind",
+        value_name = "KIND",
+        default_value = "resource"
+    )]
+    resource_policy_kind: PolicyKind,
+    /// The action, e.g. `s3:GetObject`.
+    #[arg(long)]
+    action: String,
+    /// The resource ARN, or `*`.
+    #[arg(long, default_value = "*")]
+    resource: String,
+    /// The caller: a root, user, role, assumed-role or federated-user ARN.
+    #[arg(long, default_value = "arn:aws:iam::123456789012:user/simulated-user")]
+    principal: String,
+    /// The account that owns the resource, when it is not the caller's.
+    #[arg(long = "resource-account", value_name = "ACCOUNT")]
+    resource_account: Option<String>,
+    /// A condition key: KEY=TYPE:VALUE with AWS's ContextKeyType names (string,
+    /// stringList, numeric, boolean, date, ip, binary, ...); list values are
+    /// comma-separated. Repeatable.
+    #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
+    context: Vec<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(cmd: PolicyCommand) -> Result<ExitCode, String> {
+    match cmd {
+        PolicyCommand::Simulate(args) => simulate(&args),
+    }
+}
+
+struct Loaded {
+    path: PathBuf,
+    policy: Policy,
+}
+
+fn load(path: &Path, kind: PolicyKind) -> Result<Loaded, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let policy = Policy::parse(&text, kind).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        policy,
+    })
+}
+
+fn refs(loaded: &[Loaded]) -> Vec<&Policy> {
+    loaded.iter().map(|l| &l.policy).collect()
+}
+
+fn load_all(paths: &[PathBuf], kind: PolicyKind) -> Result<Vec<Loaded>, String> {
+    paths.iter().map(|p| load(p, kind)).collect()
+}
+
+/// Parses `KEY=TYPE:VALUE`.
+fn parse_context(entries: &[String]) -> Result<Context, String> {
+    let mut context = Context::new();
+    for entry in entries {
+        let (key, typed) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--context `{entry}` must look like KEY=TYPE:VALUE"))?;
+        let (kind, value) = typed
+            .split_once(':')
+            .ok_or_else(|| format!("--context `{entry}` must look like KEY=TYPE:VALUE"))?;
+        let kind: ContextType = kind
+            .parse()
+            .map_err(|e| format!("--context `{entry}`: {e}"))?;
+        let values: Vec<&str> = if kind.is_list() {
+            if value.is_empty() {
+                Vec::new()
+            } else {
+                value.split(',').collect()
+            }
+        } else {
+            vec![value]
+        };
+        let value =
+            ContextValue::typed(kind, values).map_err(|e| format!("--context `{entry}`: {e}"))?;
+        context.insert(key, value);
+    }
+    Ok(context)
+}
+
+fn simulate(args: &SimulateArgs) -> Result<ExitCode, String> {
+    if !matches!(
+        args.policy_kind,
+        PolicyKind::Managed
+            | PolicyKind::UserInline
+            | PolicyKind::GroupInline
+            | PolicyKind::RoleInline
+    ) {
+        return Err("--policy-kind must be managed, user, group or role".into());
+    }
+    let mandatory = matches!(
+        args.resource_policy_kind,
+        PolicyKind::KeyPolicy | PolicyKind::RoleTrust
+    );
+    if !matches!(
+        args.resource_policy_kind,
+        PolicyKind::Resource
+            | PolicyKind::BucketPolicy
+            | PolicyKind::KeyPolicy
+            | PolicyKind::SecretPolicy
+            | PolicyKind::RoleTrust
+    ) {
+        return Err("--resource-policy-kind must be resource, bucket, key, secret or trust".into());
+    }
+    if !args.action.contains(':') {
+        return Err(format!(
+            "--action `{}` must be service:Action, e.g. s3:GetObject",
+            args.action
+        ));
+    }
+    let identity = load_all(&args.policies, args.policy_kind)?;
+    let boundary = load_all(&args.boundaries, PolicyKind::Boundary)?;
+    let session = load_all(&args.session_policies, PolicyKind::Session)?;
+    let scps = load_all(&args.scps, PolicyKind::ServiceControl)?;
+    let resource = args
+        .resource_policy
+        .as_deref()
+        .map(|p| load(p, args.resource_policy_kind))
+        .transpose()?;
+    let principal =
+        Principal::from_arn(&args.principal).map_err(|e| format!("--principal: {e}"))?;
+    let context = parse_context(&args.context)?;
+
+    let (identity_refs, boundary_refs, session_refs, scp_refs) = (
+        refs(&identity),
+        refs(&boundary),
+        refs(&session),
+        refs(&scps),
+    );
+    let set = PolicySet {
+        identity: &identity_refs,
+        boundary: (!boundary.is_empty()).then_some(&boundary_refs[..]),
+        session: (!session.is_empty()).then_some(&session_refs[..]),
+        service_control: (!scps.is_empty()).then_some(&scp_refs[..]),
+        resource: resource.as_ref().map(|l| &l.policy),
+        resource_policy_mandatory: mandatory,
+    };
+    let request = Request {
+        principal: &principal,
+        action: &args.action,
+        resource: &args.resource,
+        resource_account: args.resource_account.as_deref(),
+        context: &context,
+    };
+    let evaluation = authorize(&set, &request);
+    let sources = Sources {
+        identity: &identity,
+        boundary: &boundary,
+        session: &session,
+        scps: &scps,
+        resource: resource.as_ref(),
+    };
+    if args.json {
+        println!("{}", report_json(args, &evaluation, &sources));
+    } else {
+        print!("{}", report_text(args, &evaluation, &sources));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Sources<'a> {
+    identity: &'a [Loaded],
+    boundary: &'a [Loaded],
+    session: &'a [Loaded],
+    scps: &'a [Loaded],
+    resource: Option<&'a Loaded>,
+}
+
+impl Sources<'_> {
+    fn get(&self, source: PolicySource, index: usize) -> Option<&Loaded> {
+        match source {
+            PolicySource::Identity => self.identity.get(index),
+            PolicySource::Boundary => self.boundary.get(index),
+            PolicySource::Session => self.session.get(index),
+            PolicySource::ServiceControl => self.scps.get(index),
+            PolicySource::Resource => self.resource,
+        }
+    }
+}
+
+struct Matched<'a> {
+    source: PolicySource,
+    file: &'a Path,
+    statement_index: usize,
+    sid: Option<&'a str>,
+    effect: String,
+    line: u32,
+    column: u32,
+}
+
+fn matched<'a>(evaluation: &Evaluation, sources: &'a Sources<'a>) -> Vec<Matched<'a>> {
+    evaluation
+        .matched
+        .iter()
+        .filter_map(|m| {
+            let loaded = sources.get(m.source, m.policy)?;
+            let statement = loaded.policy.statements.get(m.statement)?;
+            let at = loaded.policy.line_col(statement.span);
+            Some(Matched {
+                source: m.source,
+                file: &loaded.path,
+                statement_index: m.statement,
+                sid: statement.sid.as_ref().map(|s| s.value.as_str()),
+                effect: m.effect.to_string(),
+                line: at.line,
+                column: at.column,
+            })
+        })
+        .collect()
+}
+
+fn report_json(
+    args: &SimulateArgs,
+    evaluation: &Evaluation,
+    sources: &Sources<'_>,
+) -> serde_json::Value {
+    let v = &evaluation.votes;
+    json!({
+        "decision": evaluation.decision.as_str(),
+        "action": args.action,
+        "resource": args.resource,
+        "principal": args.principal,
+        "matchedStatements": matched(evaluation, sources).iter().map(|m| json!({
+            "source": m.source.as_str(),
+            "file": m.file.display().to_string(),
+            "statementIndex": m.statement_index,
+            "sid": m.sid,
+            "effect": m.effect,
+            "line": m.line,
+            "column": m.column,
+        })).collect::<Vec<_>>(),
+        "details": {
+            "identityAllows": v.identity_allows,
+            "boundaryAllows": v.boundary_allows,
+            "sessionAllows": v.session_allows,
+            "serviceControlAllows": v.service_control_allows,
+            "resourceAllows": v.resource_allows.map(|l| format!("{l:?}")),
+            "crossAccount": v.cross_account,
+        },
+    })
+}
+
+fn report_text(args: &SimulateArgs, evaluation: &Evaluation, sources: &Sources<'_>) -> String {
+    let mut out = format!(
+        "decision: {}\n  {} on {} by {}\n",
+        evaluation.decision, args.action, args.resource, args.principal
+    );
+    let matched = matched(evaluation, sources);
+    if matched.is_empty() {
+        out.push_str("no statement decided it: nothing allows the request\n");
+    } else {
+        out.push_str("matched statements:\n");
+        for m in matched {
+            let sid = m.sid.map(|s| format!(" ({s})")).unwrap_or_default();
+            out.push_str(&format!(
+                "  {} statement {}{} of {} policy {} (line {}, column {})\n",
+                m.effect,
+                m.statement_index + 1,
+                sid,
+                m.source.as_str(),
+                m.file.display(),
+                m.line,
+                m.column
+            ));
+        }
+    }
+    let v = &evaluation.votes;
+    let vote = |allows: Option<bool>| match allows {
+        None => "none",
+        Some(true) => "allows",
+        Some(false) => "does not allow",
+    };
+    out.push_str(&format!(
+        "identity policies: {}; boundary: {}; session policies: {}; SCPs: {}; resource policy: {}\n",
+        if v.identity_allows { "allow" } else { "do not allow" },
+        vote(v.boundary_allows),
+        vote(v.session_allows),
+        vote(v.service_control_allows),
+        match v.resource_allows {
+            None if sources.resource.is_none() => "none".to_string(),
+            None => "does not allow".to_string(),
+            Some(link) => format!("allows ({link:?} grant)"),
+        }
+    ));
+    out
+}
