@@ -2,6 +2,8 @@
 //! and the decision AWS documents for it. Each case names the documentation it
 //! comes from. All mismatches are reported together.
 
+#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use mlguard_policy::{
