@@ -171,6 +171,7 @@ pub fn authorize(policies: &PolicySet<'_>, request: &Request<'_>) -> Evaluation 
         action_name,
         resource: request.resource,
         context: request.context,
+        has_boundary: policies.boundary.is_some(),
     };
     let mut denies: SmallVec<[MatchedStatement; 4]> = SmallVec::new();
     let mut allows: SmallVec<[MatchedStatement; 4]> = SmallVec::new();

@@ -29,6 +29,8 @@ pub(crate) struct Target<'r> {
     pub action_name: &'r str,
     pub resource: &'r str,
     pub context: &'r Context,
+    /// The principal has a permissions boundary (see [`principal_link`]).
+    pub has_boundary: bool,
 }
 
 impl Statement {
@@ -47,6 +49,7 @@ impl Statement {
             let hit = block.items.iter().any(|r| match &r.pattern {
                 ResourcePattern::All => true,
                 ResourcePattern::Arn(p) => p.matches(t.resource, t.context),
+                ResourcePattern::Nothing => false,
             });
             if hit == block.negated {
                 return None;
@@ -54,7 +57,7 @@ impl Statement {
         }
         let link = match &self.principal {
             None => PrincipalLink::Direct,
-            Some(block) => principal_link(block, t.principal)?,
+            Some(block) => principal_link(block, t.principal, t.has_boundary)?,
         };
         if self.conditions.iter().all(|c| c.evaluate(t.context)) {
             Some(link)
@@ -65,9 +68,19 @@ impl Statement {
 }
 
 /// How `block` names `p`, if it does.
-fn principal_link(block: &PrincipalBlock, p: &Principal) -> Option<PrincipalLink> {
+fn principal_link(
+    block: &PrincipalBlock,
+    p: &Principal,
+    has_boundary: bool,
+) -> Option<PrincipalLink> {
     if !block.negated {
         return block.entries.iter().filter_map(|e| entry_link(e, p)).max();
+    }
+    // AWS documents that a NotPrincipal statement always applies to an IAM principal
+    // with a permissions boundary, whatever it lists (IAM User Guide, "Permissions
+    // boundaries for IAM entities").
+    if has_boundary {
+        return Some(PrincipalLink::Direct);
     }
     // NotPrincipal: the statement applies unless every identity in the requester's
     // chain (itself, its role or federating user, its account) is listed. AWS may

@@ -1,11 +1,23 @@
 //! From policy text to [`Policy`]: the IAM JSON grammar, AWS's per-kind rules and
-//! size quotas, with every rejection naming the element and its line and column.
+//! size quotas.
+//!
+//! AWS reports only the first problem it finds and checks in a fixed order; the
+//! passes below follow that order so that mlguard answers the same message AWS
+//! does (the order and messages are pinned by responses recorded against AWS in
+//! `tests/data/parse/`):
+//! 1. size quota; 2. JSON; 3. structure ("Syntax errors in policy."); 4. principal
+//!    placement; 5. `Version` for managed policies; 6. "legacy parsing" (effect case,
+//!    date values, truncated ARNs); 7. `Sid` rules; 8. actions present; 9. resources
+//!    present; 10. resource ARN formats; 11. action formats; 12. principal values.
+//!
+//! Every error carries both AWS's exact message (what the server answers) and a
+//! precise one naming the element and its line and column (what people read).
 
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::arn::{ArnPattern, PARTITIONS, split_arn};
-use crate::condition::{Condition, Operator};
+use crate::arn::{ArnPattern, PARTITIONS};
+use crate::condition::{Condition, Family, Operator};
 use crate::context::is_account_id;
 use crate::json::{self, LineCol, Member, Node, Span, Value, line_col};
 use crate::policy::{
@@ -14,11 +26,12 @@ use crate::policy::{
     ResourcePattern, Spanned, Statement, Version,
 };
 use crate::template::{Mode, Template};
+use crate::value::parse_date;
 
 /// Why a policy was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseErrorKind {
-    /// Not JSON.
+    /// Not JSON (AWS: `MalformedPolicyDocument`).
     Syntax,
     /// JSON, but not a policy AWS accepts (AWS: `MalformedPolicyDocument`).
     Malformed,
@@ -36,6 +49,8 @@ pub enum ParseErrorKind {
 pub struct ParseError {
     /// The class of problem.
     pub kind: ParseErrorKind,
+    /// The message AWS answers for this problem in this kind of policy.
+    pub aws_message: String,
     /// What is wrong, naming the element.
     pub message: String,
     /// Where, as a byte span of the source.
@@ -54,13 +69,143 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// The problems AWS distinguishes, each with its message per kind of policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reason {
+    InvalidJson,
+    Syntax,
+    InvalidVersion,
+    EmptyStatement,
+    MissingEffect,
+    InvalidEffect(String),
+    VersionRequired,
+    LegacyParsing,
+    PrincipalInIdentity,
+    MissingPrincipal,
+    EmptyPrincipal,
+    PrincipalNotObject,
+    UnknownPrincipalType(String),
+    InvalidPrincipal(PrincipalType, String),
+    TrustResource,
+    TrustNotResource,
+    TrustNotPrincipal(Effect),
+    TrustAction,
+    SidNotAlphanumeric,
+    DuplicateSid,
+    MissingActions,
+    MissingResources,
+    ResourceNotArn(String),
+    InvalidPartition {
+        partition: String,
+        normalized: String,
+    },
+    ResourceVendor,
+    IamRegion(String),
+    S3Region(String),
+    IamPath,
+    ActionNoVendor,
+    ActionColons,
+    VendorWildcard,
+    VendorInvalid(String),
+}
+
+const SYNTAX: &str = "Syntax errors in policy.";
+
+impl Reason {
+    /// AWS's message for this problem in a policy of `kind`.
+    fn aws_message(&self, kind: PolicyKind) -> String {
+        let trust = kind == PolicyKind::RoleTrust;
+        let key = kind == PolicyKind::KeyPolicy;
+        let bucket = kind == PolicyKind::BucketPolicy;
+        let secret = kind == PolicyKind::SecretPolicy;
+        let principal_label = |t: &PrincipalType| match t {
+            PrincipalType::Aws => "AWS",
+            PrincipalType::Service => "SERVICE",
+            PrincipalType::Federated => "Federated",
+            PrincipalType::CanonicalUser => "CanonicalUser",
+        };
+        match self {
+            Reason::InvalidJson if trust => "This policy contains invalid Json".into(),
+            Reason::InvalidJson if bucket => "Policies must be valid JSON and the first byte must be '{'".into(),
+            Reason::Syntax | Reason::InvalidJson if secret => "This resource policy contains a syntax error.".into(),
+            Reason::InvalidJson | Reason::Syntax => SYNTAX.into(),
+            Reason::InvalidVersion if trust || bucket => "The policy must contain a valid version string".into(),
+            Reason::InvalidVersion => SYNTAX.into(),
+            Reason::EmptyStatement if trust || bucket => "Could not parse the policy: Statement is empty!".into(),
+            Reason::EmptyStatement => SYNTAX.into(),
+            Reason::MissingEffect if trust => "Missing required field Effect".into(),
+            Reason::MissingEffect => SYNTAX.into(),
+            Reason::InvalidEffect(e) if trust || bucket => format!("Invalid effect: {e}"),
+            Reason::InvalidEffect(_) => SYNTAX.into(),
+            Reason::VersionRequired => "Policy document must be version 2012-10-17 or greater.".into(),
+            Reason::LegacyParsing => "The policy failed legacy parsing".into(),
+            Reason::PrincipalInIdentity => "Policy document should not specify a principal.".into(),
+            Reason::MissingPrincipal if key => "Policy contains a statement with no principal.".into(),
+            Reason::MissingPrincipal => "Missing required field Principal".into(),
+            Reason::EmptyPrincipal if trust => "Missing required field Principal cannot be empty!".into(),
+            Reason::PrincipalNotObject if trust => "Principal must be a JSON object.".into(),
+            Reason::InvalidPrincipal(..) | Reason::EmptyPrincipal | Reason::PrincipalNotObject
+            | Reason::UnknownPrincipalType(_)
+                if key =>
+            {
+                "Policy contains a statement with one or more invalid principals.".into()
+            }
+            Reason::InvalidPrincipal(..) | Reason::EmptyPrincipal | Reason::PrincipalNotObject
+            | Reason::UnknownPrincipalType(_)
+                if bucket =>
+            {
+                "Invalid principal in policy".into()
+            }
+            Reason::InvalidPrincipal(t, v) => format!("Invalid principal in policy: \"{}\":\"{v}\"", principal_label(t)),
+            Reason::UnknownPrincipalType(t) => format!("Invalid principal in policy: \"{t}\""),
+            Reason::EmptyPrincipal | Reason::PrincipalNotObject => "Invalid principal in policy".into(),
+            Reason::TrustResource => "Has prohibited field Resource".into(),
+            Reason::TrustNotResource => "AssumeRole policy must not contain resources.".into(),
+            Reason::TrustNotPrincipal(Effect::Allow) => "Allow with NotPrincipal is not allowed.".into(),
+            Reason::TrustNotPrincipal(Effect::Deny) => "AssumeRole policy must not contain NotPrincipal field.".into(),
+            Reason::TrustAction => "AssumeRole policy may only specify STS AssumeRole actions.".into(),
+            Reason::SidNotAlphanumeric => {
+                "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
+                    .into()
+            }
+            Reason::DuplicateSid if trust => "The Statement Ids in the policy are not unique".into(),
+            Reason::DuplicateSid => "Statement IDs (SID) in a single policy must be unique.".into(),
+            Reason::MissingActions if trust => "Missing required field Action".into(),
+            Reason::MissingActions => "Policy statement must contain actions.".into(),
+            Reason::MissingResources if bucket => "Statement is missing required element".into(),
+            Reason::MissingResources => "Policy statement must contain resources.".into(),
+            Reason::ResourceNotArn(v) => format!("Resource {v} must be in ARN format or \"*\"."),
+            Reason::InvalidPartition { partition, normalized } => {
+                format!("Partition \"{partition}\" is not valid for resource \"{normalized}\".")
+            }
+            Reason::ResourceVendor => "Resource vendor must be fully qualified and cannot contain regexes.".into(),
+            Reason::IamRegion(rest) => {
+                format!("IAM resource arn:<partition>:iam:<region>:{rest} cannot contain region information.")
+            }
+            Reason::S3Region(rest) => {
+                format!("Resource arn:<partition>:s3:<region>:{rest} can not contain region information.")
+            }
+            Reason::IamPath => "IAM resource path must either be \"*\", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.".into(),
+            Reason::ActionNoVendor => "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.".into(),
+            Reason::ActionColons => "Actions/Condition can contain only one colon.".into(),
+            Reason::VendorWildcard => "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards.".into(),
+            Reason::VendorInvalid(v) => format!("Vendor {v} is not valid"),
+        }
+    }
+}
+
 impl Policy {
     /// Parses and compiles a policy of the given kind.
     pub fn parse(text: &str, kind: PolicyKind) -> std::result::Result<Policy, ParseError> {
         let (size, limit) = kind.size_limit().measure(text);
         if let Some(limit) = limit.filter(|limit| size > *limit) {
+            let aws_message = match kind {
+                PolicyKind::RoleTrust => format!("Cannot exceed quota for ACLSizePerRole: {limit}"),
+                _ => format!("Cannot exceed quota for PolicySize: {limit}"),
+            };
             return Err(ParseError {
                 kind: ParseErrorKind::TooLarge { size, limit },
+                aws_message,
                 message: format!(
                     "policy of {size} characters exceeds the {limit}-character quota for a {} policy",
                     kind.name()
@@ -71,6 +216,7 @@ impl Policy {
         }
         let root = json::parse(text).map_err(|e| ParseError {
             kind: ParseErrorKind::Syntax,
+            aws_message: Reason::InvalidJson.aws_message(kind),
             message: format!("policy is not valid JSON: {}", e.message),
             span: Some(Span {
                 start: e.offset,
@@ -79,30 +225,79 @@ impl Policy {
             location: Some(line_col(text, e.offset)),
         })?;
         let parser = Parser { source: text, kind };
-        parser.policy(&root)
+        let raw = parser.structure(&root)?;
+        parser.check(&raw)?;
+        Ok(parser.compile(raw))
     }
 }
+
+type Result<T> = std::result::Result<T, ParseError>;
 
 struct Parser<'s> {
     source: &'s str,
     kind: PolicyKind,
 }
 
-type Result<T> = std::result::Result<T, ParseError>;
+/// A statement after the structural pass: element types are right, nothing else
+/// is checked yet.
+struct RawStatement<'n> {
+    span: Span,
+    sid: Option<(&'n str, Span)>,
+    effect: Option<(&'n str, Span)>,
+    principal: Option<RawPrincipal<'n>>,
+    action: Option<RawList<'n>>,
+    resource: Option<RawList<'n>>,
+    conditions: Vec<RawCondition<'n>>,
+}
+
+struct RawList<'n> {
+    negated: bool,
+    key_span: Span,
+    items: Vec<(&'n str, Span)>,
+}
+
+struct RawPrincipal<'n> {
+    negated: bool,
+    key_span: Span,
+    value_span: Span,
+    /// `None` for `"*"`; otherwise the (type, values) pairs.
+    entries: Option<Vec<(PrincipalType, Span, Vec<(&'n str, Span)>)>>,
+}
+
+struct RawCondition<'n> {
+    operator: Operator,
+    operator_span: Span,
+    key: &'n str,
+    key_span: Span,
+    values: Vec<(String, Span)>,
+}
+
+struct RawPolicy<'n> {
+    version: Option<Spanned<Version>>,
+    id: Option<Spanned<String>>,
+    statements: Vec<RawStatement<'n>>,
+}
 
 impl<'s> Parser<'s> {
-    fn error(&self, span: Span, message: impl Into<String>) -> ParseError {
+    fn fail(&self, reason: Reason, span: Span, message: impl Into<String>) -> ParseError {
         ParseError {
             kind: ParseErrorKind::Malformed,
+            aws_message: reason.aws_message(self.kind),
             message: message.into(),
             span: Some(span),
             location: Some(line_col(self.source, span.start)),
         }
     }
 
-    fn policy(&self, root: &Node<'_>) -> Result<Policy> {
+    fn syntax(&self, span: Span, message: impl Into<String>) -> ParseError {
+        self.fail(Reason::Syntax, span, message)
+    }
+
+    // ---- Pass 3: structure ------------------------------------------------------
+
+    fn structure<'n>(&self, root: &'n Node<'n>) -> Result<RawPolicy<'n>> {
         let Value::Object(members) = &root.value else {
-            return Err(self.error(
+            return Err(self.syntax(
                 root.span,
                 format!(
                     "a policy must be a JSON object, not {}",
@@ -115,11 +310,40 @@ impl<'s> Parser<'s> {
         let mut statement = None;
         for m in members {
             match &*m.key {
-                "Version" => version = Some(self.version(m)?),
-                "Id" => id = Some(self.string(m, &m.value)?),
+                "Version" => {
+                    let value = match &m.value.value {
+                        Value::String(s) if s == "2012-10-17" => Version::V2012_10_17,
+                        Value::String(s) if s == "2008-10-17" => Version::V2008_10_17,
+                        _ => {
+                            return Err(self.fail(
+                                Reason::InvalidVersion,
+                                m.value.span,
+                                "`Version` must be \"2012-10-17\" or \"2008-10-17\"",
+                            ));
+                        }
+                    };
+                    version = Some(Spanned {
+                        value,
+                        span: m.value.span,
+                    });
+                }
+                "Id" => match &m.value.value {
+                    Value::String(s) => {
+                        id = Some(Spanned {
+                            value: s.to_string(),
+                            span: m.value.span,
+                        })
+                    }
+                    other => {
+                        return Err(self.syntax(
+                            m.value.span,
+                            format!("`Id` must be a string, not {}", other.type_name()),
+                        ));
+                    }
+                },
                 "Statement" => statement = Some(m),
                 other => {
-                    return Err(self.error(
+                    return Err(self.syntax(
                         m.key_span,
                         format!("unknown policy element `{other}`; a policy has only `Version`, `Id` and `Statement`"),
                     ));
@@ -127,22 +351,24 @@ impl<'s> Parser<'s> {
             }
         }
         let Some(statement) = statement else {
-            return Err(self.error(root.span, "policy has no `Statement` element"));
+            return Err(self.fail(
+                Reason::EmptyStatement,
+                root.span,
+                "policy has no `Statement` element",
+            ));
         };
-        let variables = version
-            .as_ref()
-            .is_some_and(|v: &Spanned<Version>| v.value == Version::V2012_10_17);
         let nodes: Vec<&Node<'_>> = match &statement.value.value {
             Value::Object(_) => vec![&statement.value],
             Value::Array(items) if items.is_empty() => {
-                return Err(self.error(
+                return Err(self.fail(
+                    Reason::EmptyStatement,
                     statement.key_span,
                     "`Statement` must contain at least one statement",
                 ));
             }
             Value::Array(items) => items.iter().collect(),
             other => {
-                return Err(self.error(
+                return Err(self.syntax(
                     statement.value.span,
                     format!(
                         "`Statement` must be an object or an array of objects, not {}",
@@ -151,76 +377,128 @@ impl<'s> Parser<'s> {
                 ));
             }
         };
-        let mut statements = Vec::with_capacity(nodes.len());
-        let mut sids: HashSet<String> = HashSet::new();
-        for node in nodes {
-            let s = self.statement(node, variables)?;
-            if let Some(sid) = &s.sid
-                && !sid.value.is_empty()
-                && !sids.insert(sid.value.clone())
-            {
-                return Err(self.error(
-                    sid.span,
-                    format!(
-                        "duplicate `Sid` `{}`: statement ids must be unique within a policy",
-                        sid.value
-                    ),
-                ));
-            }
-            statements.push(s);
-        }
-        Ok(Policy {
-            source: self.source.into(),
-            kind: self.kind,
+        let statements = nodes
+            .into_iter()
+            .map(|n| self.raw_statement(n))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RawPolicy {
             version,
             id,
             statements,
         })
     }
 
-    fn version(&self, m: &Member<'_>) -> Result<Spanned<Version>> {
-        let value = match &m.value.value {
-            Value::String(s) if s == "2012-10-17" => Version::V2012_10_17,
-            Value::String(s) if s == "2008-10-17" => Version::V2008_10_17,
-            _ => {
-                return Err(self.error(
-                    m.value.span,
-                    "`Version` must be \"2012-10-17\" or \"2008-10-17\"",
-                ));
-            }
-        };
-        Ok(Spanned {
-            value,
-            span: m.value.span,
-        })
-    }
-
-    fn string(&self, m: &Member<'_>, node: &Node<'_>) -> Result<Spanned<String>> {
-        match &node.value {
-            Value::String(s) => Ok(Spanned {
-                value: s.to_string(),
-                span: node.span,
-            }),
-            other => Err(self.error(
+    fn raw_statement<'n>(&self, node: &'n Node<'n>) -> Result<RawStatement<'n>> {
+        let Value::Object(members) = &node.value else {
+            return Err(self.syntax(
                 node.span,
-                format!("`{}` must be a string, not {}", m.key, other.type_name()),
-            )),
+                format!(
+                    "a statement must be a JSON object, not {}",
+                    node.value.type_name()
+                ),
+            ));
+        };
+        let mut s = RawStatement {
+            span: node.span,
+            sid: None,
+            effect: None,
+            principal: None,
+            action: None,
+            resource: None,
+            conditions: Vec::new(),
+        };
+        for m in members {
+            match &*m.key {
+                "Sid" => match &m.value.value {
+                    Value::String(sid) => s.sid = Some((sid, m.value.span)),
+                    other => {
+                        return Err(self.syntax(
+                            m.value.span,
+                            format!("`Sid` must be a string, not {}", other.type_name()),
+                        ));
+                    }
+                },
+                "Effect" => match &m.value.value {
+                    Value::String(e)
+                        if e.eq_ignore_ascii_case("allow") || e.eq_ignore_ascii_case("deny") =>
+                    {
+                        s.effect = Some((e, m.value.span));
+                    }
+                    Value::String(e) => {
+                        return Err(self.fail(
+                            Reason::InvalidEffect(e.to_string()),
+                            m.value.span,
+                            format!("`Effect` must be \"Allow\" or \"Deny\", not \"{e}\""),
+                        ));
+                    }
+                    other => {
+                        return Err(self.fail(
+                            Reason::InvalidEffect(String::new()),
+                            m.value.span,
+                            format!(
+                                "`Effect` must be \"Allow\" or \"Deny\", not {}",
+                                other.type_name()
+                            ),
+                        ));
+                    }
+                },
+                "Principal" | "NotPrincipal" => {
+                    if s.principal.is_some() {
+                        return Err(self.syntax(
+                            m.key_span,
+                            "statement has both `Principal` and `NotPrincipal`; use one",
+                        ));
+                    }
+                    s.principal = Some(self.raw_principal(m)?);
+                }
+                "Action" | "NotAction" => {
+                    if s.action.is_some() {
+                        return Err(self.syntax(
+                            m.key_span,
+                            "statement has both `Action` and `NotAction`; use one",
+                        ));
+                    }
+                    s.action = Some(self.raw_list(m)?);
+                }
+                "Resource" | "NotResource" => {
+                    if s.resource.is_some() {
+                        return Err(self.syntax(
+                            m.key_span,
+                            "statement has both `Resource` and `NotResource`; use one",
+                        ));
+                    }
+                    s.resource = Some(self.raw_list(m)?);
+                }
+                "Condition" => s.conditions = self.raw_conditions(m)?,
+                other => {
+                    return Err(self.syntax(
+                        m.key_span,
+                        format!(
+                            "unknown statement element `{other}`; a statement has `Sid`, `Effect`, `Principal`, `NotPrincipal`, `Action`, `NotAction`, `Resource`, `NotResource` and `Condition`"
+                        ),
+                    ));
+                }
+            }
         }
+        if s.effect.is_none() {
+            return Err(self.fail(
+                Reason::MissingEffect,
+                node.span,
+                "statement has no `Effect`",
+            ));
+        }
+        Ok(s)
     }
 
-    /// A string or a non-empty array of strings (`Action`, `Resource`, principal lists).
-    fn string_list<'n>(&self, m: &'n Member<'_>) -> Result<Vec<(&'n str, Span)>> {
+    /// A string or an array of strings.
+    fn strings<'n>(&self, m: &'n Member<'n>) -> Result<Vec<(&'n str, Span)>> {
         match &m.value.value {
-            Value::String(s) => Ok(vec![(s, m.value.span)]),
-            Value::Array(items) if items.is_empty() => Err(self.error(
-                m.value.span,
-                format!("`{}` must not be an empty array", m.key),
-            )),
+            Value::String(s) => Ok(vec![(&**s, m.value.span)]),
             Value::Array(items) => items
                 .iter()
                 .map(|item| match &item.value {
                     Value::String(s) => Ok((&**s, item.span)),
-                    other => Err(self.error(
+                    other => Err(self.syntax(
                         item.span,
                         format!(
                             "`{}` entries must be strings, not {}",
@@ -230,7 +508,7 @@ impl<'s> Parser<'s> {
                     )),
                 })
                 .collect(),
-            other => Err(self.error(
+            other => Err(self.syntax(
                 m.value.span,
                 format!(
                     "`{}` must be a string or an array of strings, not {}",
@@ -241,292 +519,21 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn statement(&self, node: &Node<'_>, variables: bool) -> Result<Statement> {
-        let Value::Object(members) = &node.value else {
-            return Err(self.error(
-                node.span,
-                format!(
-                    "a statement must be a JSON object, not {}",
-                    node.value.type_name()
-                ),
-            ));
-        };
-        let mut sid = None;
-        let mut effect = None;
-        let mut principal: Option<PrincipalBlock> = None;
-        let mut action: Option<ActionBlock> = None;
-        let mut resource: Option<ResourceBlock> = None;
-        let mut conditions = Vec::new();
-        for m in members {
-            match &*m.key {
-                "Sid" => sid = Some(self.sid(m)?),
-                "Effect" => effect = Some(self.effect(m)?),
-                "Principal" | "NotPrincipal" => {
-                    let negated = m.key == "NotPrincipal";
-                    if let Some(previous) = &principal {
-                        return Err(self.both(m, previous.negated, "Principal"));
-                    }
-                    principal = Some(self.principal(m, negated)?);
-                }
-                "Action" | "NotAction" => {
-                    let negated = m.key == "NotAction";
-                    if let Some(previous) = &action {
-                        return Err(self.both(m, previous.negated, "Action"));
-                    }
-                    action = Some(self.action(m, negated)?);
-                }
-                "Resource" | "NotResource" => {
-                    let negated = m.key == "NotResource";
-                    if let Some(previous) = &resource {
-                        return Err(self.both(m, previous.negated, "Resource"));
-                    }
-                    resource = Some(self.resource(m, negated, variables)?);
-                }
-                "Condition" => conditions = self.conditions(m, variables)?,
-                other => {
-                    return Err(self.error(
-                        m.key_span,
-                        format!(
-                            "unknown statement element `{other}`; a statement has `Sid`, `Effect`, `Principal`, `NotPrincipal`, `Action`, `NotAction`, `Resource`, `NotResource` and `Condition`"
-                        ),
-                    ));
-                }
-            }
-        }
-        let Some(effect) = effect else {
-            return Err(self.error(node.span, "statement has no `Effect`"));
-        };
-        let Some(action) = action else {
-            return Err(self.error(node.span, "statement has no `Action` or `NotAction`"));
-        };
-        let class = self.kind.class();
-        match (&principal, class) {
-            (Some(p), PolicyClass::Identity) => {
-                return Err(self.error(
-                    p.span,
-                    format!(
-                        "`{}` is not allowed in an identity-based policy: the policy applies to the identity it is attached to",
-                        if p.negated { "NotPrincipal" } else { "Principal" }
-                    ),
-                ));
-            }
-            (Some(p), PolicyClass::Trust) if p.negated => {
-                return Err(self.error(
-                    p.span,
-                    "`NotPrincipal` is not allowed in a role trust policy",
-                ));
-            }
-            (None, PolicyClass::Trust | PolicyClass::Resource) => {
-                return Err(self.error(node.span, "statement has no `Principal`: a resource-based policy must name who it applies to"));
-            }
-            _ => {}
-        }
-        match (&resource, class) {
-            (None, PolicyClass::Identity | PolicyClass::Resource) => {
-                return Err(self.error(node.span, "statement has no `Resource` or `NotResource`"));
-            }
-            (Some(r), PolicyClass::Trust) => {
-                return Err(self.error(
-                    r.span,
-                    format!(
-                        "`{}` is not allowed in a role trust policy: the role is the resource",
-                        if r.negated { "NotResource" } else { "Resource" }
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        Ok(Statement {
-            span: node.span,
-            sid,
-            effect,
-            principal,
-            action,
-            resource,
-            conditions,
+    fn raw_list<'n>(&self, m: &'n Member<'n>) -> Result<RawList<'n>> {
+        Ok(RawList {
+            negated: m.key.starts_with("Not"),
+            key_span: m.key_span,
+            items: self.strings(m)?,
         })
     }
 
-    fn both(&self, m: &Member<'_>, previous_negated: bool, element: &str) -> ParseError {
-        let message = if previous_negated == (m.key.starts_with("Not")) {
-            format!("statement has `{}` twice", m.key)
-        } else {
-            format!("statement has both `{element}` and `Not{element}`; use one of them")
-        };
-        self.error(m.key_span, message)
-    }
-
-    fn sid(&self, m: &Member<'_>) -> Result<Spanned<String>> {
-        let sid = self.string(m, &m.value)?;
-        if self.kind.sid_is_alphanumeric() && !sid.value.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            return Err(self.error(
-                sid.span,
-                format!(
-                    "`Sid` `{}` may contain only letters A-Z, a-z and digits 0-9 in an IAM policy",
-                    sid.value
-                ),
-            ));
-        }
-        Ok(sid)
-    }
-
-    fn effect(&self, m: &Member<'_>) -> Result<Spanned<Effect>> {
-        let value = match &m.value.value {
-            Value::String(s) if s == "Allow" => Effect::Allow,
-            Value::String(s) if s == "Deny" => Effect::Deny,
+    fn raw_principal<'n>(&self, m: &'n Member<'n>) -> Result<RawPrincipal<'n>> {
+        let negated = m.key == "NotPrincipal";
+        let entries = match &m.value.value {
+            Value::String(s) if s == "*" => None,
             Value::String(s) => {
-                return Err(self.error(
-                    m.value.span,
-                    format!("`Effect` must be \"Allow\" or \"Deny\", not \"{s}\""),
-                ));
-            }
-            other => {
-                return Err(self.error(
-                    m.value.span,
-                    format!(
-                        "`Effect` must be \"Allow\" or \"Deny\", not {}",
-                        other.type_name()
-                    ),
-                ));
-            }
-        };
-        Ok(Spanned {
-            value,
-            span: m.value.span,
-        })
-    }
-
-    fn action(&self, m: &Member<'_>, negated: bool) -> Result<ActionBlock> {
-        let items = self
-            .string_list(m)?
-            .into_iter()
-            .map(|(text, span)| {
-                Ok(ActionItem {
-                    text: text.to_string(),
-                    span,
-                    pattern: self.action_pattern(text, span)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ActionBlock {
-            negated,
-            span: m.key_span,
-            items,
-        })
-    }
-
-    fn action_pattern(&self, text: &str, span: Span) -> Result<ActionPattern> {
-        if text == "*" {
-            return Ok(ActionPattern::All);
-        }
-        let Some((service, name)) = text.split_once(':') else {
-            return Err(self.error(
-                span,
-                format!(
-                    "action `{text}` must be `*` or prefixed by a service, as in `s3:GetObject`"
-                ),
-            ));
-        };
-        if service.is_empty()
-            || !service
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            let reason = if service.contains(['*', '?']) {
-                "must not contain wildcards"
-            } else {
-                "must be letters, digits and hyphens"
-            };
-            return Err(self.error(
-                span,
-                format!("service prefix `{service}` of action `{text}` {reason}"),
-            ));
-        }
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '?' | '-' | '_' | '.'))
-        {
-            return Err(self.error(
-                span,
-                format!(
-                    "action name in `{text}` must be letters, digits and the wildcards `*` and `?`"
-                ),
-            ));
-        }
-        Ok(ActionPattern::Service {
-            service: service.to_ascii_lowercase().into(),
-            name: Template::new(name, Mode::Like, false),
-        })
-    }
-
-    fn resource(&self, m: &Member<'_>, negated: bool, variables: bool) -> Result<ResourceBlock> {
-        let items = self
-            .string_list(m)?
-            .into_iter()
-            .map(|(text, span)| {
-                Ok(ResourceItem {
-                    text: text.to_string(),
-                    span,
-                    pattern: self.resource_pattern(text, span, variables)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ResourceBlock {
-            negated,
-            span: m.key_span,
-            items,
-        })
-    }
-
-    fn resource_pattern(&self, text: &str, span: Span, variables: bool) -> Result<ResourcePattern> {
-        if text == "*" {
-            return Ok(ResourcePattern::All);
-        }
-        let malformed = |why: &str| {
-            self.error(
-                span,
-                format!("resource `{text}` is not `*` or a valid ARN: {why}"),
-            )
-        };
-        let Some([prefix, partition, service, _region, _account, _resource]) = split_arn(text)
-        else {
-            return Err(malformed(
-                "an ARN has the form arn:partition:service:region:account:resource",
-            ));
-        };
-        if prefix != "arn" {
-            return Err(malformed("an ARN starts with `arn:`"));
-        }
-        let partition_is_pattern = partition.contains(['*', '?']);
-        if !partition_is_pattern && !PARTITIONS.contains(&partition) {
-            return Err(malformed(&format!("`{partition}` is not an AWS partition")));
-        }
-        if service.is_empty() {
-            return Err(malformed("the service segment is empty"));
-        }
-        if service.contains(['*', '?']) {
-            return Err(malformed(
-                "the service segment must be a service name, without wildcards",
-            ));
-        }
-        let pattern = ArnPattern::new(text, variables)
-            .ok_or_else(|| malformed("it has fewer than six segments"))?;
-        Ok(ResourcePattern::Arn(pattern))
-    }
-
-    fn principal(&self, m: &Member<'_>, negated: bool) -> Result<PrincipalBlock> {
-        let mut entries = Vec::new();
-        match &m.value.value {
-            Value::String(s) if s == "*" => entries.push(PrincipalEntry {
-                kind: PrincipalType::Aws,
-                text: "*".to_string(),
-                span: m.value.span,
-                matcher: PrincipalMatcher::Everyone,
-            }),
-            Value::String(s) => {
-                return Err(self.error(
+                return Err(self.fail(
+                    Reason::PrincipalNotObject,
                     m.value.span,
                     format!(
                         "`{}` must be \"*\" or an object such as {{\"AWS\": \"...\"}}, not \"{s}\"",
@@ -535,12 +542,7 @@ impl<'s> Parser<'s> {
                 ));
             }
             Value::Object(types) => {
-                if types.is_empty() {
-                    return Err(self.error(
-                        m.value.span,
-                        format!("`{}` must name at least one principal", m.key),
-                    ));
-                }
+                let mut entries = Vec::new();
                 for t in types {
                     let kind = match &*t.key {
                         "AWS" => PrincipalType::Aws,
@@ -548,25 +550,19 @@ impl<'s> Parser<'s> {
                         "Federated" => PrincipalType::Federated,
                         "CanonicalUser" => PrincipalType::CanonicalUser,
                         other => {
-                            return Err(self.error(
+                            return Err(self.fail(
+                                Reason::UnknownPrincipalType(other.to_string()),
                                 t.key_span,
                                 format!("unknown principal type `{other}`; expected `AWS`, `Service`, `Federated` or `CanonicalUser`"),
                             ));
                         }
                     };
-                    for (text, span) in self.string_list(t)? {
-                        let matcher = self.principal_matcher(kind, text, span)?;
-                        entries.push(PrincipalEntry {
-                            kind,
-                            text: text.to_string(),
-                            span,
-                            matcher,
-                        });
-                    }
+                    entries.push((kind, t.key_span, self.strings(t)?));
                 }
+                Some(entries)
             }
             other => {
-                return Err(self.error(
+                return Err(self.syntax(
                     m.value.span,
                     format!(
                         "`{}` must be \"*\" or an object, not {}",
@@ -575,81 +571,18 @@ impl<'s> Parser<'s> {
                     ),
                 ));
             }
-        }
-        Ok(PrincipalBlock {
+        };
+        Ok(RawPrincipal {
             negated,
-            span: m.key_span,
+            key_span: m.key_span,
+            value_span: m.value.span,
             entries,
         })
     }
 
-    fn principal_matcher(
-        &self,
-        kind: PrincipalType,
-        text: &str,
-        span: Span,
-    ) -> Result<PrincipalMatcher> {
-        let invalid = |why: &str| self.error(span, format!("invalid principal `{text}`: {why}"));
-        if text.is_empty() || text.contains(char::is_whitespace) {
-            return Err(invalid("it is empty or contains whitespace"));
-        }
-        if kind != PrincipalType::Aws {
-            if text == "*" && kind == PrincipalType::Service {
-                return Err(invalid("a service principal must name a service"));
-            }
-            return Ok(PrincipalMatcher::Name(text.into()));
-        }
-        if text == "*" {
-            return Ok(PrincipalMatcher::Everyone);
-        }
-        if is_account_id(text) {
-            return Ok(PrincipalMatcher::Account(text.into()));
-        }
-        if text.contains(['*', '?']) {
-            return Err(invalid(
-                "wildcards may not be used in a principal ARN; use `*` alone or a condition on `aws:PrincipalArn`",
-            ));
-        }
-        let Some(["arn", partition, service, region, account, resource]) = split_arn(text) else {
-            return Err(invalid(
-                "expected `*`, a 12-digit account id, or an IAM or STS ARN",
-            ));
-        };
-        if !PARTITIONS.contains(&partition) || !region.is_empty() || !is_account_id(account) {
-            return Err(invalid(
-                "expected `*`, a 12-digit account id, or an IAM or STS ARN",
-            ));
-        }
-        let shape_ok = match service {
-            "iam" => {
-                resource == "root"
-                    || resource
-                        .split_once('/')
-                        .is_some_and(|(t, name)| matches!(t, "user" | "role") && !name.is_empty())
-            }
-            "sts" => resource.split_once('/').is_some_and(|(t, rest)| match t {
-                "assumed-role" => rest
-                    .split_once('/')
-                    .is_some_and(|(r, s)| !r.is_empty() && !s.is_empty()),
-                "federated-user" => !rest.is_empty(),
-                _ => false,
-            }),
-            _ => false,
-        };
-        if !shape_ok {
-            return Err(invalid(
-                "expected `*`, a 12-digit account id, or an IAM or STS ARN",
-            ));
-        }
-        if resource == "root" {
-            return Ok(PrincipalMatcher::Account(account.into()));
-        }
-        Ok(PrincipalMatcher::Arn(text.into()))
-    }
-
-    fn conditions(&self, m: &Member<'_>, variables: bool) -> Result<Vec<Condition>> {
+    fn raw_conditions<'n>(&self, m: &'n Member<'n>) -> Result<Vec<RawCondition<'n>>> {
         let Value::Object(operators) = &m.value.value else {
-            return Err(self.error(
+            return Err(self.syntax(
                 m.value.span,
                 format!(
                     "`Condition` must be an object, not {}",
@@ -659,14 +592,8 @@ impl<'s> Parser<'s> {
         };
         let mut out = Vec::new();
         for op in operators {
-            let Some(operator) = Operator::parse(&op.key) else {
-                return Err(self.error(
-                    op.key_span,
-                    format!("unknown condition operator `{}`", op.key),
-                ));
-            };
             let Value::Object(keys) = &op.value.value else {
-                return Err(self.error(
+                return Err(self.syntax(
                     op.value.span,
                     format!(
                         "condition operator `{}` must map condition keys to values, not {}",
@@ -675,32 +602,24 @@ impl<'s> Parser<'s> {
                     ),
                 ));
             };
-            if keys.is_empty() {
-                return Err(self.error(
-                    op.value.span,
-                    format!("condition operator `{}` has no condition keys", op.key),
-                ));
-            }
-            for key in keys {
-                let valid_key = key
-                    .key
-                    .split_once(':')
-                    .is_some_and(|(vendor, name)| !vendor.is_empty() && !name.is_empty());
-                if !valid_key || key.key.contains(char::is_whitespace) {
-                    return Err(self.error(
-                        key.key_span,
-                        format!("condition key `{}` must be prefixed by a service, as in `aws:SourceIp`", key.key),
-                    ));
+            let Some(operator) = Operator::parse(&op.key) else {
+                if keys.is_empty() {
+                    // AWS accepts an unknown operator with nothing under it; it tests nothing.
+                    continue;
                 }
-                let values = self.condition_values(key)?;
-                out.push(Condition::new(
-                    operator,
+                return Err(self.syntax(
                     op.key_span,
-                    key.key.to_string(),
-                    key.key_span,
-                    values,
-                    variables,
+                    format!("unknown condition operator `{}`", op.key),
                 ));
+            };
+            for key in keys {
+                out.push(RawCondition {
+                    operator,
+                    operator_span: op.key_span,
+                    key: &key.key,
+                    key_span: key.key_span,
+                    values: self.condition_values(key)?,
+                });
             }
         }
         Ok(out)
@@ -712,7 +631,7 @@ impl<'s> Parser<'s> {
                 Value::String(s) => Ok((s.to_string(), node.span)),
                 Value::Number(n) => Ok((n.to_string(), node.span)),
                 Value::Bool(b) => Ok((b.to_string(), node.span)),
-                other => Err(self.error(
+                other => Err(self.syntax(
                     node.span,
                     format!(
                         "condition values of `{}` must be strings, numbers or booleans, not {}",
@@ -723,12 +642,584 @@ impl<'s> Parser<'s> {
             }
         };
         match &key.value.value {
-            Value::Array(items) if items.is_empty() => Err(self.error(
-                key.value.span,
-                format!("condition key `{}` has an empty list of values", key.key),
-            )),
             Value::Array(items) => items.iter().map(scalar).collect(),
             _ => Ok(vec![scalar(&key.value)?]),
         }
     }
+
+    // ---- Passes 4 to 12 -----------------------------------------------------------
+
+    fn check(&self, p: &RawPolicy<'_>) -> Result<()> {
+        let class = self.kind.class();
+        // 4. Principal placement, and what trust policies may not contain.
+        for s in &p.statements {
+            let effect = effect_of(s);
+            match (&s.principal, class) {
+                (Some(pr), PolicyClass::Identity) => {
+                    return Err(self.fail(
+                        Reason::PrincipalInIdentity,
+                        pr.key_span,
+                        "an identity-based policy must not have `Principal` or `NotPrincipal`: it applies to the identity it is attached to",
+                    ));
+                }
+                (Some(pr), PolicyClass::Trust) if pr.negated => {
+                    return Err(self.fail(
+                        Reason::TrustNotPrincipal(effect),
+                        pr.key_span,
+                        "`NotPrincipal` is not allowed in a role trust policy",
+                    ));
+                }
+                (None, PolicyClass::Trust | PolicyClass::Resource) => {
+                    return Err(self.fail(
+                        Reason::MissingPrincipal,
+                        s.span,
+                        "statement has no `Principal`: a resource-based policy must name who it applies to",
+                    ));
+                }
+                (Some(pr), PolicyClass::Trust | PolicyClass::Resource)
+                    if pr
+                        .entries
+                        .as_ref()
+                        .is_some_and(|e| e.iter().all(|(_, _, v)| v.is_empty())) =>
+                {
+                    return Err(self.fail(
+                        Reason::EmptyPrincipal,
+                        pr.value_span,
+                        "`Principal` names no principal",
+                    ));
+                }
+                _ => {}
+            }
+            if class == PolicyClass::Trust {
+                if let Some(r) = &s.resource {
+                    let (reason, name) = if r.negated {
+                        (Reason::TrustNotResource, "NotResource")
+                    } else {
+                        (Reason::TrustResource, "Resource")
+                    };
+                    return Err(self.fail(reason, r.key_span, format!("`{name}` is not allowed in a role trust policy: the role is the resource")));
+                }
+            }
+        }
+        // 5. Managed policies (and boundaries, which are managed policies) need 2012-10-17.
+        if matches!(self.kind, PolicyKind::Managed | PolicyKind::Boundary)
+            && p.version.as_ref().map(|v| v.value) != Some(Version::V2012_10_17)
+        {
+            let span = p.version.as_ref().map_or(Span::default(), |v| v.span);
+            return Err(self.fail(
+                Reason::VersionRequired,
+                span,
+                "a managed policy must declare \"Version\": \"2012-10-17\"",
+            ));
+        }
+        // 6. Legacy parsing: effect case, date values, truncated ARNs.
+        for s in &p.statements {
+            if let Some((e, span)) = s.effect {
+                if e != "Allow" && e != "Deny" {
+                    return Err(self.fail(
+                        Reason::LegacyParsing,
+                        span,
+                        format!(
+                            "`Effect` is case-sensitive: write \"Allow\" or \"Deny\", not \"{e}\""
+                        ),
+                    ));
+                }
+            }
+            for c in &s.conditions {
+                if c.operator.base.family() == Family::Date {
+                    if let Some((v, span)) = c.values.iter().find(|(v, _)| parse_date(v).is_none())
+                    {
+                        return Err(self.fail(
+                            Reason::LegacyParsing,
+                            *span,
+                            format!("`{v}` is not a date for `{}`: use ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds", c.operator),
+                        ));
+                    }
+                }
+            }
+            if let Some(r) = &s.resource {
+                for (text, span) in &r.items {
+                    if truncated_arn(text) {
+                        return Err(self.fail(
+                            Reason::LegacyParsing,
+                            *span,
+                            format!("resource `{text}` is a malformed ARN: arn:partition:service:region:account:resource"),
+                        ));
+                    }
+                }
+            }
+        }
+        // 7. Sid rules.
+        let mut sids = HashSet::new();
+        for s in &p.statements {
+            let Some((sid, span)) = s.sid else { continue };
+            if self.kind.sid_is_alphanumeric() && !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(self.fail(
+                    Reason::SidNotAlphanumeric,
+                    span,
+                    format!("`Sid` `{sid}` may contain only the letters A-Z, a-z and digits 0-9 in an IAM policy"),
+                ));
+            }
+            if !sid.is_empty() && !sids.insert(sid) {
+                return Err(self.fail(
+                    Reason::DuplicateSid,
+                    span,
+                    format!(
+                        "duplicate `Sid` `{sid}`: statement ids must be unique within a policy"
+                    ),
+                ));
+            }
+        }
+        // 8. Actions present (KMS accepts statements without; they match nothing).
+        if self.kind != PolicyKind::KeyPolicy {
+            for s in &p.statements {
+                if s.action.as_ref().is_none_or(|a| a.items.is_empty()) {
+                    let span = s.action.as_ref().map_or(s.span, |a| a.key_span);
+                    return Err(self.fail(
+                        Reason::MissingActions,
+                        span,
+                        "statement has no `Action` or `NotAction`",
+                    ));
+                }
+            }
+        }
+        // 9. Resources present, where the kind needs them.
+        if matches!(class, PolicyClass::Identity | PolicyClass::Resource)
+            && self.kind != PolicyKind::KeyPolicy
+        {
+            for s in &p.statements {
+                if s.resource.as_ref().is_none_or(|r| r.items.is_empty()) {
+                    let span = s.resource.as_ref().map_or(s.span, |r| r.key_span);
+                    return Err(self.fail(
+                        Reason::MissingResources,
+                        span,
+                        "statement has no `Resource` or `NotResource`",
+                    ));
+                }
+            }
+        }
+        // 10. Resource formats.
+        for s in &p.statements {
+            for (text, span) in s.resource.iter().flat_map(|r| r.items.iter()) {
+                self.check_resource(text, *span)?;
+            }
+        }
+        // 11. Action formats.
+        for s in &p.statements {
+            for (text, span) in s.action.iter().flat_map(|a| a.items.iter()) {
+                self.check_action(text, *span)?;
+                if class == PolicyClass::Trust && !is_assume_role_action(text) {
+                    return Err(self.fail(
+                        Reason::TrustAction,
+                        *span,
+                        format!("a role trust policy may only allow sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity, sts:TagSession, sts:SetSourceIdentity and sts:SetContext, not `{text}`"),
+                    ));
+                }
+            }
+        }
+        // 12. Principal values.
+        for s in &p.statements {
+            let Some(pr) = &s.principal else { continue };
+            for (kind, _, values) in pr.entries.iter().flatten() {
+                for (text, span) in values {
+                    principal_matcher(*kind, text).map_err(|why| {
+                        self.fail(
+                            Reason::InvalidPrincipal(*kind, text.to_string()),
+                            *span,
+                            format!("invalid principal `{text}`: {why}"),
+                        )
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_resource(&self, text: &str, span: Span) -> Result<()> {
+        if text == "*" {
+            return Ok(());
+        }
+        let segments: Vec<&str> = text.splitn(6, ':').collect();
+        if segments.len() < 2 {
+            return Err(self.fail(
+                Reason::ResourceNotArn(text.to_string()),
+                span,
+                format!("resource `{text}` must be `*` or an ARN (arn:partition:service:region:account:resource)"),
+            ));
+        }
+        let partition = segments.get(1).copied().unwrap_or_default();
+        if !PARTITIONS.contains(&partition) && !partition.contains(['*', '?']) {
+            let filled: Vec<&str> = (1..6)
+                .map(|i| segments.get(i).copied().unwrap_or("*"))
+                .collect();
+            return Err(self.fail(
+                Reason::InvalidPartition {
+                    partition: partition.to_string(),
+                    normalized: format!("arn:{}", filled.join(":")),
+                },
+                span,
+                format!("`{partition}` in resource `{text}` is not an AWS partition (aws, aws-cn, aws-us-gov, ...)"),
+            ));
+        }
+        let service = segments.get(2).copied().unwrap_or_default();
+        if service.is_empty() || service.contains(['*', '?']) {
+            return Err(self.fail(
+                Reason::ResourceVendor,
+                span,
+                format!(
+                    "the service of resource `{text}` must be named exactly, without wildcards"
+                ),
+            ));
+        }
+        let region = segments.get(3).copied().unwrap_or_default();
+        let rest = || segments.get(4..).map(|r| r.join(":")).unwrap_or_default();
+        let region_given = !region.is_empty() && region != "*";
+        match service {
+            "iam" => {
+                if region_given {
+                    return Err(self.fail(
+                        Reason::IamRegion(rest()),
+                        span,
+                        format!("IAM resource `{text}` must not name a region: IAM is global"),
+                    ));
+                }
+                let path = segments.get(5).copied().unwrap_or("*");
+                const IAM_TYPES: [&str; 13] = [
+                    "user/",
+                    "federated-user/",
+                    "role/",
+                    "group/",
+                    "instance-profile/",
+                    "mfa/",
+                    "server-certificate/",
+                    "policy/",
+                    "sms-mfa/",
+                    "saml-provider/",
+                    "oidc-provider/",
+                    "report/",
+                    "access-report/",
+                ];
+                if path != "*" && path != "root" && !IAM_TYPES.iter().any(|t| path.starts_with(t)) {
+                    return Err(self.fail(
+                        Reason::IamPath,
+                        span,
+                        format!("IAM resource `{text}` must end in `*`, `root` or a resource type such as `user/NAME` or `role/NAME`"),
+                    ));
+                }
+            }
+            "s3" if region_given
+                && !segments
+                    .get(5)
+                    .is_some_and(|r| r.starts_with("accesspoint/")) =>
+            {
+                return Err(self.fail(
+                    Reason::S3Region(rest()),
+                    span,
+                    format!("S3 resource `{text}` must not name a region (only access points do)"),
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_action(&self, text: &str, span: Span) -> Result<()> {
+        if text == "*" {
+            return Ok(());
+        }
+        let Some((vendor, name)) = text.split_once(':') else {
+            return Err(self.fail(
+                Reason::ActionNoVendor,
+                span,
+                format!(
+                    "action `{text}` must be `*` or prefixed by a service, as in `s3:GetObject`"
+                ),
+            ));
+        };
+        if name.contains(':') {
+            return Err(self.fail(
+                Reason::ActionColons,
+                span,
+                format!("action `{text}` has more than one colon"),
+            ));
+        }
+        if vendor.contains(['*', '?']) {
+            return Err(self.fail(
+                Reason::VendorWildcard,
+                span,
+                format!("the service prefix of action `{text}` must not contain wildcards"),
+            ));
+        }
+        if vendor.is_empty()
+            || !vendor
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(self.fail(
+                Reason::VendorInvalid(vendor.to_string()),
+                span,
+                format!("service prefix `{vendor}` of action `{text}` must be letters, digits, `-` and `.`"),
+            ));
+        }
+        Ok(())
+    }
+
+    // ---- Compilation --------------------------------------------------------------
+
+    fn compile(&self, raw: RawPolicy<'_>) -> Policy {
+        let variables = raw
+            .version
+            .as_ref()
+            .is_some_and(|v| v.value == Version::V2012_10_17);
+        let statements = raw
+            .statements
+            .into_iter()
+            .map(|s| self.compile_statement(s, variables))
+            .collect();
+        Policy {
+            source: self.source.into(),
+            kind: self.kind,
+            version: raw.version,
+            id: raw.id,
+            statements,
+        }
+    }
+
+    fn compile_statement(&self, s: RawStatement<'_>, variables: bool) -> Statement {
+        let effect = effect_of(&s);
+        let effect_span = s.effect.map_or(s.span, |(_, span)| span);
+        let action = match s.action {
+            Some(a) => ActionBlock {
+                negated: a.negated,
+                span: a.key_span,
+                items: a
+                    .items
+                    .into_iter()
+                    .map(|(text, span)| ActionItem {
+                        text: text.to_string(),
+                        span,
+                        pattern: action_pattern(text),
+                    })
+                    .collect(),
+            },
+            // Only KMS key policies get here: a statement without actions matches nothing.
+            None => ActionBlock {
+                negated: false,
+                span: s.span,
+                items: Vec::new(),
+            },
+        };
+        let resource = match s.resource {
+            Some(r) => Some(ResourceBlock {
+                negated: r.negated,
+                span: r.key_span,
+                items: r
+                    .items
+                    .into_iter()
+                    .map(|(text, span)| ResourceItem {
+                        text: text.to_string(),
+                        span,
+                        pattern: resource_pattern(text, variables),
+                    })
+                    .collect(),
+            }),
+            // Trust policies have no resource element: the role is the resource.
+            None if self.kind.class() == PolicyClass::Trust => None,
+            // A key policy statement without resources matches nothing.
+            None => Some(ResourceBlock {
+                negated: false,
+                span: s.span,
+                items: Vec::new(),
+            }),
+        };
+        let principal = s.principal.map(|p| PrincipalBlock {
+            negated: p.negated,
+            span: p.key_span,
+            entries: match p.entries {
+                None => vec![PrincipalEntry {
+                    kind: PrincipalType::Aws,
+                    text: "*".to_string(),
+                    span: p.value_span,
+                    matcher: PrincipalMatcher::Everyone,
+                }],
+                Some(entries) => entries
+                    .into_iter()
+                    .flat_map(|(kind, _, values)| {
+                        values.into_iter().filter_map(move |(text, span)| {
+                            principal_matcher(kind, text)
+                                .ok()
+                                .map(|matcher| PrincipalEntry {
+                                    kind,
+                                    text: text.to_string(),
+                                    span,
+                                    matcher,
+                                })
+                        })
+                    })
+                    .collect(),
+            },
+        });
+        let conditions = s
+            .conditions
+            .into_iter()
+            .map(|c| {
+                Condition::new(
+                    c.operator,
+                    c.operator_span,
+                    c.key.to_string(),
+                    c.key_span,
+                    c.values,
+                    variables,
+                )
+            })
+            .collect();
+        Statement {
+            span: s.span,
+            sid: s.sid.map(|(sid, span)| Spanned {
+                value: sid.to_string(),
+                span,
+            }),
+            effect: Spanned {
+                value: effect,
+                span: effect_span,
+            },
+            principal,
+            action,
+            resource,
+            conditions,
+        }
+    }
+}
+
+/// The effect of a statement that passed the structural pass.
+fn effect_of(s: &RawStatement<'_>) -> Effect {
+    match s.effect {
+        Some((e, _)) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
+        _ => Effect::Allow,
+    }
+}
+
+/// ARNs AWS's legacy parser rejects: in a known partition, an empty service
+/// segment, or fewer than six segments with an empty one among them
+/// (`arn:aws:s3::bucket`). Unknown partitions are reported later, as such.
+fn truncated_arn(text: &str) -> bool {
+    if text == "*" {
+        return false;
+    }
+    let segments: Vec<&str> = text.splitn(6, ':').collect();
+    if !segments.get(1).is_some_and(|p| PARTITIONS.contains(p)) {
+        return false;
+    }
+    let empty_service = segments.get(2).is_some_and(|s| s.is_empty());
+    empty_service || (segments.len() < 6 && text.contains("::"))
+}
+
+fn is_assume_role_action(text: &str) -> bool {
+    let Some(name) = text
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("sts:"))
+        .and_then(|_| text.get(4..))
+    else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("assumerole")
+        || matches!(
+            lower.as_str(),
+            "tagsession" | "setsourceidentity" | "setcontext"
+        )
+}
+
+fn action_pattern(text: &str) -> ActionPattern {
+    match text.split_once(':') {
+        None => ActionPattern::All,
+        Some((service, name)) => ActionPattern::Service {
+            service: service.to_ascii_lowercase().into(),
+            name: Template::new(name, Mode::Like, false),
+        },
+    }
+}
+
+/// Compiles a checked resource string. AWS reads the first segment as `arn`
+/// whatever it says and fills missing trailing segments with `*`.
+fn resource_pattern(text: &str, variables: bool) -> ResourcePattern {
+    if text == "*" {
+        return ResourcePattern::All;
+    }
+    let mut segments: Vec<&str> = text.splitn(6, ':').collect();
+    if let Some(first) = segments.first_mut() {
+        *first = "arn";
+    }
+    while segments.len() < 6 {
+        segments.push("*");
+    }
+    let normalized = segments.join(":");
+    // A variable spanning a colon before the resource part can leave fewer than six
+    // segments; variables are not allowed there, so read the text literally.
+    match ArnPattern::new(&normalized, variables).or_else(|| ArnPattern::new(&normalized, false)) {
+        Some(p) => ResourcePattern::Arn(p),
+        None => ResourcePattern::Nothing,
+    }
+}
+
+/// Reads one principal value of a `Principal` element.
+fn principal_matcher(
+    kind: PrincipalType,
+    text: &str,
+) -> std::result::Result<PrincipalMatcher, &'static str> {
+    if text.is_empty() || text.contains(char::is_whitespace) {
+        return Err("a principal is not empty and has no whitespace");
+    }
+    if kind != PrincipalType::Aws {
+        if text == "*" && kind != PrincipalType::Federated {
+            return Err("a service or canonical user principal must be named");
+        }
+        return Ok(if text == "*" {
+            PrincipalMatcher::Everyone
+        } else {
+            PrincipalMatcher::Name(text.into())
+        });
+    }
+    if text == "*" {
+        return Ok(PrincipalMatcher::Everyone);
+    }
+    if is_account_id(text) {
+        return Ok(PrincipalMatcher::Account(text.into()));
+    }
+    if text.contains(['*', '?']) {
+        return Err(
+            "wildcards may not be used in a principal ARN; use `*` alone, or a condition on `aws:PrincipalArn`",
+        );
+    }
+    let shape = "expected `*`, a 12-digit account id, or an IAM or STS ARN";
+    let Some(["arn", partition, service, region, account, resource]) = crate::arn::split_arn(text)
+    else {
+        return Err(shape);
+    };
+    if !PARTITIONS.contains(&partition) || !region.is_empty() || !is_account_id(account) {
+        return Err(shape);
+    }
+    let shape_ok = match service {
+        "iam" => {
+            resource == "root"
+                || resource
+                    .split_once('/')
+                    .is_some_and(|(t, name)| matches!(t, "user" | "role") && !name.is_empty())
+        }
+        "sts" => resource.split_once('/').is_some_and(|(t, rest)| match t {
+            "assumed-role" => rest
+                .split_once('/')
+                .is_some_and(|(r, s)| !r.is_empty() && !s.is_empty()),
+            "federated-user" => !rest.is_empty(),
+            _ => false,
+        }),
+        _ => false,
+    };
+    if !shape_ok {
+        return Err(shape);
+    }
+    if resource == "root" {
+        return Ok(PrincipalMatcher::Account(account.into()));
+    }
+    Ok(PrincipalMatcher::Arn(text.into()))
 }

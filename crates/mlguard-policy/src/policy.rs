@@ -357,6 +357,8 @@ pub struct ResourceItem {
 pub(crate) enum ResourcePattern {
     All,
     Arn(ArnPattern),
+    /// Matches nothing (a pattern that could not be compiled).
+    Nothing,
 }
 
 impl ResourceItem {
@@ -368,7 +370,7 @@ impl ResourceItem {
     /// The compiled ARN pattern, unless this is `*`.
     pub fn arn_pattern(&self) -> Option<&ArnPattern> {
         match &self.pattern {
-            ResourcePattern::All => None,
+            ResourcePattern::All | ResourcePattern::Nothing => None,
             ResourcePattern::Arn(p) => Some(p),
         }
     }

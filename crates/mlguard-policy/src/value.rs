@@ -118,48 +118,186 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Parses a date as AWS accepts it: a W3C profile of ISO 8601 (`2020`, `2020-04`,
-/// `2020-04-01`, `2020-04-01T12:30Z`, `2020-04-01T12:30:15.250+02:00`, ...) or epoch
-/// seconds (`1585742400`, also with a fraction). Returns nanoseconds since the epoch.
+/// Parses a date as AWS accepts it, returning nanoseconds since the epoch.
+///
+/// AWS reads ISO 8601 leniently (the grammar of Joda-Time's `dateOptionalTimeParser`,
+/// which its recorded answers match: `2020`, `2020-04`, `2020-04-01`,
+/// `2020-04-01T12:30Z`, `2016-12-13t2:00:00.593194+23`, even `01T`), and otherwise
+/// epoch seconds that fit a signed 64-bit integer (`1585742400`).
 pub(crate) fn parse_date(s: &str) -> Option<i128> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.bytes()
-        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-        && !looks_like_calendar_date(s)
-    {
-        return parse_epoch(s);
-    }
-    parse_iso8601(s)
+    parse_iso8601(s).or_else(|| parse_epoch(s))
 }
 
-/// `2020`, `2020-04`, ... are calendar dates; `1585742400` is epoch seconds.
-fn looks_like_calendar_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 4 || b.get(4) == Some(&b'-')
-}
+/// The year range Joda-Time accepts.
+const MIN_YEAR: i64 = -292_275_054;
+const MAX_YEAR: i64 = 292_278_993;
 
 fn parse_epoch(s: &str) -> Option<i128> {
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (secs, frac) = body.split_once('.').unwrap_or((body, ""));
-    if secs.is_empty() || secs.len() > 15 || !secs.bytes().all(|b| b.is_ascii_digit()) {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: i128 = secs.parse().ok()?;
-    let nanos = fraction_nanos(frac)?;
-    let total = secs * 1_000_000_000 + nanos;
-    Some(if negative { -total } else { total })
+    let secs: i64 = s.parse().ok()?;
+    Some(i128::from(secs) * 1_000_000_000)
 }
 
-/// Nanoseconds in a decimal fraction of a second (digits past the ninth are dropped).
+/// A cursor over ASCII digits and literals.
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn eat(&mut self, c: u8) -> bool {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_ignore_case(&mut self, c: u8) -> bool {
+        if self
+            .b
+            .get(self.i)
+            .is_some_and(|x| x.eq_ignore_ascii_case(&c))
+        {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Between `min` and `max` digits; `None` if fewer than `min`.
+    fn digits(&mut self, min: usize, max: usize) -> Option<(i64, usize)> {
+        let start = self.i;
+        let mut value: i64 = 0;
+        while self.i - start < max {
+            match self.b.get(self.i) {
+                Some(d @ b'0'..=b'9') => {
+                    value = value * 10 + i64::from(d - b'0');
+                    self.i += 1;
+                }
+                _ => break,
+            }
+        }
+        let n = self.i - start;
+        (n >= min).then_some((value, n))
+    }
+
+    fn done(&self) -> bool {
+        self.i == self.b.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+}
+
+fn parse_iso8601(s: &str) -> Option<i128> {
+    let mut c = Cursor {
+        b: s.as_bytes(),
+        i: 0,
+    };
+    let negative = if c.eat(b'-') {
+        true
+    } else {
+        c.eat(b'+');
+        false
+    };
+    let (year, _) = c.digits(1, 9)?;
+    let year = if negative { -year } else { year };
+    if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+        return None;
+    }
+    let mut month = 1;
+    let mut day = 1;
+    if c.eat(b'-') {
+        let (first, n) = c.digits(1, 3)?;
+        if n == 3 {
+            // Ordinal date: yyyy-DDD.
+            let days_in_year = if is_leap(year) { 366 } else { 365 };
+            if first < 1 || first > days_in_year {
+                return None;
+            }
+            let mut remaining = first;
+            month = 1;
+            while remaining > days_in_month(year, month) {
+                remaining -= days_in_month(year, month);
+                month += 1;
+            }
+            day = remaining;
+        } else {
+            month = first;
+            if c.eat(b'-') {
+                day = c.digits(1, 2)?.0;
+            }
+        }
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut nanos: i128 = i128::from(days_from_civil(year, month, day)) * 86_400 * 1_000_000_000;
+    if c.done() {
+        return Some(nanos);
+    }
+    if !c.eat_ignore_case(b'T') {
+        return None;
+    }
+    let mut secs_of_day: i64 = 0;
+    if let Some((hour, _)) = c.digits(1, 2) {
+        let mut minute = 0;
+        let mut second = 0;
+        let mut frac_nanos: i128 = 0;
+        if c.eat(b':') {
+            minute = c.digits(1, 2)?.0;
+            if c.eat(b':') {
+                second = c.digits(1, 2)?.0;
+                if c.eat(b'.') || c.eat(b',') {
+                    let start = c.i;
+                    let (_, n) = c.digits(1, 9)?;
+                    frac_nanos = fraction_nanos(s.get(start..start + n)?)?;
+                }
+            }
+        }
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        secs_of_day = hour * 3600 + minute * 60 + second;
+        nanos += frac_nanos;
+    }
+    let offset = match c.peek() {
+        None => 0,
+        Some(b'Z' | b'z') => {
+            c.i += 1;
+            0
+        }
+        Some(sign @ (b'+' | b'-')) => {
+            c.i += 1;
+            let (hh, _) = c.digits(2, 2)?;
+            let mut mm = 0;
+            if c.peek().is_some() {
+                c.eat(b':');
+                mm = c.digits(2, 2)?.0;
+            }
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            let total = hh * 3600 + mm * 60;
+            if sign == b'-' { -total } else { total }
+        }
+        Some(_) => return None,
+    };
+    if !c.done() {
+        return None;
+    }
+    nanos += i128::from(secs_of_day - offset) * 1_000_000_000;
+    Some(nanos)
+}
+
+/// Nanoseconds in a decimal fraction of a second (at most nine digits).
 fn fraction_nanos(frac: &str) -> Option<i128> {
     let mut nanos: i128 = 0;
     let mut scale: i128 = 100_000_000;
@@ -169,74 +307,6 @@ fn fraction_nanos(frac: &str) -> Option<i128> {
         scale /= 10;
     }
     Some(nanos)
-}
-
-fn parse_iso8601(s: &str) -> Option<i128> {
-    let (date, time) = match s.split_once(['T', 't']) {
-        Some((d, t)) => (d, Some(t)),
-        None => (s, None),
-    };
-    let mut fields = date.split('-');
-    let year: i64 = digits(fields.next()?, 4)?;
-    let month: i64 = fields.next().map(|m| digits(m, 2)).unwrap_or(Some(1))?;
-    let day: i64 = fields.next().map(|d| digits(d, 2)).unwrap_or(Some(1))?;
-    if fields.next().is_some()
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-    {
-        return None;
-    }
-    let mut nanos: i128 = i128::from(days_from_civil(year, month, day)) * 86_400 * 1_000_000_000;
-    if let Some(time) = time {
-        // Split off the zone designator: Z, +hh:mm, -hh:mm (or none: UTC).
-        let (clock, offset_secs) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
-            (clock, 0i64)
-        } else if let Some(idx) = time.rfind(['+', '-']) {
-            let (clock, zone) = time.split_at(idx);
-            let sign = if zone.starts_with('-') { -1 } else { 1 };
-            let zone = zone.get(1..)?;
-            let (hh, mm) = match zone.split_once(':') {
-                Some((h, m)) => (digits(h, 2)?, digits(m, 2)?),
-                None if zone.len() == 4 => (digits(zone.get(..2)?, 2)?, digits(zone.get(2..)?, 2)?),
-                None => (digits(zone, 2)?, 0),
-            };
-            if hh > 23 || mm > 59 {
-                return None;
-            }
-            (clock, sign * (hh * 3600 + mm * 60))
-        } else {
-            (time, 0)
-        };
-        let mut parts = clock.split(':');
-        let hour: i64 = digits(parts.next()?, 2)?;
-        let minute: i64 = digits(parts.next()?, 2)?;
-        let (second, frac) = match parts.next() {
-            Some(sec) => {
-                let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
-                (digits(whole, 2)?, frac)
-            }
-            None => (0, ""),
-        };
-        if parts.next().is_some()
-            || hour > 24
-            || minute > 59
-            || second > 60
-            || (hour == 24 && (minute, second) != (0, 0))
-        {
-            return None;
-        }
-        let secs = hour * 3600 + minute * 60 + second - offset_secs;
-        nanos += i128::from(secs) * 1_000_000_000 + fraction_nanos(frac)?;
-    }
-    Some(nanos)
-}
-
-fn digits(s: &str, len: usize) -> Option<i64> {
-    if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 fn is_leap(year: i64) -> bool {
@@ -364,12 +434,41 @@ mod tests {
     }
 
     #[test]
+    fn dates_as_aws_reads_them() {
+        // Accepted and rejected forms recorded against AWS (tests/data/parse).
+        for ok in [
+            "01T",
+            "-292275054",
+            "2016-12-13T21:20:37.593194+00:00",
+            "2016-12-13t2:00:00.593194+23",
+            "2019-07-01T13:20:15Z",
+            "2017-07-01T00:00:00Z",
+        ] {
+            assert!(parse_date(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "sdfdsf",
+            "234-13",
+            "2016-12-13t2:00:00.593194+1",
+            "2016-12-13t2:00:00.1999999999+10:59",
+            "9223372036854775808",
+            "",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
     fn dates_in_every_accepted_form() {
         let day = 86_400 * 1_000_000_000i128;
         assert_eq!(parse_date("1970-01-02"), Some(day));
         assert_eq!(parse_date("1970-01-02T00:00:00Z"), Some(day));
         assert_eq!(parse_date("1970-01-02T01:00:00+01:00"), Some(day));
-        assert_eq!(parse_date("86400"), Some(day));
+        assert_eq!(parse_date("1970-002"), Some(day));
+        assert_eq!(
+            parse_date("1585742400"),
+            Some(1_585_742_400 * 1_000_000_000)
+        );
         assert_eq!(parse_date("1970"), Some(0));
         assert_eq!(parse_date("1970-02"), Some(31 * day));
         assert_eq!(

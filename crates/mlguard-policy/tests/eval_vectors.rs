@@ -2,7 +2,12 @@
 //! and the decision AWS documents for it. Each case names the documentation it
 //! comes from. All mismatches are reported together.
 
-#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::Path;
 
@@ -93,7 +98,9 @@ fn context(request: &Value) -> Result<Context, String> {
 }
 
 fn run_case(case: &Value) -> Result<(), String> {
-    let identity = policies(case, "identity", PolicyKind::Managed)?.unwrap_or_default();
+    // Inline role policies: the largest identity quota, and no Version requirement,
+    // so the documentation's Version-less examples parse as AWS would take them.
+    let identity = policies(case, "identity", PolicyKind::RoleInline)?.unwrap_or_default();
     let boundary = policies(case, "boundary", PolicyKind::Boundary)?;
     let session = policies(case, "session", PolicyKind::Session)?;
     let scp = policies(case, "scp", PolicyKind::ServiceControl)?;
