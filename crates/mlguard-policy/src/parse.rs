@@ -256,12 +256,15 @@ struct RawList<'n> {
     items: Vec<(&'n str, Span)>,
 }
 
+/// One principal type of a `Principal` element and its values.
+type RawPrincipalType<'n> = (PrincipalType, Span, Vec<(&'n str, Span)>);
+
 struct RawPrincipal<'n> {
     negated: bool,
     key_span: Span,
     value_span: Span,
-    /// `None` for `"*"`; otherwise the (type, values) pairs.
-    entries: Option<Vec<(PrincipalType, Span, Vec<(&'n str, Span)>)>>,
+    /// `None` for `"*"`; otherwise the principal types with their values.
+    entries: Option<Vec<RawPrincipalType<'n>>>,
 }
 
 struct RawCondition<'n> {
@@ -690,15 +693,21 @@ impl<'s> Parser<'s> {
                 }
                 _ => {}
             }
-            if class == PolicyClass::Trust {
-                if let Some(r) = &s.resource {
-                    let (reason, name) = if r.negated {
-                        (Reason::TrustNotResource, "NotResource")
-                    } else {
-                        (Reason::TrustResource, "Resource")
-                    };
-                    return Err(self.fail(reason, r.key_span, format!("`{name}` is not allowed in a role trust policy: the role is the resource")));
-                }
+            if class == PolicyClass::Trust
+                && let Some(r) = &s.resource
+            {
+                let (reason, name) = if r.negated {
+                    (Reason::TrustNotResource, "NotResource")
+                } else {
+                    (Reason::TrustResource, "Resource")
+                };
+                return Err(self.fail(
+                    reason,
+                    r.key_span,
+                    format!(
+                        "`{name}` is not allowed in a role trust policy: the role is the resource"
+                    ),
+                ));
             }
         }
         // 5. Managed policies (and boundaries, which are managed policies) need 2012-10-17.
@@ -714,27 +723,25 @@ impl<'s> Parser<'s> {
         }
         // 6. Legacy parsing: effect case, date values, truncated ARNs.
         for s in &p.statements {
-            if let Some((e, span)) = s.effect {
-                if e != "Allow" && e != "Deny" {
-                    return Err(self.fail(
-                        Reason::LegacyParsing,
-                        span,
-                        format!(
-                            "`Effect` is case-sensitive: write \"Allow\" or \"Deny\", not \"{e}\""
-                        ),
-                    ));
-                }
+            if let Some((e, span)) = s.effect
+                && e != "Allow"
+                && e != "Deny"
+            {
+                return Err(self.fail(
+                    Reason::LegacyParsing,
+                    span,
+                    format!("`Effect` is case-sensitive: write \"Allow\" or \"Deny\", not \"{e}\""),
+                ));
             }
             for c in &s.conditions {
-                if c.operator.base.family() == Family::Date {
-                    if let Some((v, span)) = c.values.iter().find(|(v, _)| parse_date(v).is_none())
-                    {
-                        return Err(self.fail(
+                if c.operator.base.family() == Family::Date
+                    && let Some((v, span)) = c.values.iter().find(|(v, _)| parse_date(v).is_none())
+                {
+                    return Err(self.fail(
                             Reason::LegacyParsing,
                             *span,
                             format!("`{v}` is not a date for `{}`: use ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds", c.operator),
                         ));
-                    }
                 }
             }
             if let Some(r) = &s.resource {
