@@ -76,6 +76,7 @@ enum Reason {
     Syntax,
     InvalidVersion,
     EmptyStatement,
+    MissingStatement,
     MissingEffect,
     InvalidEffect(String),
     VersionRequired,
@@ -133,6 +134,8 @@ impl Reason {
             Reason::InvalidVersion => SYNTAX.into(),
             Reason::EmptyStatement if trust || bucket => "Could not parse the policy: Statement is empty!".into(),
             Reason::EmptyStatement => SYNTAX.into(),
+            Reason::MissingStatement if bucket => "Missing required field Statement".into(),
+            Reason::MissingStatement => Reason::EmptyStatement.aws_message(kind),
             Reason::MissingEffect if trust => "Missing required field Effect".into(),
             Reason::MissingEffect => SYNTAX.into(),
             Reason::InvalidEffect(e) if trust || bucket => format!("Invalid effect: {e}"),
@@ -355,7 +358,7 @@ impl<'s> Parser<'s> {
         }
         let Some(statement) = statement else {
             return Err(self.fail(
-                Reason::EmptyStatement,
+                Reason::MissingStatement,
                 root.span,
                 "policy has no `Statement` element",
             ));
@@ -663,6 +666,13 @@ impl<'s> Parser<'s> {
                         Reason::PrincipalInIdentity,
                         pr.key_span,
                         "an identity-based policy must not have `Principal` or `NotPrincipal`: it applies to the identity it is attached to",
+                    ));
+                }
+                (Some(pr), PolicyClass::Trust) if pr.entries.is_none() && !pr.negated => {
+                    return Err(self.fail(
+                        Reason::PrincipalNotObject,
+                        pr.value_span,
+                        "a role trust policy must name its principals in an object, e.g. {\"AWS\": \"*\"}",
                     ));
                 }
                 (Some(pr), PolicyClass::Trust) if pr.negated => {
