@@ -64,9 +64,30 @@ impl ArnPattern {
                 }
             }
         }
+        // Give each segment only the variables it uses, renumbered, so matching a
+        // segment resolves nothing it does not need.
         let segments: Vec<Template> = segments
             .into_iter()
-            .map(|parts| Template::from_parts(parts, whole.vars.clone()))
+            .map(|parts| {
+                let mut vars = Vec::new();
+                let parts = parts
+                    .into_iter()
+                    .map(|part| match part {
+                        Part::Var(i) => {
+                            let var = whole.vars.get(usize::from(i)).cloned();
+                            match (var, u16::try_from(vars.len())) {
+                                (Some(var), Ok(index)) => {
+                                    vars.push(var);
+                                    Part::Var(index)
+                                }
+                                _ => Part::Lit("".into()),
+                            }
+                        }
+                        other => other,
+                    })
+                    .collect();
+                Template::from_parts(parts, vars.into_boxed_slice())
+            })
             .collect();
         let segments: Box<[Template; 6]> = segments.into_boxed_slice().try_into().ok()?;
         Some(ArnPattern { segments })

@@ -208,9 +208,13 @@ impl ContextValue {
 }
 
 /// The condition keys of one request. Keys are case-insensitive.
+///
+/// Lookups happen for every condition evaluated, so the map uses foldhash (fast
+/// on short keys, seeded per process so request-supplied keys cannot be chosen to
+/// collide).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    entries: HashMap<Box<str>, ContextValue>,
+    entries: HashMap<Box<str>, ContextValue, foldhash::fast::RandomState>,
 }
 
 impl Context {

@@ -61,11 +61,10 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
         if let Some(at) = self.location {
-            write!(f, " at {at}")?;
+            write!(f, "{at}: ")?;
         }
-        Ok(())
+        f.write_str(&self.message)
     }
 }
 

@@ -239,6 +239,10 @@ fn glob(parts: &[Part], resolved: &[&str], text: &str, fold: bool) -> bool {
         if let Some(part) = parts.get(pi) {
             let advanced = match part {
                 Part::Star => {
+                    // A trailing star matches whatever is left.
+                    if pi + 1 == parts.len() {
+                        return true;
+                    }
                     star = Some((pi + 1, ti));
                     pi += 1;
                     continue;

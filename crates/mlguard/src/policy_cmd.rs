@@ -84,7 +84,16 @@ struct Loaded {
 fn load(path: &Path, kind: PolicyKind) -> Result<Loaded, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let policy = Policy::parse(&text, kind).map_err(|e| format!("{}: {e}", path.display()))?;
+    let policy = Policy::parse(&text, kind).map_err(|e| match e.location {
+        Some(at) => format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            at.line,
+            at.column,
+            e.message
+        ),
+        None => format!("{}: {}", path.display(), e.message),
+    })?;
     Ok(Loaded {
         path: path.to_path_buf(),
         policy,
