@@ -3,7 +3,7 @@
 //! segment, as the `Resource` element and the `Arn*` condition operators do.
 
 use crate::context::Context;
-use crate::template::{Mode, Part, Template};
+use crate::template::{Mode, Template};
 
 /// The partitions AWS has. A resource ARN naming any other is malformed.
 pub const PARTITIONS: [&str; 8] = [
@@ -37,59 +37,21 @@ pub struct ArnPattern {
 }
 
 impl ArnPattern {
-    /// Compiles `text` as an ARN pattern. `None` when it has fewer than six segments.
-    /// Colons inside a policy variable (`${aws:username}`) do not split segments.
+    /// Compiles `text` as an ARN pattern, split at its first five colons as written.
+    /// Policy variables are recognized only in the resource part (after the fifth
+    /// colon), where AWS substitutes them; elsewhere `${...}` is literal text.
+    /// `None` when it has fewer than six segments.
     pub(crate) fn new(text: &str, variables: bool) -> Option<ArnPattern> {
-        let whole = Template::new(text, Mode::Like, variables);
-        let mut segments: Vec<Vec<Part>> = vec![Vec::new()];
-        for part in whole.parts.iter() {
-            match part {
-                Part::Lit(lit) if segments.len() < 6 && lit.contains(':') => {
-                    let mut pieces = lit.splitn(7 - segments.len(), ':').peekable();
-                    while let Some(piece) = pieces.next() {
-                        if !piece.is_empty()
-                            && let Some(seg) = segments.last_mut()
-                        {
-                            seg.push(Part::Lit(piece.into()));
-                        }
-                        if pieces.peek().is_some() {
-                            segments.push(Vec::new());
-                        }
-                    }
-                }
-                other => {
-                    if let Some(seg) = segments.last_mut() {
-                        seg.push(other.clone());
-                    }
-                }
-            }
-        }
-        // Give each segment only the variables it uses, renumbered, so matching a
-        // segment resolves nothing it does not need.
-        let segments: Vec<Template> = segments
-            .into_iter()
-            .map(|parts| {
-                let mut vars = Vec::new();
-                let parts = parts
-                    .into_iter()
-                    .map(|part| match part {
-                        Part::Var(i) => {
-                            let var = whole.vars.get(usize::from(i)).cloned();
-                            match (var, u16::try_from(vars.len())) {
-                                (Some(var), Ok(index)) => {
-                                    vars.push(var);
-                                    Part::Var(index)
-                                }
-                                _ => Part::Lit("".into()),
-                            }
-                        }
-                        other => other,
-                    })
-                    .collect();
-                Template::from_parts(parts, vars.into_boxed_slice())
-            })
-            .collect();
-        let segments: Box<[Template; 6]> = segments.into_boxed_slice().try_into().ok()?;
+        let [a, b, c, d, e, resource] = split_arn(text)?;
+        let fixed = |seg: &str| Template::new(seg, Mode::Like, false);
+        let segments = Box::new([
+            fixed(a),
+            fixed(b),
+            fixed(c),
+            fixed(d),
+            fixed(e),
+            Template::new(resource, Mode::Like, variables),
+        ]);
         Some(ArnPattern { segments })
     }
 
@@ -105,6 +67,7 @@ impl ArnPattern {
     }
 
     /// The template of segment `index` (0 = `arn`, 5 = resource).
+    #[must_use]
     pub fn segment(&self, index: usize) -> Option<&Template> {
         self.segments.get(index)
     }

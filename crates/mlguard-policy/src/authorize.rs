@@ -4,7 +4,8 @@
 //! The rules, from the IAM User Guide ("Policy evaluation logic" and "Cross-account
 //! policy evaluation logic"):
 //! 1. An applicable `Deny` in any policy is an explicit deny.
-//! 2. Service control policies, when present, must allow.
+//! 2. Service control policies, when present, must allow at every level of the
+//!    organization.
 //! 3. Same account: an allow from the identity policies counts only if the boundary
 //!    (if any) and the session policies (if any; required for federated users) allow
 //!    too. A resource-based policy grant naming the requester itself stands alone; one
@@ -106,8 +107,10 @@ pub struct PolicySet<'p> {
     pub boundary: Option<&'p [&'p Policy]>,
     /// Session policies, if the session was created with any.
     pub session: Option<&'p [&'p Policy]>,
-    /// Service control policies, if the account is in an organization.
-    pub service_control: Option<&'p [&'p Policy]>,
+    /// Service control policies, if the account is in an organization: one slice
+    /// per level of the organization (root, each OU, the account). Every level must
+    /// allow; within a level, any policy may.
+    pub service_control: Option<&'p [&'p [&'p Policy]]>,
     /// The resource's policy, if it has one.
     pub resource: Option<&'p Policy>,
     /// True where the resource policy must allow (KMS key policies, trust policies).
@@ -205,9 +208,14 @@ pub fn authorize(policies: &PolicySet<'_>, request: &Request<'_>) -> Evaluation 
     let (identity_allows, _) = scan(PolicySource::Identity, policies.identity);
     let boundary_allows = policies.boundary.map(|b| scan(PolicySource::Boundary, b).0);
     let session_allows = policies.session.map(|s| scan(PolicySource::Session, s).0);
-    let service_control_allows = policies
-        .service_control
-        .map(|s| scan(PolicySource::ServiceControl, s).0);
+    // Every level is scanned (its statements are reported) before the levels are combined.
+    let service_control_allows = policies.service_control.map(|levels| {
+        let votes: SmallVec<[bool; 4]> = levels
+            .iter()
+            .map(|level| scan(PolicySource::ServiceControl, level).0)
+            .collect();
+        votes.iter().all(|allowed| *allowed)
+    });
     let resource_allows = policies
         .resource
         .and_then(|r| scan(PolicySource::Resource, std::slice::from_ref(&r)).1);
@@ -265,7 +273,7 @@ fn decide(principal: &Principal, mandatory: bool, v: &Votes) -> bool {
         root || (v.identity_allows && boundary_ok && session_ok && !identity_needs_session);
     let resource_grant = match v.resource_allows {
         Some(PrincipalLink::Direct) => true,
-        Some(PrincipalLink::Parent) => boundary_ok && session_ok,
+        Some(PrincipalLink::Parent) => boundary_ok && session_ok && !identity_needs_session,
         Some(PrincipalLink::Account) | None => false,
     };
     if v.cross_account {

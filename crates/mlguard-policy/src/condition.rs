@@ -241,6 +241,38 @@ impl fmt::Display for Operator {
     }
 }
 
+/// A value of an `Arn*` condition. Variables may stand anywhere in it (a whole ARN
+/// in `${aws:PrincipalArn}`, say), so one with variables is substituted first and
+/// split into segments after.
+#[derive(Debug, Clone, PartialEq)]
+enum ArnValue {
+    Static(Option<ArnPattern>),
+    Dynamic(Template),
+}
+
+impl ArnValue {
+    fn new(text: &str, variables: bool) -> ArnValue {
+        let template = Template::new(text, Mode::Exact, variables);
+        if template.has_variables() {
+            ArnValue::Dynamic(template)
+        } else {
+            ArnValue::Static(ArnPattern::new(text, false))
+        }
+    }
+
+    fn matches(&self, request: &str, context: &Context) -> bool {
+        match self {
+            ArnValue::Static(pattern) => pattern
+                .as_ref()
+                .is_some_and(|p| p.matches(request, context)),
+            ArnValue::Dynamic(template) => template
+                .render(context)
+                .and_then(|text| ArnPattern::new(&text, false))
+                .is_some_and(|p| p.matches(request, context)),
+        }
+    }
+}
+
 /// One condition: an operator applied to one key with one or more values.
 /// The values are OR'ed; conditions within a statement are AND'ed.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,7 +303,7 @@ enum Compiled {
     Bools(Vec<Template>),
     Binary(Vec<Option<Vec<u8>>>),
     Ips(Vec<Option<Cidr>>),
-    Arns(Vec<Option<ArnPattern>>),
+    Arns(Vec<ArnValue>),
     Null(Vec<Option<bool>>),
 }
 
@@ -299,12 +331,12 @@ impl Condition {
             Family::Date => Compiled::Dates(texts().map(parse_date).collect()),
             Family::Bool => Compiled::Bools(
                 texts()
-                    .map(|v| Template::new(v, Mode::Exact, variables))
+                    .map(|v| Template::new(v, Mode::Exact, false))
                     .collect(),
             ),
             Family::Binary => Compiled::Binary(texts().map(decode_base64).collect()),
             Family::Ip => Compiled::Ips(texts().map(Cidr::parse).collect()),
-            Family::Arn => Compiled::Arns(texts().map(|v| ArnPattern::new(v, variables)).collect()),
+            Family::Arn => Compiled::Arns(texts().map(|v| ArnValue::new(v, variables)).collect()),
             Family::Null => Compiled::Null(texts().map(parse_bool).collect()),
         };
         let key_lower = key.to_ascii_lowercase().into_boxed_str();
@@ -418,10 +450,7 @@ impl Condition {
                 };
                 cidrs.iter().flatten().any(|c| c.contains(ip))
             }
-            Compiled::Arns(patterns) => patterns
-                .iter()
-                .flatten()
-                .any(|p| p.matches(request, context)),
+            Compiled::Arns(patterns) => patterns.iter().any(|p| p.matches(request, context)),
             Compiled::Null(_) => false,
         }
     }

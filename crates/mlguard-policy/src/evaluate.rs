@@ -3,7 +3,8 @@
 
 use crate::context::{Context, Principal, PrincipalKind};
 use crate::policy::{
-    PrincipalBlock, PrincipalEntry, PrincipalMatcher, PrincipalType, ResourcePattern, Statement,
+    Effect, PrincipalBlock, PrincipalEntry, PrincipalMatcher, PrincipalType, ResourcePattern,
+    Statement,
 };
 
 /// How a statement with a `Principal` element named the requester. The kind of
@@ -57,7 +58,11 @@ impl Statement {
         }
         let link = match &self.principal {
             None => PrincipalLink::Direct,
-            Some(block) => principal_link(block, t.principal, t.has_boundary)?,
+            Some(block) => principal_link(
+                block,
+                t.principal,
+                t.has_boundary && self.effect.value == Effect::Deny,
+            )?,
         };
         if self.conditions.iter().all(|c| c.evaluate(t.context)) {
             Some(link)
@@ -71,15 +76,15 @@ impl Statement {
 fn principal_link(
     block: &PrincipalBlock,
     p: &Principal,
-    has_boundary: bool,
+    deny_bounded: bool,
 ) -> Option<PrincipalLink> {
     if !block.negated {
         return block.entries.iter().filter_map(|e| entry_link(e, p)).max();
     }
-    // AWS documents that a NotPrincipal statement always applies to an IAM principal
-    // with a permissions boundary, whatever it lists (IAM User Guide, "Permissions
-    // boundaries for IAM entities").
-    if has_boundary {
+    // AWS documents that a NotPrincipal statement with Deny always applies to an IAM
+    // principal with a permissions boundary, whatever it lists (IAM User Guide,
+    // "Permissions boundaries for IAM entities"); the caller passes `deny_bounded`.
+    if deny_bounded {
         return Some(PrincipalLink::Direct);
     }
     // NotPrincipal: the statement applies unless every identity in the requester's
@@ -110,7 +115,7 @@ fn principal_link(
 
 fn parent_arn(p: &Principal) -> Option<&str> {
     match &p.kind {
-        PrincipalKind::AssumedRole { role_arn } if *role_arn != p.arn => Some(role_arn),
+        PrincipalKind::AssumedRole { role_arn } => Some(role_arn),
         PrincipalKind::FederatedUser {
             user_arn: Some(user),
         } => Some(user),
@@ -130,10 +135,12 @@ fn entry_link(e: &PrincipalEntry, p: &Principal) -> Option<PrincipalLink> {
             _ => None,
         },
         PrincipalMatcher::Arn(arn) => {
-            if **arn == *p.arn {
-                Some(PrincipalLink::Direct)
-            } else if parent_arn(p) == Some(&**arn) {
+            // The role comes first: a principal given by its role ARN (the simulator's
+            // form) is a session of that role, limited as such.
+            if parent_arn(p) == Some(&**arn) {
                 Some(PrincipalLink::Parent)
+            } else if **arn == *p.arn {
+                Some(PrincipalLink::Direct)
             } else {
                 None
             }

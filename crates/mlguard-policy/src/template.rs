@@ -58,8 +58,14 @@ impl Template {
         let mut vars: Vec<Variable> = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
+        // Once no `}` is left, no later `${` can open a variable: stop looking, so a
+        // string of unclosed `${` compiles in linear time.
+        let mut closers_left = variables;
         while let Some(c) = rest.chars().next() {
-            if variables
+            if closers_left && rest.starts_with("${") && !rest.contains('}') {
+                closers_left = false;
+            }
+            if closers_left
                 && rest.starts_with("${")
                 && let Some((inner, after)) = rest.get(2..).and_then(|r| r.split_once('}'))
             {
@@ -103,14 +109,6 @@ impl Template {
         }
     }
 
-    /// Builds a template from already-compiled parts (used when splitting ARNs).
-    pub(crate) fn from_parts(parts: Vec<Part>, vars: Box<[Variable]>) -> Template {
-        Template {
-            parts: parts.into_boxed_slice(),
-            vars,
-        }
-    }
-
     /// True when the template has neither wildcards nor variables.
     pub fn is_literal(&self) -> bool {
         self.parts.iter().all(|p| matches!(p, Part::Lit(_)))
@@ -151,6 +149,24 @@ impl Template {
             Some(resolved) => glob(&self.parts, &resolved, text, fold_ascii_case),
             None => false,
         }
+    }
+
+    /// The text with variables substituted (wildcards written back as `*`/`?`);
+    /// `None` when a variable has no value. Allocates: for the rare paths that need it.
+    pub(crate) fn render(&self, context: &Context) -> Option<String> {
+        let resolved = self.resolve(context)?;
+        let mut out = String::new();
+        for part in self.parts.iter() {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(i) => {
+                    out.push_str(resolved.get(usize::from(*i)).copied().unwrap_or_default())
+                }
+                Part::Star => out.push('*'),
+                Part::One => out.push('?'),
+            }
+        }
+        Some(out)
     }
 
     /// Matches a template compiled without variables (actions), wildcards active.

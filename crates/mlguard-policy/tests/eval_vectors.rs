@@ -111,7 +111,12 @@ fn run_case(case: &Value) -> Result<(), String> {
     let identity_refs: Vec<&Policy> = identity.iter().collect();
     let boundary_refs: Option<Vec<&Policy>> = boundary.as_ref().map(|b| b.iter().collect());
     let session_refs: Option<Vec<&Policy>> = session.as_ref().map(|b| b.iter().collect());
-    let scp_refs: Option<Vec<&Policy>> = scp.as_ref().map(|b| b.iter().collect());
+    // Each SCP of a case is its own organization level.
+    let scp_levels: Option<Vec<[&Policy; 1]>> =
+        scp.as_ref().map(|b| b.iter().map(|p| [p]).collect());
+    let scp_refs: Option<Vec<&[&Policy]>> = scp_levels
+        .as_ref()
+        .map(|l| l.iter().map(|x| &x[..]).collect());
     let set = PolicySet {
         identity: &identity_refs,
         boundary: boundary_refs.as_deref(),

@@ -34,7 +34,8 @@ pub(crate) struct SimulateArgs {
     /// A session policy (repeatable).
     #[arg(long = "session-policy", value_name = "FILE")]
     session_policies: Vec<PathBuf>,
-    /// A service control policy (repeatable).
+    /// A service control policy (repeatable). Each one is its own level of the
+    /// organization (root, OU, account): every level must allow.
     #[arg(long = "scp", value_name = "FILE")]
     scps: Vec<PathBuf>,
     /// The resource-based policy of the requested resource.
@@ -180,12 +181,10 @@ fn simulate(args: &SimulateArgs) -> Result<ExitCode, String> {
         Principal::from_arn(&args.principal).map_err(|e| format!("--principal: {e}"))?;
     let context = parse_context(&args.context)?;
 
-    let (identity_refs, boundary_refs, session_refs, scp_refs) = (
-        refs(&identity),
-        refs(&boundary),
-        refs(&session),
-        refs(&scps),
-    );
+    let (identity_refs, boundary_refs, session_refs) =
+        (refs(&identity), refs(&boundary), refs(&session));
+    let scp_levels: Vec<[&Policy; 1]> = scps.iter().map(|l| [&l.policy]).collect();
+    let scp_refs: Vec<&[&Policy]> = scp_levels.iter().map(|l| &l[..]).collect();
     let set = PolicySet {
         identity: &identity_refs,
         boundary: (!boundary.is_empty()).then_some(&boundary_refs[..]),

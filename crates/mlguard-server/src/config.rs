@@ -1,0 +1,44 @@
+//! What `mlguard serve` is told.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The server's configuration, as the command line gives it.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where state, keys, certificates and the audit log live.
+    pub data_dir: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS (requests then carry `aws:SecureTransport = false`).
+    pub http: bool,
+    /// The region this server is.
+    pub region: String,
+    /// Drop-in mode for test suites that used moto or LocalStack.
+    pub emulate: bool,
+    /// Account id for a new data directory (emulation defaults to moto's `123456789012`).
+    pub account_id: Option<String>,
+    /// Allow a non-loopback listen address in emulation.
+    pub allow_remote: bool,
+    /// How often background jobs (rotation, deletion) run.
+    pub scheduler_interval: std::time::Duration,
+    /// Extra names for the server certificate.
+    pub tls_names: Vec<String>,
+}
+
+impl ServeConfig {
+    /// The defaults `mlguard serve` runs with.
+    pub fn new(data_dir: PathBuf) -> ServeConfig {
+        ServeConfig {
+            data_dir,
+            listen: SocketAddr::from(([127, 0, 0, 1], 4566)),
+            http: false,
+            region: "us-east-1".to_string(),
+            emulate: false,
+            account_id: None,
+            allow_remote: false,
+            scheduler_interval: std::time::Duration::from_secs(30),
+            tls_names: Vec::new(),
+        }
+    }
+}

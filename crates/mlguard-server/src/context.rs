@@ -1,0 +1,154 @@
+//! The request context: who asks, from where, when, over what — and the global
+//! condition keys the policy engine sees — plus authorization through the engine,
+//! with AWS's access-denied messages.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use mlguard_policy::{
+    Context, ContextValue, Decision, Evaluation, Policy, PolicySet, PolicySource, Request, authorize,
+};
+
+use crate::error::ApiError;
+use crate::identity::{Caller, CallerKind};
+use crate::protocol::Protocol;
+
+/// TLS details of the connection, as CloudTrail records them.
+#[derive(Debug, Clone)]
+pub struct TlsDetails {
+    /// e.g. `TLSv1.3`.
+    pub version: String,
+    /// e.g. `TLS_AES_128_GCM_SHA256`.
+    pub cipher_suite: String,
+    /// The Host header the client sent.
+    pub host: String,
+}
+
+/// One authenticated request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// `x-amzn-RequestId`, also the audit event's `requestID`.
+    pub request_id: String,
+    /// The caller.
+    pub caller: Arc<Caller>,
+    /// The access key id used.
+    pub access_key_id: String,
+    /// The region the request was signed for.
+    pub region: String,
+    /// The client's address.
+    pub source_ip: IpAddr,
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// True over TLS.
+    pub secure_transport: bool,
+    /// TLS details, when secure.
+    pub tls: Option<TlsDetails>,
+    /// Request time, seconds since the epoch (the server clock).
+    pub now: i64,
+    /// The protocol, for error shapes.
+    pub protocol: Protocol,
+    /// The operation, e.g. `Encrypt`.
+    pub operation: String,
+}
+
+impl RequestContext {
+    /// The global condition keys of this request.
+    pub fn condition_context(&self) -> Context {
+        let mut c = Context::new();
+        let caller = &self.caller;
+        c.insert("aws:PrincipalArn", ContextValue::string(caller.arn.as_str()));
+        c.insert("aws:PrincipalAccount", ContextValue::string(caller.account_id.as_str()));
+        c.insert("aws:PrincipalType", ContextValue::string(caller.principal_type()));
+        c.insert("aws:userid", ContextValue::string(caller.user_id.as_str()));
+        if let Some(name) = &caller.username {
+            c.insert("aws:username", ContextValue::string(name.as_str()));
+        }
+        c.insert("aws:SourceIp", ContextValue::string(self.source_ip.to_string()));
+        c.insert("aws:SecureTransport", ContextValue::boolean(self.secure_transport));
+        c.insert("aws:CurrentTime", ContextValue::string(crate::clock::iso8601(self.now)));
+        c.insert("aws:EpochTime", ContextValue::string(self.now.to_string()));
+        c.insert("aws:RequestedRegion", ContextValue::string(self.region.as_str()));
+        c.insert("aws:UserAgent", ContextValue::string(self.user_agent.as_str()));
+        c.insert("aws:ViaAWSService", ContextValue::boolean(false));
+        c
+    }
+
+    /// Authorizes `action` on `resource` against the caller's policies and the
+    /// resource's policy. `Ok` carries the evaluation (for the audit trail).
+    pub fn authorize(&self, check: &AuthzCheck<'_>) -> Result<Evaluation, ApiError> {
+        let identity: Vec<&Policy> = Vec::new();
+        let set = PolicySet {
+            identity: &identity,
+            resource: check.resource_policy,
+            resource_policy_mandatory: check.mandatory,
+            ..PolicySet::default()
+        };
+        let request = Request {
+            principal: &self.caller.principal,
+            action: check.action,
+            resource: check.resource,
+            resource_account: check.resource_account,
+            context: check.context,
+        };
+        let evaluation = authorize(&set, &request);
+        if evaluation.decision.is_allowed() || (evaluation.decision == Decision::ImplicitDeny && check.granted) {
+            return Ok(evaluation);
+        }
+        Err(self.access_denied(check.action, check.resource, &evaluation))
+    }
+
+    /// AWS's access-denied error for this protocol, with the reason AWS gives.
+    pub fn access_denied(&self, action: &str, resource: &str, evaluation: &Evaluation) -> ApiError {
+        let reason = match evaluation.decision {
+            Decision::ExplicitDeny => {
+                let source = evaluation.matched.first().map(|m| m.source);
+                match source {
+                    Some(PolicySource::Resource) => "with an explicit deny in a resource-based policy".to_string(),
+                    Some(PolicySource::Boundary) => "with an explicit deny in a permissions boundary".to_string(),
+                    Some(PolicySource::Session) => "with an explicit deny in a session policy".to_string(),
+                    Some(PolicySource::ServiceControl) => "with an explicit deny in a service control policy".to_string(),
+                    _ => "with an explicit deny in an identity-based policy".to_string(),
+                }
+            }
+            _ => {
+                let votes = &evaluation.votes;
+                if votes.boundary_allows == Some(false) && votes.identity_allows {
+                    format!("because no permissions boundary allows the {action} action")
+                } else if votes.session_allows == Some(false) && votes.identity_allows {
+                    format!("because no session policy allows the {action} action")
+                } else if self.caller.kind == CallerKind::Root || votes.identity_allows {
+                    format!("because no resource-based policy allows the {action} action")
+                } else {
+                    format!("because no identity-based policy allows the {action} action")
+                }
+            }
+        };
+        let who = match self.caller.kind {
+            CallerKind::Root => format!("User: {}", self.caller.arn),
+        };
+        let message = format!("{who} is not authorized to perform: {action} on resource: {resource} {reason}");
+        let code = match self.protocol {
+            Protocol::Json => "AccessDeniedException",
+            Protocol::Query | Protocol::RestXml => "AccessDenied",
+        };
+        ApiError::new(400, code, message)
+    }
+}
+
+/// One authorization question.
+pub struct AuthzCheck<'a> {
+    /// `service:Action`.
+    pub action: &'a str,
+    /// The resource ARN or `*`.
+    pub resource: &'a str,
+    /// The account owning the resource.
+    pub resource_account: Option<&'a str>,
+    /// The resource's policy.
+    pub resource_policy: Option<&'a Policy>,
+    /// KMS key policies (and trust policies) must allow.
+    pub mandatory: bool,
+    /// The condition keys.
+    pub context: &'a Context,
+    /// A grant allows the request (KMS): it then stands unless explicitly denied.
+    pub granted: bool,
+}

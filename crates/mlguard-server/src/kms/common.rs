@@ -1,0 +1,291 @@
+//! What every KMS operation shares: resolving a `KeyId`, checking key states,
+//! authorizing against the key policy and grants, and committing changes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mlguard_policy::{Context, ContextValue};
+
+use super::model::{Grant, Key, KeyState};
+use super::state::{Inner, alias_path, key_path};
+use super::{AuditInfo, Kms};
+use crate::context::{AuthzCheck, RequestContext};
+use crate::error::ApiError;
+
+/// `NotFoundException`.
+pub fn not_found(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("NotFoundException", message)
+}
+
+fn is_uuid(s: &str) -> bool {
+    mlguard_crypto::random::parse_uuid(s).is_some()
+}
+
+/// How a `KeyId` parameter may name a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// Key id, key ARN, alias name or alias ARN.
+    AnyForm,
+    /// Key id or key ARN only (policy, grant, rotation, deletion operations).
+    KeyOnly,
+}
+
+impl Kms {
+    /// Resolves a `KeyId` parameter to a key of the caller's region.
+    pub(crate) fn resolve(&self, ctx: &RequestContext, key_id: &str, naming: Naming) -> Result<Arc<Key>, ApiError> {
+        let inner = self.state.read()?;
+        resolve_in(&inner, &ctx.caller.account_id, &ctx.region, key_id, naming)
+    }
+
+    /// Authorizes `kms:<operation>` on `key`: the key policy is mandatory (with
+    /// account delegation to IAM), grants for the caller add to it, and any
+    /// explicit deny wins.
+    pub(crate) fn authorize_key(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        operation: &str,
+        extra: &dyn Fn(&mut Context),
+        encryption_context: Option<&BTreeMap<String, String>>,
+    ) -> Result<(), ApiError> {
+        let mut context = ctx.condition_context();
+        context.insert("kms:CallerAccount", ContextValue::string(ctx.caller.account_id.as_str()));
+        context.insert("kms:KeySpec", ContextValue::string(key.meta.key_spec.as_str()));
+        context.insert("kms:KeyUsage", ContextValue::string(key.meta.key_usage.as_str()));
+        context.insert("kms:KeyOrigin", ContextValue::string(key.meta.origin.as_str()));
+        for (k, v) in &key.meta.tags {
+            context.insert(&format!("aws:ResourceTag/{k}"), ContextValue::string(v.as_str()));
+        }
+        let aliases = self.aliases_of(key)?;
+        if !aliases.is_empty() {
+            context.insert("kms:ResourceAliases", ContextValue::string_list(aliases));
+        }
+        if let Some(ec) = encryption_context {
+            for (k, v) in ec {
+                context.insert(&format!("kms:EncryptionContext:{k}"), ContextValue::string(v.as_str()));
+            }
+            context.insert("kms:EncryptionContextKeys", ContextValue::string_list(ec.keys().map(String::as_str)));
+        }
+        extra(&mut context);
+        let action = format!("kms:{operation}");
+        let granted = self.granted(ctx, key, operation, encryption_context)?;
+        ctx.authorize(&AuthzCheck {
+            action: &action,
+            resource: &key.arn,
+            resource_account: Some(&key.account),
+            resource_policy: Some(&key.policy),
+            mandatory: true,
+            context: &context,
+            granted,
+        })
+        .map(|_| ())
+    }
+
+    /// True when a grant gives the caller `operation` on `key` with a matching context.
+    fn granted(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        operation: &str,
+        encryption_context: Option<&BTreeMap<String, String>>,
+    ) -> Result<bool, ApiError> {
+        let inner = self.state.read()?;
+        let caller = &ctx.caller;
+        Ok(inner.grants.values().any(|g| {
+            g.key_id == key.id
+                && g.key_account == key.account
+                && grantee_matches(g, caller)
+                && g.operations.iter().any(|op| op == operation)
+                && constraints_hold(g, encryption_context)
+        }))
+    }
+
+    /// Alias names pointing at `key`.
+    pub(crate) fn aliases_of(&self, key: &Key) -> Result<Vec<String>, ApiError> {
+        let inner = self.state.read()?;
+        Ok(inner
+            .aliases
+            .values()
+            .filter(|a| a.target_key_id == key.id && a.account == key.account && a.region == key.region)
+            .map(|a| a.name.clone())
+            .collect())
+    }
+
+    /// Runs `write` in one durable transaction, then `apply` to memory.
+    pub(crate) fn commit<T>(
+        &self,
+        write: impl FnOnce(&mlguard_store::Tx<'_>) -> Result<(), ApiError>,
+        apply: impl FnOnce(&mut Inner) -> T,
+    ) -> Result<T, ApiError> {
+        // Hold the write lock across the transaction so memory and disk change in
+        // the same order for concurrent writers.
+        let mut inner = self.state.write()?;
+        self.store.transaction(|tx| write(tx))?;
+        Ok(apply(&mut inner))
+    }
+
+    /// Replaces a key snapshot in memory.
+    pub(crate) fn put_key(inner: &mut Inner, key: Key) -> Arc<Key> {
+        let key = Arc::new(key);
+        inner
+            .keys
+            .insert(key_path(&key.account, &key.region, &key.id), Arc::clone(&key));
+        key
+    }
+}
+
+impl From<mlguard_store::StoreError> for ApiError {
+    fn from(e: mlguard_store::StoreError) -> Self {
+        tracing::error!("store: {e}");
+        ApiError::internal("KMSInternalException")
+    }
+}
+
+/// A grant's grantee is the caller, or the role of a caller's session.
+fn grantee_matches(grant: &Grant, caller: &crate::identity::Caller) -> bool {
+    if grant.grantee == caller.arn {
+        return true;
+    }
+    match &caller.principal.kind {
+        mlguard_policy::PrincipalKind::AssumedRole { role_arn } => grant.grantee == *role_arn,
+        _ => false,
+    }
+}
+
+/// Grant constraints: every subset pair must be in the context; equals must be exact.
+pub fn constraints_hold(grant: &Grant, context: Option<&BTreeMap<String, String>>) -> bool {
+    let empty = BTreeMap::new();
+    let ctx = context.unwrap_or(&empty);
+    if let Some(subset) = &grant.context_subset {
+        if !subset.iter().all(|(k, v)| ctx.get(k) == Some(v)) {
+            return false;
+        }
+    }
+    if let Some(equals) = &grant.context_equals {
+        if equals != ctx {
+            return false;
+        }
+    }
+    true
+}
+
+/// Resolves a `KeyId` within a state snapshot.
+pub(crate) fn resolve_in(inner: &Inner, account: &str, region: &str, key_id: &str, naming: Naming) -> Result<Arc<Key>, ApiError> {
+    let lookup = |acct: &str, reg: &str, id: &str| -> Result<Arc<Key>, ApiError> {
+        inner
+            .keys
+            .get(&key_path(acct, reg, id))
+            .cloned()
+            .ok_or_else(|| not_found(format!("Key 'arn:aws:kms:{reg}:{acct}:key/{id}' does not exist")))
+    };
+    let by_alias = |acct: &str, reg: &str, name: &str| -> Result<Arc<Key>, ApiError> {
+        let alias = inner
+            .aliases
+            .get(&alias_path(acct, reg, name))
+            .ok_or_else(|| not_found(format!("Alias arn:aws:kms:{reg}:{acct}:{name} is not found.")))?;
+        lookup(acct, reg, &alias.target_key_id)
+    };
+    if let Some(rest) = key_id.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        let [_partition, service, arn_region, arn_account, resource] = parts.as_slice() else {
+            return Err(not_found(format!("Invalid arn {key_id}")));
+        };
+        let (service, arn_region, arn_account, resource) = (*service, *arn_region, *arn_account, *resource);
+        if service != "kms" {
+            return Err(not_found(format!("Invalid arn {key_id}")));
+        }
+        if arn_region != region {
+            return Err(not_found(format!("Invalid arn {arn_region}")));
+        }
+        if let Some(id) = resource.strip_prefix("key/") {
+            if !is_uuid(id) {
+                return Err(not_found(format!("Invalid keyId '{key_id}'")));
+            }
+            return lookup(arn_account, arn_region, id);
+        }
+        if resource.starts_with("alias/") && naming == Naming::AnyForm {
+            return by_alias(arn_account, arn_region, resource);
+        }
+        return Err(not_found(format!("Invalid keyId '{key_id}'")));
+    }
+    if key_id.starts_with("alias/") {
+        if naming == Naming::AnyForm {
+            return by_alias(account, region, key_id);
+        }
+        return Err(not_found(format!("Invalid keyId '{key_id}'")));
+    }
+    if is_uuid(key_id) {
+        return lookup(account, region, key_id);
+    }
+    Err(not_found(format!("Invalid keyId '{key_id}'")))
+}
+
+/// Fails unless the key is in one of `allowed` states, with AWS's error for the
+/// state it is in.
+pub fn require_state(key: &Key, allowed: &[KeyState]) -> Result<(), ApiError> {
+    if allowed.contains(&key.meta.state) {
+        return Ok(());
+    }
+    Err(match key.meta.state {
+        KeyState::Disabled => ApiError::bad_request("DisabledException", format!("{} is disabled.", key.arn)),
+        KeyState::PendingDeletion => {
+            ApiError::bad_request("KMSInvalidStateException", format!("{} is pending deletion.", key.arn))
+        }
+        KeyState::Enabled => ApiError::bad_request("KMSInvalidStateException", format!("{} is enabled.", key.arn)),
+    })
+}
+
+/// The states in which a key can be used for cryptography.
+pub const USABLE: &[KeyState] = &[KeyState::Enabled];
+
+/// The audit resources of one key.
+pub fn key_resource(key: &Key) -> AuditInfo {
+    AuditInfo {
+        response_elements: None,
+        resources: vec![(key.arn.clone(), "AWS::KMS::Key", key.account.clone())],
+    }
+}
+
+/// `DryRunOperationException`.
+pub fn dry_run() -> ApiError {
+    ApiError::bad_request(
+        "DryRunOperationException",
+        "The request would have succeeded, but the DryRun option is set.",
+    )
+}
+
+/// Decodes a pagination marker (an opaque position: the last id returned).
+pub fn decode_marker(marker: Option<&str>) -> Result<Option<String>, ApiError> {
+    use base64::Engine as _;
+    let Some(m) = marker else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(m)
+        .map_err(|_| ApiError::bad_request("InvalidMarkerException", "The marker is invalid."))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("InvalidMarkerException", "The marker is invalid."))
+}
+
+/// Encodes a pagination marker.
+pub fn encode_marker(position: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position)
+}
+
+/// Pages an ordered list: items after `marker`, at most `limit`; returns the page
+/// and the next marker when truncated.
+pub fn page<T: Clone>(items: &[(String, T)], marker: Option<&str>, limit: usize) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = limit.max(1);
+    let start = match decode_marker(marker)? {
+        None => 0,
+        Some(after) => items.iter().position(|(k, _)| *k > after).unwrap_or(items.len()),
+    };
+    let rest = items.get(start..).unwrap_or_default();
+    let page: Vec<T> = rest.iter().take(limit).map(|(_, v)| v.clone()).collect();
+    let next = if rest.len() > limit {
+        rest.get(limit - 1).map(|(k, _)| encode_marker(k))
+    } else {
+        None
+    };
+    Ok((page, next))
+}

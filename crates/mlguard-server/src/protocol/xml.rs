@@ -1,0 +1,49 @@
+//! XML error shapes of awsQuery (IAM, STS) and restXml (S3).
+
+use bytes::Bytes;
+use http::Response;
+use http_body_util::Full;
+
+use crate::error::{ApiError, Fault};
+
+/// Escapes text for XML content and attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
+pub fn query_error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
+    let fault = match error.fault {
+        Fault::Sender => "Sender",
+        Fault::Receiver => "Receiver",
+    };
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>{fault}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        escape(&error.code),
+        escape(error.message.as_deref().unwrap_or("")),
+        escape(request_id)
+    );
+    super::response(error.status, "text/xml", request_id, body.into_bytes())
+}
+
+/// S3's `<Error><Code/><Message/><RequestId/></Error>`.
+pub fn rest_error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
+        escape(&error.code),
+        escape(error.message.as_deref().unwrap_or("")),
+        escape(request_id)
+    );
+    super::response(error.status, "application/xml", request_id, body.into_bytes())
+}
