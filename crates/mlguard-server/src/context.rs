@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use mlguard_policy::{
-    Context, ContextValue, Decision, Evaluation, Policy, PolicySet, PolicySource, Request, authorize,
+    Context, ContextValue, Decision, Evaluation, Policy, PolicySet, PolicySource, Request,
+    authorize,
 };
 
 use crate::error::ApiError;
@@ -56,19 +57,43 @@ impl RequestContext {
     pub fn condition_context(&self) -> Context {
         let mut c = Context::new();
         let caller = &self.caller;
-        c.insert("aws:PrincipalArn", ContextValue::string(caller.arn.as_str()));
-        c.insert("aws:PrincipalAccount", ContextValue::string(caller.account_id.as_str()));
-        c.insert("aws:PrincipalType", ContextValue::string(caller.principal_type()));
+        c.insert(
+            "aws:PrincipalArn",
+            ContextValue::string(caller.arn.as_str()),
+        );
+        c.insert(
+            "aws:PrincipalAccount",
+            ContextValue::string(caller.account_id.as_str()),
+        );
+        c.insert(
+            "aws:PrincipalType",
+            ContextValue::string(caller.principal_type()),
+        );
         c.insert("aws:userid", ContextValue::string(caller.user_id.as_str()));
         if let Some(name) = &caller.username {
             c.insert("aws:username", ContextValue::string(name.as_str()));
         }
-        c.insert("aws:SourceIp", ContextValue::string(self.source_ip.to_string()));
-        c.insert("aws:SecureTransport", ContextValue::boolean(self.secure_transport));
-        c.insert("aws:CurrentTime", ContextValue::string(crate::clock::iso8601(self.now)));
+        c.insert(
+            "aws:SourceIp",
+            ContextValue::string(self.source_ip.to_string()),
+        );
+        c.insert(
+            "aws:SecureTransport",
+            ContextValue::boolean(self.secure_transport),
+        );
+        c.insert(
+            "aws:CurrentTime",
+            ContextValue::string(crate::clock::iso8601(self.now)),
+        );
         c.insert("aws:EpochTime", ContextValue::string(self.now.to_string()));
-        c.insert("aws:RequestedRegion", ContextValue::string(self.region.as_str()));
-        c.insert("aws:UserAgent", ContextValue::string(self.user_agent.as_str()));
+        c.insert(
+            "aws:RequestedRegion",
+            ContextValue::string(self.region.as_str()),
+        );
+        c.insert(
+            "aws:UserAgent",
+            ContextValue::string(self.user_agent.as_str()),
+        );
         c.insert("aws:ViaAWSService", ContextValue::boolean(false));
         c
     }
@@ -91,7 +116,9 @@ impl RequestContext {
             context: check.context,
         };
         let evaluation = authorize(&set, &request);
-        if evaluation.decision.is_allowed() || (evaluation.decision == Decision::ImplicitDeny && check.granted) {
+        if evaluation.decision.is_allowed()
+            || (evaluation.decision == Decision::ImplicitDeny && check.granted)
+        {
             return Ok(evaluation);
         }
         Err(self.access_denied(check.action, check.resource, &evaluation))
@@ -103,10 +130,18 @@ impl RequestContext {
             Decision::ExplicitDeny => {
                 let source = evaluation.matched.first().map(|m| m.source);
                 match source {
-                    Some(PolicySource::Resource) => "with an explicit deny in a resource-based policy".to_string(),
-                    Some(PolicySource::Boundary) => "with an explicit deny in a permissions boundary".to_string(),
-                    Some(PolicySource::Session) => "with an explicit deny in a session policy".to_string(),
-                    Some(PolicySource::ServiceControl) => "with an explicit deny in a service control policy".to_string(),
+                    Some(PolicySource::Resource) => {
+                        "with an explicit deny in a resource-based policy".to_string()
+                    }
+                    Some(PolicySource::Boundary) => {
+                        "with an explicit deny in a permissions boundary".to_string()
+                    }
+                    Some(PolicySource::Session) => {
+                        "with an explicit deny in a session policy".to_string()
+                    }
+                    Some(PolicySource::ServiceControl) => {
+                        "with an explicit deny in a service control policy".to_string()
+                    }
                     _ => "with an explicit deny in an identity-based policy".to_string(),
                 }
             }
@@ -126,7 +161,9 @@ impl RequestContext {
         let who = match self.caller.kind {
             CallerKind::Root => format!("User: {}", self.caller.arn),
         };
-        let message = format!("{who} is not authorized to perform: {action} on resource: {resource} {reason}");
+        let message = format!(
+            "{who} is not authorized to perform: {action} on resource: {resource} {reason}"
+        );
         let code = match self.protocol {
             Protocol::Json => "AccessDeniedException",
             Protocol::Query | Protocol::RestXml => "AccessDenied",

@@ -67,10 +67,10 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
         file.sync_all().map_err(io(&tmp))?;
     }
     fs::rename(&tmp, path).map_err(io(path))?;
-    if let Some(parent) = path.parent() {
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
     }
     Ok(())
 }
@@ -115,7 +115,9 @@ impl DataDir {
             }
             Err(_) => {
                 let key = RootKey::generate()?;
-                let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.expose_bytes()) + "\n");
+                let encoded = Zeroizing::new(
+                    base64::engine::general_purpose::STANDARD.encode(key.expose_bytes()) + "\n",
+                );
                 write_private(&key_path, encoded.as_bytes())?;
                 key
             }
@@ -173,18 +175,32 @@ pub fn new_account_id() -> Result<String, DataDirError> {
 pub fn new_access_key_id(prefix: &str) -> Result<String, DataDirError> {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let bytes: [u8; 16] = random::array()?;
-    Ok(prefix.to_string() + &bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 32)])).collect::<String>())
+    let chars: String = bytes
+        .iter()
+        .filter_map(|b| ALPHABET.get(usize::from(b % 32)).map(|c| char::from(*c)))
+        .collect();
+    Ok(prefix.to_string() + &chars)
 }
 
 /// A new 40-character secret access key.
 pub fn new_secret_key() -> Result<Zeroizing<String>, DataDirError> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = random::secret_bytes(40)?;
-    Ok(Zeroizing::new(bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 64)])).collect()))
+    Ok(Zeroizing::new(
+        bytes
+            .iter()
+            .filter_map(|b| ALPHABET.get(usize::from(b % 64)).map(|c| char::from(*c)))
+            .collect(),
+    ))
 }
 
 /// Writes `DIR/credentials` for the root user, AWS shared-credentials format.
-pub fn write_credentials(dir: &Path, access_key_id: &str, secret: &str, region: &str) -> Result<PathBuf, DataDirError> {
+pub fn write_credentials(
+    dir: &Path,
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+) -> Result<PathBuf, DataDirError> {
     let path = dir.join("credentials");
     let text = Zeroizing::new(format!(
         "# mlguard root credentials. Use with AWS_SHARED_CREDENTIALS_FILE={} and --profile mlguard\n\
@@ -212,7 +228,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("root.key")).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join("root.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -224,7 +243,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(dir.path().join("root.key"), fs::Permissions::from_mode(0o644)).unwrap();
+            fs::set_permissions(
+                dir.path().join("root.key"),
+                fs::Permissions::from_mode(0o644),
+            )
+            .unwrap();
             assert!(DataDir::open(dir.path()).is_err());
         }
         fs::remove_file(dir.path().join("root.key")).unwrap();
@@ -238,7 +261,10 @@ mod tests {
         assert!(account.bytes().all(|b| b.is_ascii_digit()) && !account.starts_with('0'));
         let akid = new_access_key_id("AKIA").unwrap();
         assert_eq!(akid.len(), 20);
-        assert!(akid.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
+        assert!(
+            akid.bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        );
         assert_eq!(new_secret_key().unwrap().len(), 40);
     }
 }

@@ -32,7 +32,11 @@ impl ApiError {
             status,
             code: code.into(),
             message: Some(message.into()),
-            fault: if status >= 500 { Fault::Receiver } else { Fault::Sender },
+            fault: if status >= 500 {
+                Fault::Receiver
+            } else {
+                Fault::Sender
+            },
         }
     }
 
@@ -64,7 +68,13 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status, self.message.as_deref().unwrap_or(""))
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code,
+            self.status,
+            self.message.as_deref().unwrap_or("")
+        )
     }
 }
 

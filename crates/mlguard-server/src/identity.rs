@@ -91,18 +91,23 @@ impl Credentials {
     pub fn load(store: &Store, root_key: &RootKey) -> Result<Credentials, DataDirError> {
         let mut by_key = HashMap::new();
         for record in store.load_all(KIND)? {
-            let doc: CredentialDoc =
-                serde_json::from_str(&record.doc).map_err(|e| DataDirError::Invalid(format!("credential {}: {e}", record.id)))?;
-            let sealed = record
-                .sealed
-                .ok_or_else(|| DataDirError::Invalid(format!("credential {} has no secret", record.id)))?;
+            let doc: CredentialDoc = serde_json::from_str(&record.doc)
+                .map_err(|e| DataDirError::Invalid(format!("credential {}: {e}", record.id)))?;
+            let sealed = record.sealed.ok_or_else(|| {
+                DataDirError::Invalid(format!("credential {} has no secret", record.id))
+            })?;
             let secret = root_key.open(purpose(&record.id).as_bytes(), &sealed)?;
             let secret = Zeroizing::new(
-                String::from_utf8(secret.to_vec()).map_err(|_| DataDirError::Invalid("credential secret is not UTF-8".into()))?,
+                String::from_utf8(secret.to_vec())
+                    .map_err(|_| DataDirError::Invalid("credential secret is not UTF-8".into()))?,
             );
             let caller = match doc.kind.as_str() {
                 "Root" => Caller::root(&doc.account_id),
-                other => return Err(DataDirError::Invalid(format!("unknown credential kind {other}"))),
+                other => {
+                    return Err(DataDirError::Invalid(format!(
+                        "unknown credential kind {other}"
+                    )));
+                }
             };
             by_key.insert(
                 record.id.clone(),
@@ -136,7 +141,8 @@ impl Credentials {
         };
         let sealed = root_key.seal(purpose(access_key_id).as_bytes(), secret.as_bytes())?;
         let text = serde_json::to_string(&doc).map_err(|e| DataDirError::Invalid(e.to_string()))?;
-        store.transaction(|tx| tx.put(KIND, access_key_id, account_id, &text, Some(&sealed), now))?;
+        store
+            .transaction(|tx| tx.put(KIND, access_key_id, account_id, &text, Some(&sealed), now))?;
         let credential = Arc::new(Credential {
             access_key_id: access_key_id.to_string(),
             secret: Zeroizing::new(secret.to_string()),

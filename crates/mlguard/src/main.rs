@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit_cmd;
 mod policy_cmd;
+mod serve_cmd;
 
 /// AWS machine-learning security, self-hosted and real.
 #[derive(Debug, Parser)]
@@ -16,6 +18,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve IAM-authorized, audited AWS APIs (KMS) for boto3, the aws CLI and the SDKs.
+    Serve(serve_cmd::ServeArgs),
+    /// The audit trail: validate its integrity, look up events.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// IAM policies: simulate requests against them.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -27,6 +34,8 @@ pub(crate) const EXIT_UNUSABLE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Policy(cmd) => policy_cmd::run(cmd),
     };
     match result {

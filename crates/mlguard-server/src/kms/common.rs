@@ -32,7 +32,12 @@ pub enum Naming {
 
 impl Kms {
     /// Resolves a `KeyId` parameter to a key of the caller's region.
-    pub(crate) fn resolve(&self, ctx: &RequestContext, key_id: &str, naming: Naming) -> Result<Arc<Key>, ApiError> {
+    pub(crate) fn resolve(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        naming: Naming,
+    ) -> Result<Arc<Key>, ApiError> {
         let inner = self.state.read()?;
         resolve_in(&inner, &ctx.caller.account_id, &ctx.region, key_id, naming)
     }
@@ -49,12 +54,27 @@ impl Kms {
         encryption_context: Option<&BTreeMap<String, String>>,
     ) -> Result<(), ApiError> {
         let mut context = ctx.condition_context();
-        context.insert("kms:CallerAccount", ContextValue::string(ctx.caller.account_id.as_str()));
-        context.insert("kms:KeySpec", ContextValue::string(key.meta.key_spec.as_str()));
-        context.insert("kms:KeyUsage", ContextValue::string(key.meta.key_usage.as_str()));
-        context.insert("kms:KeyOrigin", ContextValue::string(key.meta.origin.as_str()));
+        context.insert(
+            "kms:CallerAccount",
+            ContextValue::string(ctx.caller.account_id.as_str()),
+        );
+        context.insert(
+            "kms:KeySpec",
+            ContextValue::string(key.meta.key_spec.as_str()),
+        );
+        context.insert(
+            "kms:KeyUsage",
+            ContextValue::string(key.meta.key_usage.as_str()),
+        );
+        context.insert(
+            "kms:KeyOrigin",
+            ContextValue::string(key.meta.origin.as_str()),
+        );
         for (k, v) in &key.meta.tags {
-            context.insert(&format!("aws:ResourceTag/{k}"), ContextValue::string(v.as_str()));
+            context.insert(
+                &format!("aws:ResourceTag/{k}"),
+                ContextValue::string(v.as_str()),
+            );
         }
         let aliases = self.aliases_of(key)?;
         if !aliases.is_empty() {
@@ -62,9 +82,15 @@ impl Kms {
         }
         if let Some(ec) = encryption_context {
             for (k, v) in ec {
-                context.insert(&format!("kms:EncryptionContext:{k}"), ContextValue::string(v.as_str()));
+                context.insert(
+                    &format!("kms:EncryptionContext:{k}"),
+                    ContextValue::string(v.as_str()),
+                );
             }
-            context.insert("kms:EncryptionContextKeys", ContextValue::string_list(ec.keys().map(String::as_str)));
+            context.insert(
+                "kms:EncryptionContextKeys",
+                ContextValue::string_list(ec.keys().map(String::as_str)),
+            );
         }
         extra(&mut context);
         let action = format!("kms:{operation}");
@@ -106,7 +132,9 @@ impl Kms {
         Ok(inner
             .aliases
             .values()
-            .filter(|a| a.target_key_id == key.id && a.account == key.account && a.region == key.region)
+            .filter(|a| {
+                a.target_key_id == key.id && a.account == key.account && a.region == key.region
+            })
             .map(|a| a.name.clone())
             .collect())
     }
@@ -127,9 +155,10 @@ impl Kms {
     /// Replaces a key snapshot in memory.
     pub(crate) fn put_key(inner: &mut Inner, key: Key) -> Arc<Key> {
         let key = Arc::new(key);
-        inner
-            .keys
-            .insert(key_path(&key.account, &key.region, &key.id), Arc::clone(&key));
+        inner.keys.insert(
+            key_path(&key.account, &key.region, &key.id),
+            Arc::clone(&key),
+        );
         key
     }
 }
@@ -156,33 +185,47 @@ fn grantee_matches(grant: &Grant, caller: &crate::identity::Caller) -> bool {
 pub fn constraints_hold(grant: &Grant, context: Option<&BTreeMap<String, String>>) -> bool {
     let empty = BTreeMap::new();
     let ctx = context.unwrap_or(&empty);
-    if let Some(subset) = &grant.context_subset {
-        if !subset.iter().all(|(k, v)| ctx.get(k) == Some(v)) {
-            return false;
-        }
+    if let Some(subset) = &grant.context_subset
+        && !subset.iter().all(|(k, v)| ctx.get(k) == Some(v))
+    {
+        return false;
     }
-    if let Some(equals) = &grant.context_equals {
-        if equals != ctx {
-            return false;
-        }
+    if let Some(equals) = &grant.context_equals
+        && equals != ctx
+    {
+        return false;
     }
     true
 }
 
 /// Resolves a `KeyId` within a state snapshot.
-pub(crate) fn resolve_in(inner: &Inner, account: &str, region: &str, key_id: &str, naming: Naming) -> Result<Arc<Key>, ApiError> {
+pub(crate) fn resolve_in(
+    inner: &Inner,
+    account: &str,
+    region: &str,
+    key_id: &str,
+    naming: Naming,
+) -> Result<Arc<Key>, ApiError> {
     let lookup = |acct: &str, reg: &str, id: &str| -> Result<Arc<Key>, ApiError> {
         inner
             .keys
             .get(&key_path(acct, reg, id))
             .cloned()
-            .ok_or_else(|| not_found(format!("Key 'arn:aws:kms:{reg}:{acct}:key/{id}' does not exist")))
+            .ok_or_else(|| {
+                not_found(format!(
+                    "Key 'arn:aws:kms:{reg}:{acct}:key/{id}' does not exist"
+                ))
+            })
     };
     let by_alias = |acct: &str, reg: &str, name: &str| -> Result<Arc<Key>, ApiError> {
         let alias = inner
             .aliases
             .get(&alias_path(acct, reg, name))
-            .ok_or_else(|| not_found(format!("Alias arn:aws:kms:{reg}:{acct}:{name} is not found.")))?;
+            .ok_or_else(|| {
+                not_found(format!(
+                    "Alias arn:aws:kms:{reg}:{acct}:{name} is not found."
+                ))
+            })?;
         lookup(acct, reg, &alias.target_key_id)
     };
     if let Some(rest) = key_id.strip_prefix("arn:") {
@@ -190,7 +233,8 @@ pub(crate) fn resolve_in(inner: &Inner, account: &str, region: &str, key_id: &st
         let [_partition, service, arn_region, arn_account, resource] = parts.as_slice() else {
             return Err(not_found(format!("Invalid arn {key_id}")));
         };
-        let (service, arn_region, arn_account, resource) = (*service, *arn_region, *arn_account, *resource);
+        let (service, arn_region, arn_account, resource) =
+            (*service, *arn_region, *arn_account, *resource);
         if service != "kms" {
             return Err(not_found(format!("Invalid arn {key_id}")));
         }
@@ -227,11 +271,17 @@ pub fn require_state(key: &Key, allowed: &[KeyState]) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(match key.meta.state {
-        KeyState::Disabled => ApiError::bad_request("DisabledException", format!("{} is disabled.", key.arn)),
-        KeyState::PendingDeletion => {
-            ApiError::bad_request("KMSInvalidStateException", format!("{} is pending deletion.", key.arn))
+        KeyState::Disabled => {
+            ApiError::bad_request("DisabledException", format!("{} is disabled.", key.arn))
         }
-        KeyState::Enabled => ApiError::bad_request("KMSInvalidStateException", format!("{} is enabled.", key.arn)),
+        KeyState::PendingDeletion => ApiError::bad_request(
+            "KMSInvalidStateException",
+            format!("{} is pending deletion.", key.arn),
+        ),
+        KeyState::Enabled => ApiError::bad_request(
+            "KMSInvalidStateException",
+            format!("{} is enabled.", key.arn),
+        ),
     })
 }
 
@@ -274,11 +324,18 @@ pub fn encode_marker(position: &str) -> String {
 
 /// Pages an ordered list: items after `marker`, at most `limit`; returns the page
 /// and the next marker when truncated.
-pub fn page<T: Clone>(items: &[(String, T)], marker: Option<&str>, limit: usize) -> Result<(Vec<T>, Option<String>), ApiError> {
+pub fn page<T: Clone>(
+    items: &[(String, T)],
+    marker: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let limit = limit.max(1);
     let start = match decode_marker(marker)? {
         None => 0,
-        Some(after) => items.iter().position(|(k, _)| *k > after).unwrap_or(items.len()),
+        Some(after) => items
+            .iter()
+            .position(|(k, _)| *k > after)
+            .unwrap_or(items.len()),
     };
     let rest = items.get(start..).unwrap_or_default();
     let page: Vec<T> = rest.iter().take(limit).map(|(_, v)| v.clone()).collect();

@@ -38,9 +38,10 @@ pub fn default_key_policy(account: &str) -> String {
 /// Parses a key policy with KMS's rules, answering `MalformedPolicyDocumentException`.
 pub fn parse_key_policy(text: &str) -> Result<Policy, ApiError> {
     Policy::parse(text, PolicyKind::KeyPolicy).map_err(|e| match e.kind {
-        mlguard_policy::ParseErrorKind::TooLarge { .. } => {
-            ApiError::bad_request("LimitExceededException", "The policy document exceeds the 32 KB limit.")
-        }
+        mlguard_policy::ParseErrorKind::TooLarge { .. } => ApiError::bad_request(
+            "LimitExceededException",
+            "The policy document exceeds the 32 KB limit.",
+        ),
         _ => ApiError::bad_request("MalformedPolicyDocumentException", e.aws_message),
     })
 }
@@ -71,13 +72,28 @@ pub fn metadata(key: &Key) -> w::KeyMetadata {
     };
     match usage {
         KeyUsage::EncryptDecrypt => {
-            m.encryption_algorithms = Some(spec.encryption_algorithms().iter().map(|a| a.as_str().to_string()).collect());
+            m.encryption_algorithms = Some(
+                spec.encryption_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+            );
         }
         KeyUsage::SignVerify => {
-            m.signing_algorithms = Some(spec.signing_algorithms().iter().map(|a| a.as_str().to_string()).collect());
+            m.signing_algorithms = Some(
+                spec.signing_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+            );
         }
         KeyUsage::GenerateVerifyMac => {
-            m.mac_algorithms = Some(spec.mac_algorithms().iter().map(|a| a.as_str().to_string()).collect());
+            m.mac_algorithms = Some(
+                spec.mac_algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+            );
         }
     }
     if spec == KeySpec::SymmetricDefault {
@@ -95,7 +111,10 @@ fn tag_error(message: &str) -> ApiError {
 }
 
 /// Checks tags as KMS does and returns them as a map.
-fn check_tags(existing: &BTreeMap<String, String>, tags: &[w::Tag]) -> Result<BTreeMap<String, String>, ApiError> {
+fn check_tags(
+    existing: &BTreeMap<String, String>,
+    tags: &[w::Tag],
+) -> Result<BTreeMap<String, String>, ApiError> {
     let mut seen = std::collections::HashSet::new();
     for t in tags {
         let k = t.tag_key.as_deref().unwrap_or_default();
@@ -108,7 +127,10 @@ fn check_tags(existing: &BTreeMap<String, String>, tags: &[w::Tag]) -> Result<BT
     }
     let mut merged = existing.clone();
     for t in tags {
-        merged.insert(t.tag_key.clone().unwrap_or_default(), t.tag_value.clone().unwrap_or_default());
+        merged.insert(
+            t.tag_key.clone().unwrap_or_default(),
+            t.tag_value.clone().unwrap_or_default(),
+        );
     }
     if merged.len() > MAX_TAGS {
         return Err(tag_error("Too many tags"));
@@ -117,7 +139,11 @@ fn check_tags(existing: &BTreeMap<String, String>, tags: &[w::Tag]) -> Result<BT
 }
 
 impl Kms {
-    pub(crate) fn create_key(&self, ctx: &RequestContext, req: w::CreateKeyRequest) -> Out<w::CreateKeyResponse> {
+    pub(crate) fn create_key(
+        &self,
+        ctx: &RequestContext,
+        req: w::CreateKeyRequest,
+    ) -> Out<w::CreateKeyResponse> {
         let spec_name = req
             .key_spec
             .clone()
@@ -128,8 +154,12 @@ impl Kms {
                 "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.",
             ));
         }
-        let spec = KeySpec::parse(&spec_name)
-            .ok_or_else(|| ApiError::bad_request("UnsupportedOperationException", format!("KeySpec {spec_name} is not supported by this server.")))?;
+        let spec = KeySpec::parse(&spec_name).ok_or_else(|| {
+            ApiError::bad_request(
+                "UnsupportedOperationException",
+                format!("KeySpec {spec_name} is not supported by this server."),
+            )
+        })?;
         let usage = match req.key_usage.as_deref() {
             None if spec == KeySpec::SymmetricDefault => KeyUsage::EncryptDecrypt,
             None => {
@@ -137,7 +167,8 @@ impl Kms {
                     "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
                 ));
             }
-            Some(u) => KeyUsage::parse(u).ok_or_else(|| ApiError::validation(format!("Invalid KeyUsage {u}")))?,
+            Some(u) => KeyUsage::parse(u)
+                .ok_or_else(|| ApiError::validation(format!("Invalid KeyUsage {u}")))?,
         };
         if !spec.usages().contains(&usage) {
             return Err(ApiError::validation(format!(
@@ -154,10 +185,16 @@ impl Kms {
             ));
         }
         if req.multi_region == Some(true) {
-            return Err(ApiError::bad_request("UnsupportedOperationException", "Multi-Region keys are not supported by this server."));
+            return Err(ApiError::bad_request(
+                "UnsupportedOperationException",
+                "Multi-Region keys are not supported by this server.",
+            ));
         }
         let account = ctx.caller.account_id.clone();
-        let policy_text = req.policy.clone().unwrap_or_else(|| default_key_policy(&account));
+        let policy_text = req
+            .policy
+            .clone()
+            .unwrap_or_else(|| default_key_policy(&account));
         let policy = parse_key_policy(&policy_text)?;
         let tags = check_tags(&BTreeMap::new(), req.tags.as_deref().unwrap_or_default())?;
 
@@ -167,13 +204,22 @@ impl Kms {
         context.insert("kms:KeyUsage", ContextValue::string(usage.as_str()));
         context.insert("kms:KeyOrigin", ContextValue::string(origin.as_str()));
         if let Some(bypass) = req.bypass_policy_lockout_safety_check {
-            context.insert("kms:BypassPolicyLockoutSafetyCheck", ContextValue::boolean(bypass));
+            context.insert(
+                "kms:BypassPolicyLockoutSafetyCheck",
+                ContextValue::boolean(bypass),
+            );
         }
         for (k, v) in &tags {
-            context.insert(&format!("aws:RequestTag/{k}"), ContextValue::string(v.as_str()));
+            context.insert(
+                &format!("aws:RequestTag/{k}"),
+                ContextValue::string(v.as_str()),
+            );
         }
         if !tags.is_empty() {
-            context.insert("aws:TagKeys", ContextValue::string_list(tags.keys().map(String::as_str)));
+            context.insert(
+                "aws:TagKeys",
+                ContextValue::string_list(tags.keys().map(String::as_str)),
+            );
         }
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:CreateKey",
@@ -186,7 +232,10 @@ impl Kms {
         })?;
 
         let now = self.clock.now();
-        let id = mlguard_crypto::random::format_uuid(&mlguard_crypto::random::uuid_v4().map_err(|_| ApiError::internal("KMSInternalException"))?);
+        let id = mlguard_crypto::random::format_uuid(
+            &mlguard_crypto::random::uuid_v4()
+                .map_err(|_| ApiError::internal("KMSInternalException"))?,
+        );
         let arn = format!("arn:aws:kms:{}:{account}:key/{id}", ctx.region);
         let version = new_version(&self.root_key, &arn, spec, 1, now, RotationType::Initial)?;
         let key = Key {
@@ -217,13 +266,16 @@ impl Kms {
         let key = self.commit(
             |tx| {
                 persist_key(tx, &key, now)?;
-                key.versions.iter().try_for_each(|v| persist_version(tx, &key, v))
+                key.versions
+                    .iter()
+                    .try_for_each(|v| persist_version(tx, &key, v))
             },
             |inner| Kms::put_key(inner, key.clone()),
         )?;
         let meta = metadata(&key);
         let mut audit = key_resource(&key);
-        audit.response_elements = Some(json!({ "keyMetadata": serde_json::to_value(&meta).unwrap_or_default() }));
+        audit.response_elements =
+            Some(json!({ "keyMetadata": serde_json::to_value(&meta).unwrap_or_default() }));
         Ok((
             w::CreateKeyResponse {
                 key_metadata: Some(meta),
@@ -234,29 +286,51 @@ impl Kms {
 
     /// Creates (once) the AWS managed key `alias/aws/<service>` of an account, as a
     /// service does on first use.
-    pub fn aws_managed_key(&self, account: &str, region: &str, service: &str) -> Result<Arc<Key>, ApiError> {
+    pub fn aws_managed_key(
+        &self,
+        account: &str,
+        region: &str,
+        service: &str,
+    ) -> Result<Arc<Key>, ApiError> {
         let alias_name = format!("alias/aws/{service}");
         {
             let inner = self.state.read()?;
-            if let Some(alias) = inner.aliases.get(&super::state::alias_path(account, region, &alias_name)) {
-                if let Some(key) = inner.keys.get(&key_path(account, region, &alias.target_key_id)) {
-                    return Ok(Arc::clone(key));
-                }
+            if let Some(alias) =
+                inner
+                    .aliases
+                    .get(&super::state::alias_path(account, region, &alias_name))
+                && let Some(key) = inner
+                    .keys
+                    .get(&key_path(account, region, &alias.target_key_id))
+            {
+                return Ok(Arc::clone(key));
             }
         }
         let now = self.clock.now();
-        let id = mlguard_crypto::random::format_uuid(&mlguard_crypto::random::uuid_v4().map_err(|_| ApiError::internal("KMSInternalException"))?);
+        let id = mlguard_crypto::random::format_uuid(
+            &mlguard_crypto::random::uuid_v4()
+                .map_err(|_| ApiError::internal("KMSInternalException"))?,
+        );
         let arn = format!("arn:aws:kms:{region}:{account}:key/{id}");
         let policy_text = default_key_policy(account);
         let policy = parse_key_policy(&policy_text)?;
-        let version = new_version(&self.root_key, &arn, KeySpec::SymmetricDefault, 1, now, RotationType::Initial)?;
+        let version = new_version(
+            &self.root_key,
+            &arn,
+            KeySpec::SymmetricDefault,
+            1,
+            now,
+            RotationType::Initial,
+        )?;
         let key = Key {
             id: id.clone(),
             arn,
             account: account.into(),
             region: region.into(),
             meta: KeyDoc {
-                description: format!("Default key that protects my {service} data when no other key is defined"),
+                description: format!(
+                    "Default key that protects my {service} data when no other key is defined"
+                ),
                 key_usage: "ENCRYPT_DECRYPT".into(),
                 key_spec: "SYMMETRIC_DEFAULT".into(),
                 origin: "AWS_KMS".into(),
@@ -286,20 +360,31 @@ impl Kms {
         self.commit(
             |tx| {
                 persist_key(tx, &key, now)?;
-                key.versions.iter().try_for_each(|v| persist_version(tx, &key, v))?;
+                key.versions
+                    .iter()
+                    .try_for_each(|v| persist_version(tx, &key, v))?;
                 super::aliases::persist_alias(tx, &alias, now)
             },
             |inner| {
-                inner
-                    .aliases
-                    .insert(super::state::alias_path(account, region, &alias.name), alias.clone());
+                inner.aliases.insert(
+                    super::state::alias_path(account, region, &alias.name),
+                    alias.clone(),
+                );
                 Kms::put_key(inner, key.clone())
             },
         )
     }
 
-    pub(crate) fn describe_key(&self, ctx: &RequestContext, req: w::DescribeKeyRequest) -> Out<w::DescribeKeyResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::AnyForm)?;
+    pub(crate) fn describe_key(
+        &self,
+        ctx: &RequestContext,
+        req: w::DescribeKeyRequest,
+    ) -> Out<w::DescribeKeyResponse> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::AnyForm,
+        )?;
         self.authorize_key(ctx, &key, "DescribeKey", &|_| {}, None)?;
         Ok((
             w::DescribeKeyResponse {
@@ -309,7 +394,11 @@ impl Kms {
         ))
     }
 
-    pub(crate) fn list_keys(&self, ctx: &RequestContext, req: w::ListKeysRequest) -> Out<w::ListKeysResponse> {
+    pub(crate) fn list_keys(
+        &self,
+        ctx: &RequestContext,
+        req: w::ListKeysRequest,
+    ) -> Out<w::ListKeysResponse> {
         let context = ctx.condition_context();
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:ListKeys",
@@ -366,10 +455,17 @@ impl Kms {
         let now = self.clock.now();
         let mut changed = (*key).clone();
         mutate(&mut changed, now)?;
-        self.commit(|tx| persist_key(tx, &changed, now), |inner| Kms::put_key(inner, changed.clone()))
+        self.commit(
+            |tx| persist_key(tx, &changed, now),
+            |inner| Kms::put_key(inner, changed.clone()),
+        )
     }
 
-    pub(crate) fn update_key_description(&self, ctx: &RequestContext, req: w::UpdateKeyDescriptionRequest) -> Out<()> {
+    pub(crate) fn update_key_description(
+        &self,
+        ctx: &RequestContext,
+        req: w::UpdateKeyDescriptionRequest,
+    ) -> Out<()> {
         let description = req.description.clone().unwrap_or_default();
         let key = self.change_key(
             ctx,
@@ -424,14 +520,25 @@ impl Kms {
         if !(7..=30).contains(&days) {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value {}",
-                if days < 7 { "greater than or equal to 7" } else { "less than or equal to 30" }
+                if days < 7 {
+                    "greater than or equal to 7"
+                } else {
+                    "less than or equal to 30"
+                }
             )));
         }
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         if key.meta.key_manager == KeyManager::Aws {
             return Err(ApiError::bad_request(
                 "UnsupportedOperationException",
-                format!("{} is an AWS managed key, which cannot be deleted.", key.arn),
+                format!(
+                    "{} is an AWS managed key, which cannot be deleted.",
+                    key.arn
+                ),
             ));
         }
         let key = self.change_key(
@@ -458,7 +565,11 @@ impl Kms {
         ))
     }
 
-    pub(crate) fn cancel_key_deletion(&self, ctx: &RequestContext, req: w::CancelKeyDeletionRequest) -> Out<w::CancelKeyDeletionResponse> {
+    pub(crate) fn cancel_key_deletion(
+        &self,
+        ctx: &RequestContext,
+        req: w::CancelKeyDeletionRequest,
+    ) -> Out<w::CancelKeyDeletionResponse> {
         let key = self.change_key(
             ctx,
             req.key_id.as_deref().unwrap_or_default(),
@@ -488,7 +599,10 @@ impl Kms {
             inner
                 .keys
                 .values()
-                .filter(|k| k.meta.state == KeyState::PendingDeletion && k.meta.deletion_date.is_some_and(|d| d <= now))
+                .filter(|k| {
+                    k.meta.state == KeyState::PendingDeletion
+                        && k.meta.deletion_date.is_some_and(|d| d <= now)
+                })
                 .cloned()
                 .collect()
         };
@@ -500,7 +614,11 @@ impl Kms {
                     inner
                         .aliases
                         .iter()
-                        .filter(|(_, a)| a.target_key_id == key.id && a.account == key.account && a.region == key.region)
+                        .filter(|(_, a)| {
+                            a.target_key_id == key.id
+                                && a.account == key.account
+                                && a.region == key.region
+                        })
                         .map(|(p, _)| p.clone())
                         .collect(),
                     inner
@@ -545,36 +663,80 @@ impl Kms {
         Ok(())
     }
 
-    pub(crate) fn enable_key_rotation(&self, ctx: &RequestContext, req: w::EnableKeyRotationRequest) -> Out<()> {
+    pub(crate) fn enable_key_rotation(
+        &self,
+        ctx: &RequestContext,
+        req: w::EnableKeyRotationRequest,
+    ) -> Out<()> {
         let period = req.rotation_period_in_days.unwrap_or(DEFAULT_ROTATION_DAYS);
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
-        self.authorize_key(ctx, &key, "EnableKeyRotation", &|c| c.insert("kms:RotationPeriodInDays", ContextValue::string(period.to_string())), None)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
+        self.authorize_key(
+            ctx,
+            &key,
+            "EnableKeyRotation",
+            &|c| {
+                c.insert(
+                    "kms:RotationPeriodInDays",
+                    ContextValue::string(period.to_string()),
+                )
+            },
+            None,
+        )?;
         require_state(&key, USABLE)?;
         Self::rotation_checks(&key)?;
-        let key = self.change_key(ctx, &key.arn, Naming::KeyOnly, "EnableKeyRotation", USABLE, |k, now| {
-            k.meta.rotation_period_days = Some(period);
-            k.meta.next_rotation = Some(now + i64::from(period) * DAY);
-            Ok(())
-        })?;
+        let key = self.change_key(
+            ctx,
+            &key.arn,
+            Naming::KeyOnly,
+            "EnableKeyRotation",
+            USABLE,
+            |k, now| {
+                k.meta.rotation_period_days = Some(period);
+                k.meta.next_rotation = Some(now + i64::from(period) * DAY);
+                Ok(())
+            },
+        )?;
         Ok(((), key_resource(&key)))
     }
 
-    pub(crate) fn disable_key_rotation(&self, ctx: &RequestContext, req: w::DisableKeyRotationRequest) -> Out<()> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+    pub(crate) fn disable_key_rotation(
+        &self,
+        ctx: &RequestContext,
+        req: w::DisableKeyRotationRequest,
+    ) -> Out<()> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "DisableKeyRotation", &|_| {}, None)?;
         require_state(&key, USABLE)?;
         Self::rotation_checks(&key)?;
         if key.meta.key_manager == KeyManager::Aws {
             return Err(ApiError::bad_request(
                 "UnsupportedOperationException",
-                format!("{} is an AWS managed key, whose rotation cannot be disabled.", key.arn),
+                format!(
+                    "{} is an AWS managed key, whose rotation cannot be disabled.",
+                    key.arn
+                ),
             ));
         }
-        let key = self.change_key(ctx, &key.arn, Naming::KeyOnly, "DisableKeyRotation", USABLE, |k, _| {
-            k.meta.rotation_period_days = None;
-            k.meta.next_rotation = None;
-            Ok(())
-        })?;
+        let key = self.change_key(
+            ctx,
+            &key.arn,
+            Naming::KeyOnly,
+            "DisableKeyRotation",
+            USABLE,
+            |k, _| {
+                k.meta.rotation_period_days = None;
+                k.meta.next_rotation = None;
+                Ok(())
+            },
+        )?;
         Ok(((), key_resource(&key)))
     }
 
@@ -583,7 +745,11 @@ impl Kms {
         ctx: &RequestContext,
         req: w::GetKeyRotationStatusRequest,
     ) -> Out<w::GetKeyRotationStatusResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "GetKeyRotationStatus", &|_| {}, None)?;
         require_state(&key, &[KeyState::Enabled, KeyState::Disabled])?;
         Self::rotation_checks(&key)?;
@@ -594,16 +760,32 @@ impl Kms {
                 key_id: Some(key.arn.clone()),
                 rotation_period_in_days: key.meta.rotation_period_days,
                 next_rotation_date: key.meta.next_rotation.map(Timestamp::from_unix),
-                on_demand_rotation_start_date: key.meta.on_demand_rotation_started.map(Timestamp::from_unix),
+                on_demand_rotation_start_date: key
+                    .meta
+                    .on_demand_rotation_started
+                    .map(Timestamp::from_unix),
             },
             key_resource(&key),
         ))
     }
 
     /// Adds a version of material to a key (rotation never drops old versions).
-    fn add_version(&self, key: &Key, now: i64, rotation_type: RotationType, on_demand: bool) -> Result<Arc<Key>, ApiError> {
+    fn add_version(
+        &self,
+        key: &Key,
+        now: i64,
+        rotation_type: RotationType,
+        on_demand: bool,
+    ) -> Result<Arc<Key>, ApiError> {
         let number = key.versions.last().map_or(1, |v| v.number + 1);
-        let version = Arc::new(new_version(&self.root_key, &key.arn, key.spec(), number, now, rotation_type)?);
+        let version = Arc::new(new_version(
+            &self.root_key,
+            &key.arn,
+            key.spec(),
+            number,
+            now,
+            rotation_type,
+        )?);
         let mut changed = key.clone();
         changed.versions.push(Arc::clone(&version));
         if on_demand {
@@ -622,8 +804,16 @@ impl Kms {
         )
     }
 
-    pub(crate) fn rotate_key_on_demand(&self, ctx: &RequestContext, req: w::RotateKeyOnDemandRequest) -> Out<w::RotateKeyOnDemandResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+    pub(crate) fn rotate_key_on_demand(
+        &self,
+        ctx: &RequestContext,
+        req: w::RotateKeyOnDemandRequest,
+    ) -> Out<w::RotateKeyOnDemandResponse> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "RotateKeyOnDemand", &|_| {}, None)?;
         require_state(&key, USABLE)?;
         Self::rotation_checks(&key)?;
@@ -652,7 +842,10 @@ impl Kms {
             inner
                 .keys
                 .values()
-                .filter(|k| k.meta.state == KeyState::Enabled && k.meta.next_rotation.is_some_and(|t| t <= now))
+                .filter(|k| {
+                    k.meta.state == KeyState::Enabled
+                        && k.meta.next_rotation.is_some_and(|t| t <= now)
+                })
                 .cloned()
                 .collect()
         };
@@ -663,8 +856,16 @@ impl Kms {
         Ok(due.len())
     }
 
-    pub(crate) fn list_key_rotations(&self, ctx: &RequestContext, req: w::ListKeyRotationsRequest) -> Out<w::ListKeyRotationsResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+    pub(crate) fn list_key_rotations(
+        &self,
+        ctx: &RequestContext,
+        req: w::ListKeyRotationsRequest,
+    ) -> Out<w::ListKeyRotationsResponse> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "ListKeyRotations", &|_| {}, None)?;
         Self::rotation_checks(&key)?;
         let items: Vec<(String, w::RotationsListEntry)> = key
@@ -699,9 +900,17 @@ impl Kms {
         ))
     }
 
-    pub(crate) fn get_key_policy(&self, ctx: &RequestContext, req: w::GetKeyPolicyRequest) -> Out<w::GetKeyPolicyResponse> {
+    pub(crate) fn get_key_policy(
+        &self,
+        ctx: &RequestContext,
+        req: w::GetKeyPolicyRequest,
+    ) -> Out<w::GetKeyPolicyResponse> {
         let name = req.policy_name.clone().unwrap_or_else(|| "default".into());
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "GetKeyPolicy", &|_| {}, None)?;
         if name != "default" {
             return Err(not_found("No such policy exists"));
@@ -715,20 +924,33 @@ impl Kms {
         ))
     }
 
-    pub(crate) fn put_key_policy(&self, ctx: &RequestContext, req: w::PutKeyPolicyRequest) -> Out<()> {
+    pub(crate) fn put_key_policy(
+        &self,
+        ctx: &RequestContext,
+        req: w::PutKeyPolicyRequest,
+    ) -> Out<()> {
         let name = req.policy_name.clone().unwrap_or_else(|| "default".into());
         if name != "default" {
             return Err(ApiError::validation("PolicyName must be default"));
         }
         let text = req.policy.clone().unwrap_or_default();
         let policy = Arc::new(parse_key_policy(&text)?);
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         let bypass = req.bypass_policy_lockout_safety_check.unwrap_or(false);
         self.authorize_key(
             ctx,
             &key,
             "PutKeyPolicy",
-            &|c| c.insert("kms:BypassPolicyLockoutSafetyCheck", ContextValue::boolean(bypass)),
+            &|c| {
+                c.insert(
+                    "kms:BypassPolicyLockoutSafetyCheck",
+                    ContextValue::boolean(bypass),
+                )
+            },
             None,
         )?;
         require_state(&key, &[KeyState::Enabled, KeyState::Disabled])?;
@@ -738,25 +960,56 @@ impl Kms {
                 "The new key policy will not allow you to update the key policy in the future.",
             ));
         }
-        let key = self.change_key(ctx, &key.arn, Naming::KeyOnly, "PutKeyPolicy", &[KeyState::Enabled, KeyState::Disabled], |k, _| {
-            k.meta.policy = text;
-            k.policy = Arc::clone(&policy);
-            Ok(())
-        })?;
+        let key = self.change_key(
+            ctx,
+            &key.arn,
+            Naming::KeyOnly,
+            "PutKeyPolicy",
+            &[KeyState::Enabled, KeyState::Disabled],
+            |k, _| {
+                k.meta.policy = text;
+                k.policy = Arc::clone(&policy);
+                Ok(())
+            },
+        )?;
         Ok(((), key_resource(&key)))
     }
 
     /// KMS's lockout safety check: the caller must still be able to PutKeyPolicy
     /// under the new policy.
-    fn policy_keeps_caller_in_control(&self, ctx: &RequestContext, key: &Key, policy: &Arc<Policy>) -> bool {
+    fn policy_keeps_caller_in_control(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        policy: &Arc<Policy>,
+    ) -> bool {
         let mut trial = key.clone();
         trial.policy = Arc::clone(policy);
-        self.authorize_key(ctx, &trial, "PutKeyPolicy", &|c| c.insert("kms:BypassPolicyLockoutSafetyCheck", ContextValue::boolean(false)), None)
-            .is_ok()
+        self.authorize_key(
+            ctx,
+            &trial,
+            "PutKeyPolicy",
+            &|c| {
+                c.insert(
+                    "kms:BypassPolicyLockoutSafetyCheck",
+                    ContextValue::boolean(false),
+                )
+            },
+            None,
+        )
+        .is_ok()
     }
 
-    pub(crate) fn list_key_policies(&self, ctx: &RequestContext, req: w::ListKeyPoliciesRequest) -> Out<w::ListKeyPoliciesResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+    pub(crate) fn list_key_policies(
+        &self,
+        ctx: &RequestContext,
+        req: w::ListKeyPoliciesRequest,
+    ) -> Out<w::ListKeyPoliciesResponse> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "ListKeyPolicies", &|_| {}, None)?;
         Ok((
             w::ListKeyPoliciesResponse {
@@ -770,10 +1023,19 @@ impl Kms {
 
     pub(crate) fn tag_resource(&self, ctx: &RequestContext, req: w::TagResourceRequest) -> Out<()> {
         let tags = req.tags.clone().unwrap_or_default();
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         let request_tags: BTreeMap<String, String> = tags
             .iter()
-            .map(|t| (t.tag_key.clone().unwrap_or_default(), t.tag_value.clone().unwrap_or_default()))
+            .map(|t| {
+                (
+                    t.tag_key.clone().unwrap_or_default(),
+                    t.tag_value.clone().unwrap_or_default(),
+                )
+            })
             .collect();
         self.authorize_key(
             ctx,
@@ -781,41 +1043,82 @@ impl Kms {
             "TagResource",
             &|c| {
                 for (k, v) in &request_tags {
-                    c.insert(&format!("aws:RequestTag/{k}"), ContextValue::string(v.as_str()));
+                    c.insert(
+                        &format!("aws:RequestTag/{k}"),
+                        ContextValue::string(v.as_str()),
+                    );
                 }
-                c.insert("aws:TagKeys", ContextValue::string_list(request_tags.keys().map(String::as_str)));
+                c.insert(
+                    "aws:TagKeys",
+                    ContextValue::string_list(request_tags.keys().map(String::as_str)),
+                );
             },
             None,
         )?;
         let merged = check_tags(&key.meta.tags, &tags)?;
-        let key = self.change_key(ctx, &key.arn, Naming::KeyOnly, "TagResource", &[KeyState::Enabled, KeyState::Disabled], |k, _| {
-            k.meta.tags = merged;
-            Ok(())
-        })?;
+        let key = self.change_key(
+            ctx,
+            &key.arn,
+            Naming::KeyOnly,
+            "TagResource",
+            &[KeyState::Enabled, KeyState::Disabled],
+            |k, _| {
+                k.meta.tags = merged;
+                Ok(())
+            },
+        )?;
         Ok(((), key_resource(&key)))
     }
 
-    pub(crate) fn untag_resource(&self, ctx: &RequestContext, req: w::UntagResourceRequest) -> Out<()> {
+    pub(crate) fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        req: w::UntagResourceRequest,
+    ) -> Out<()> {
         let keys = req.tag_keys.clone().unwrap_or_default();
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(
             ctx,
             &key,
             "UntagResource",
-            &|c| c.insert("aws:TagKeys", ContextValue::string_list(keys.iter().map(String::as_str))),
+            &|c| {
+                c.insert(
+                    "aws:TagKeys",
+                    ContextValue::string_list(keys.iter().map(String::as_str)),
+                )
+            },
             None,
         )?;
-        let key = self.change_key(ctx, &key.arn, Naming::KeyOnly, "UntagResource", &[KeyState::Enabled, KeyState::Disabled], |k, _| {
-            for t in &keys {
-                k.meta.tags.remove(t);
-            }
-            Ok(())
-        })?;
+        let key = self.change_key(
+            ctx,
+            &key.arn,
+            Naming::KeyOnly,
+            "UntagResource",
+            &[KeyState::Enabled, KeyState::Disabled],
+            |k, _| {
+                for t in &keys {
+                    k.meta.tags.remove(t);
+                }
+                Ok(())
+            },
+        )?;
         Ok(((), key_resource(&key)))
     }
 
-    pub(crate) fn list_resource_tags(&self, ctx: &RequestContext, req: w::ListResourceTagsRequest) -> Out<w::ListResourceTagsResponse> {
-        let key = self.resolve(ctx, req.key_id.as_deref().unwrap_or_default(), Naming::KeyOnly)?;
+    pub(crate) fn list_resource_tags(
+        &self,
+        ctx: &RequestContext,
+        req: w::ListResourceTagsRequest,
+    ) -> Out<w::ListResourceTagsResponse> {
+        let key = self.resolve(
+            ctx,
+            req.key_id.as_deref().unwrap_or_default(),
+            Naming::KeyOnly,
+        )?;
         self.authorize_key(ctx, &key, "ListResourceTags", &|_| {}, None)?;
         let items: Vec<(String, w::Tag)> = key
             .meta
@@ -844,14 +1147,23 @@ impl Kms {
     }
 
     /// The public key response of an asymmetric key.
-    pub(crate) fn public_key_response(&self, key: &Key) -> Result<w::GetPublicKeyResponse, ApiError> {
+    pub(crate) fn public_key_response(
+        &self,
+        key: &Key,
+    ) -> Result<w::GetPublicKeyResponse, ApiError> {
         let spec = key.spec();
-        let version = key.current().ok_or_else(|| ApiError::internal("KMSInternalException"))?;
+        let version = key
+            .current()
+            .ok_or_else(|| ApiError::internal("KMSInternalException"))?;
         let material = version.material(&self.root_key, key)?;
         let der = material.public_key_der().map_err(|_| {
             ApiError::bad_request(
                 "UnsupportedOperationException",
-                format!("{} key spec {} does not have a public key.", key.arn, spec.as_str()),
+                format!(
+                    "{} key spec {} does not have a public key.",
+                    key.arn,
+                    spec.as_str()
+                ),
             )
         })?;
         let mut out = w::GetPublicKeyResponse {
@@ -864,9 +1176,21 @@ impl Kms {
         };
         match key.usage() {
             KeyUsage::EncryptDecrypt => {
-                out.encryption_algorithms = Some(spec.encryption_algorithms().iter().map(|a| a.as_str().into()).collect());
+                out.encryption_algorithms = Some(
+                    spec.encryption_algorithms()
+                        .iter()
+                        .map(|a| a.as_str().into())
+                        .collect(),
+                );
             }
-            _ => out.signing_algorithms = Some(spec.signing_algorithms().iter().map(|a| a.as_str().into()).collect()),
+            _ => {
+                out.signing_algorithms = Some(
+                    spec.signing_algorithms()
+                        .iter()
+                        .map(|a| a.as_str().into())
+                        .collect(),
+                )
+            }
         }
         Ok(out)
     }

@@ -75,7 +75,11 @@ pub fn is_read_only(operation: &str) -> bool {
 
 impl Kms {
     /// Loads KMS state from the store.
-    pub fn load(store: Arc<Store>, root_key: Arc<RootKey>, clock: Arc<Clock>) -> Result<Kms, ApiError> {
+    pub fn load(
+        store: Arc<Store>,
+        root_key: Arc<RootKey>,
+        clock: Arc<Clock>,
+    ) -> Result<Kms, ApiError> {
         let state = KmsState::load(&store, &root_key)?;
         Ok(Kms {
             state,
@@ -106,9 +110,10 @@ impl Kms {
                 let request: $req = json::decode(body)?;
                 let this = Arc::clone(self);
                 let ctx2 = ctx.clone();
-                let (response, audit) = tokio::task::spawn_blocking(move || this.$f(&ctx2, request))
-                    .await
-                    .map_err(|_| ApiError::internal("KMSInternalException"))??;
+                let (response, audit) =
+                    tokio::task::spawn_blocking(move || this.$f(&ctx2, request))
+                        .await
+                        .map_err(|_| ApiError::internal("KMSInternalException"))??;
                 Ok((json::ok(id, &response)?, audit))
             }};
         }
@@ -116,13 +121,19 @@ impl Kms {
             "CreateKey" => op!(blocking w::CreateKeyRequest, create_key),
             "DescribeKey" => op!(w::DescribeKeyRequest, describe_key),
             "ListKeys" => op!(w::ListKeysRequest, list_keys),
-            "UpdateKeyDescription" => op!(blocking w::UpdateKeyDescriptionRequest, update_key_description),
+            "UpdateKeyDescription" => {
+                op!(blocking w::UpdateKeyDescriptionRequest, update_key_description)
+            }
             "EnableKey" => op!(blocking w::EnableKeyRequest, enable_key),
             "DisableKey" => op!(blocking w::DisableKeyRequest, disable_key),
-            "ScheduleKeyDeletion" => op!(blocking w::ScheduleKeyDeletionRequest, schedule_key_deletion),
+            "ScheduleKeyDeletion" => {
+                op!(blocking w::ScheduleKeyDeletionRequest, schedule_key_deletion)
+            }
             "CancelKeyDeletion" => op!(blocking w::CancelKeyDeletionRequest, cancel_key_deletion),
             "EnableKeyRotation" => op!(blocking w::EnableKeyRotationRequest, enable_key_rotation),
-            "DisableKeyRotation" => op!(blocking w::DisableKeyRotationRequest, disable_key_rotation),
+            "DisableKeyRotation" => {
+                op!(blocking w::DisableKeyRotationRequest, disable_key_rotation)
+            }
             "GetKeyRotationStatus" => op!(w::GetKeyRotationStatusRequest, get_key_rotation_status),
             "RotateKeyOnDemand" => op!(blocking w::RotateKeyOnDemandRequest, rotate_key_on_demand),
             "ListKeyRotations" => op!(w::ListKeyRotationsRequest, list_key_rotations),
@@ -146,9 +157,14 @@ impl Kms {
             "ReEncrypt" => op!(w::ReEncryptRequest, re_encrypt),
             "GenerateDataKey" => op!(w::GenerateDataKeyRequest, generate_data_key),
             "GenerateDataKeyWithoutPlaintext" => {
-                op!(w::GenerateDataKeyWithoutPlaintextRequest, generate_data_key_without_plaintext)
+                op!(
+                    w::GenerateDataKeyWithoutPlaintextRequest,
+                    generate_data_key_without_plaintext
+                )
             }
-            "GenerateDataKeyPair" => op!(blocking w::GenerateDataKeyPairRequest, generate_data_key_pair),
+            "GenerateDataKeyPair" => {
+                op!(blocking w::GenerateDataKeyPairRequest, generate_data_key_pair)
+            }
             "GenerateDataKeyPairWithoutPlaintext" => {
                 op!(blocking w::GenerateDataKeyPairWithoutPlaintextRequest, generate_data_key_pair_without_plaintext)
             }

@@ -57,16 +57,23 @@ impl KmsState {
         let mut versions: BTreeMap<String, Vec<Arc<KeyVersion>>> = BTreeMap::new();
         for record in store.load_all(kinds::VERSION).map_err(internal)? {
             let doc: VersionDoc = serde_json::from_str(&record.doc).map_err(internal)?;
-            let key_prefix = record.id.rsplit_once('/').map(|(k, _)| k.to_string()).unwrap_or_default();
-            versions.entry(key_prefix).or_default().push(Arc::new(KeyVersion {
-                number: doc.number,
-                material_id: doc.material_id,
-                created: doc.created,
-                rotation_type: doc.rotation_type,
-                sealed: record.sealed.unwrap_or_default(),
-                material: OnceLock::new(),
-                symmetric: OnceLock::new(),
-            }));
+            let key_prefix = record
+                .id
+                .rsplit_once('/')
+                .map(|(k, _)| k.to_string())
+                .unwrap_or_default();
+            versions
+                .entry(key_prefix)
+                .or_default()
+                .push(Arc::new(KeyVersion {
+                    number: doc.number,
+                    material_id: doc.material_id,
+                    created: doc.created,
+                    rotation_type: doc.rotation_type,
+                    sealed: record.sealed.unwrap_or_default(),
+                    material: OnceLock::new(),
+                    symmetric: OnceLock::new(),
+                }));
         }
         for record in store.load_all(kinds::KEY).map_err(internal)? {
             let meta: KeyDoc = serde_json::from_str(&record.doc).map_err(internal)?;
@@ -117,8 +124,15 @@ impl KmsState {
 /// Writes a key's metadata.
 pub fn persist_key(tx: &Tx<'_>, key: &Key, now: i64) -> Result<(), ApiError> {
     let doc = serde_json::to_string(&key.meta).map_err(internal)?;
-    tx.put(kinds::KEY, &key_path(&key.account, &key.region, &key.id), &key.account, &doc, None, now)
-        .map_err(internal)
+    tx.put(
+        kinds::KEY,
+        &key_path(&key.account, &key.region, &key.id),
+        &key.account,
+        &doc,
+        None,
+        now,
+    )
+    .map_err(internal)
 }
 
 /// Writes a key version with its sealed material.
@@ -131,9 +145,20 @@ pub fn persist_version(tx: &Tx<'_>, key: &Key, version: &KeyVersion) -> Result<(
         rotation_type: version.rotation_type,
     };
     let text = serde_json::to_string(&doc).map_err(internal)?;
-    let id = format!("{}/{:010}", key_path(&key.account, &key.region, &key.id), version.number);
-    tx.put(kinds::VERSION, &id, &key.account, &text, Some(&version.sealed), version.created)
-        .map_err(internal)
+    let id = format!(
+        "{}/{:010}",
+        key_path(&key.account, &key.region, &key.id),
+        version.number
+    );
+    tx.put(
+        kinds::VERSION,
+        &id,
+        &key.account,
+        &text,
+        Some(&version.sealed),
+        version.created,
+    )
+    .map_err(internal)
 }
 
 /// The sealing purpose of a key version's material.
@@ -152,7 +177,10 @@ pub fn new_version(
 ) -> Result<KeyVersion, ApiError> {
     let material = KeyMaterial::generate(spec).map_err(internal)?;
     let sealed = root_key
-        .seal(material_purpose(key_arn, number).as_bytes(), material.secret_bytes())
+        .seal(
+            material_purpose(key_arn, number).as_bytes(),
+            material.secret_bytes(),
+        )
         .map_err(internal)?;
     let id_bytes: [u8; 32] = mlguard_crypto::random::array().map_err(internal)?;
     let material_id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -176,7 +204,10 @@ impl KeyVersion {
             return Ok(Arc::clone(m));
         }
         let bytes: Zeroizing<Vec<u8>> = root_key
-            .open(material_purpose(&key.arn, self.number).as_bytes(), &self.sealed)
+            .open(
+                material_purpose(&key.arn, self.number).as_bytes(),
+                &self.sealed,
+            )
             .map_err(internal)?;
         let material = Arc::new(KeyMaterial::from_bytes(key.spec(), bytes).map_err(internal)?);
         let _ = self.material.set(Arc::clone(&material));
@@ -184,7 +215,11 @@ impl KeyVersion {
     }
 
     /// The AES-GCM key of a symmetric version.
-    pub fn symmetric(&self, root_key: &RootKey, key: &Key) -> Result<Arc<mlguard_crypto::blob::SymmetricKey>, ApiError> {
+    pub fn symmetric(
+        &self,
+        root_key: &RootKey,
+        key: &Key,
+    ) -> Result<Arc<mlguard_crypto::blob::SymmetricKey>, ApiError> {
         if let Some(k) = self.symmetric.get() {
             return Ok(Arc::clone(k));
         }
@@ -193,4 +228,14 @@ impl KeyVersion {
         let _ = self.symmetric.set(Arc::clone(&sym));
         Ok(sym)
     }
+}
+
+/// The key with this id in an account and region, if it exists.
+pub(crate) fn resolve_key_in(
+    inner: &Inner,
+    account: &str,
+    region: &str,
+    key_id: &str,
+) -> Option<Arc<Key>> {
+    inner.keys.get(&key_path(account, region, key_id)).cloned()
 }

@@ -21,18 +21,32 @@ pub fn target(headers: &HeaderMap) -> Option<(&str, &str)> {
 /// Decodes and validates a request body. An empty body is `{}` (some clients send
 /// none for operations without input).
 pub fn decode<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     let value: T = serde_json::from_slice(body).map_err(|e| {
         // serde's message can quote the offending value; keep only its position.
         let message = match e.classify() {
             serde_json::error::Category::Data => {
-                format!("Unable to parse the request: a value has the wrong type (line {}, column {})", e.line(), e.column())
+                format!(
+                    "Unable to parse the request: a value has the wrong type (line {}, column {})",
+                    e.line(),
+                    e.column()
+                )
             }
-            _ => format!("Unable to parse the request: malformed JSON (line {}, column {})", e.line(), e.column()),
+            _ => format!(
+                "Unable to parse the request: malformed JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         };
         ApiError::bad_request("SerializationException", message)
     })?;
-    value.validate().map_err(|e| ApiError::validation(e.to_string()))?;
+    value
+        .validate()
+        .map_err(|e| ApiError::validation(e.to_string()))?;
     Ok(value)
 }
 
@@ -45,7 +59,10 @@ pub fn ok<T: Serialize>(request_id: &str, value: &T) -> Result<Response<Full<Byt
 /// An error in awsJson's shape: `{"__type": code, "message": message}`.
 pub fn error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
     let mut body = serde_json::Map::new();
-    body.insert("__type".into(), serde_json::Value::String(error.code.clone()));
+    body.insert(
+        "__type".into(),
+        serde_json::Value::String(error.code.clone()),
+    );
     if let Some(message) = &error.message {
         body.insert("message".into(), serde_json::Value::String(message.clone()));
     }

@@ -65,11 +65,19 @@ impl Protocol {
 }
 
 /// A response with a body and a content type.
-pub fn response(status: u16, content_type: &'static str, request_id: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
+pub fn response(
+    status: u16,
+    content_type: &'static str,
+    request_id: &str,
+    body: Vec<u8>,
+) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from(body)));
     *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = res.headers_mut();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", v.clone());
         headers.insert("x-amz-request-id", v);

@@ -45,5 +45,10 @@ pub fn rest_error_response(request_id: &str, error: &ApiError) -> Response<Full<
         escape(error.message.as_deref().unwrap_or("")),
         escape(request_id)
     );
-    super::response(error.status, "application/xml", request_id, body.into_bytes())
+    super::response(
+        error.status,
+        "application/xml",
+        request_id,
+        body.into_bytes(),
+    )
 }

@@ -1,0 +1,495 @@
+//! One HTTP request, end to end: internal routes, body limits, protocol detection,
+//! SigV4 authentication, dispatch to a service, the audit event, the response.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use mlguard_audit::{Event, IdentityType, RedactedJson, Resource, UserIdentity};
+use mlguard_crypto::RootKey;
+use mlguard_sigv4::{HttpRequest, PayloadHash, SigV4Error, VerifyOptions};
+use mlguard_store::Store;
+
+use crate::audit::AuditSink;
+use crate::clock::Clock;
+use crate::context::{RequestContext, TlsDetails};
+use crate::error::ApiError;
+use crate::identity::{CallerKind, Credentials};
+use crate::kms::{AuditInfo, Kms};
+use crate::protocol::{self, Protocol, json};
+
+/// The largest request body accepted (KMS requests are a few kilobytes).
+const MAX_BODY: usize = 8 << 20;
+
+/// Keys whose values never reach the audit log, beyond the audit crate's defaults.
+const SENSITIVE: &[&str] = &[
+    "Signature",
+    "Mac",
+    "PrivateKeyCiphertextBlob",
+    "SourceCiphertextBlob",
+];
+
+/// (access key id, date, region, service): what a SigV4 signing key depends on.
+type SigningScope = (String, String, String, String);
+
+/// Everything a request may need.
+pub struct Services {
+    /// This server's account.
+    pub account_id: String,
+    /// This server's region.
+    pub region: String,
+    /// Emulation mode.
+    pub emulate: bool,
+    /// The clock.
+    pub clock: Arc<Clock>,
+    /// Accepted credentials.
+    pub credentials: Credentials,
+    /// KMS.
+    pub kms: Arc<Kms>,
+    /// The audit trail.
+    pub audit: AuditSink,
+    /// The store.
+    pub store: Arc<Store>,
+    /// The root key.
+    pub root_key: Arc<RootKey>,
+    /// Signing keys by (access key, date, region, service): derived once a day.
+    signing_keys: Mutex<HashMap<SigningScope, [u8; 32]>>,
+}
+
+impl Services {
+    /// Assembles the services.
+    #[expect(clippy::too_many_arguments, reason = "assembled once at start-up")]
+    pub fn new(
+        account_id: String,
+        region: String,
+        emulate: bool,
+        clock: Arc<Clock>,
+        credentials: Credentials,
+        kms: Arc<Kms>,
+        audit: AuditSink,
+        store: Arc<Store>,
+        root_key: Arc<RootKey>,
+    ) -> Services {
+        Services {
+            account_id,
+            region,
+            emulate,
+            clock,
+            credentials,
+            kms,
+            audit,
+            store,
+            root_key,
+            signing_keys: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// What the connection tells about a request.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    /// The peer.
+    pub peer: SocketAddr,
+    /// TLS version and cipher, when TLS.
+    pub tls: Option<(String, String)>,
+}
+
+fn plain(status: u16, body: &'static str) -> Response<Full<Bytes>> {
+    protocol::response(status, "text/plain", "", body.as_bytes().to_vec())
+}
+
+fn new_request_id() -> String {
+    mlguard_crypto::random::uuid_v4()
+        .map(|u| mlguard_crypto::random::format_uuid(&u))
+        .unwrap_or_else(|_| "00000000-0000-4000-8000-000000000000".into())
+}
+
+/// Handles one request. Never fails: every error becomes a response.
+pub async fn handle(
+    services: Arc<Services>,
+    conn: Arc<ConnInfo>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    if let Some(response) = internal_route(&services, &req) {
+        return response;
+    }
+    let request_id = new_request_id();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let protocol = Protocol::detect(&parts.headers, b"");
+            let error = ApiError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!("Request body exceeds {MAX_BODY} bytes."),
+            );
+            return protocol.error_response(&request_id, &error);
+        }
+    };
+    let protocol = Protocol::detect(&parts.headers, &body);
+    let outcome = serve(&services, &conn, &parts, &body, protocol, &request_id).await;
+    match outcome {
+        Ok(response) => response,
+        Err(error) => protocol.error_response(&request_id, &error),
+    }
+}
+
+/// Health, and in emulation the reset, clock and scheduler controls.
+fn internal_route(
+    services: &Arc<Services>,
+    req: &Request<Incoming>,
+) -> Option<Response<Full<Bytes>>> {
+    let path = req.uri().path();
+    if path == "/_mlguard/health" && req.method() == Method::GET {
+        return Some(plain(200, "ok\n"));
+    }
+    let controls = path.starts_with("/_mlguard/") || path == "/moto-api/reset";
+    if !controls {
+        return None;
+    }
+    if !services.emulate {
+        return Some(plain(
+            404,
+            "not found: test controls exist only with --emulate\n",
+        ));
+    }
+    if req.method() != Method::POST {
+        return Some(plain(405, "use POST\n"));
+    }
+    match path {
+        "/_mlguard/reset" | "/moto-api/reset" => {
+            if let Err(e) = services.store.wipe() {
+                tracing::error!("reset: {e}");
+                return Some(plain(500, "reset failed\n"));
+            }
+            services.kms.reset();
+            services.clock.reset();
+            Some(plain(200, "reset\n"))
+        }
+        "/_mlguard/clock" => {
+            let advance = req
+                .uri()
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("advance=")))
+                .and_then(|v| v.parse::<i64>().ok());
+            match advance {
+                Some(secs) => {
+                    services.clock.advance(secs);
+                    Some(plain(200, "advanced\n"))
+                }
+                None => Some(plain(400, "use /_mlguard/clock?advance=SECONDS\n")),
+            }
+        }
+        "/_mlguard/scheduler/run" => match services.kms.run_scheduled() {
+            Ok(_) => Some(plain(200, "ran\n")),
+            Err(_) => Some(plain(500, "scheduler failed\n")),
+        },
+        _ => Some(plain(404, "not found\n")),
+    }
+}
+
+/// An authenticated caller.
+struct Authenticated {
+    credential: Arc<crate::identity::Credential>,
+    region: String,
+    service: String,
+}
+
+/// Checks the request's SigV4 signature and finds its caller.
+fn authenticate(
+    services: &Services,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Result<Authenticated, SigV4Error> {
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    let request = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+    };
+    let auth = mlguard_sigv4::parse_auth(&request)?;
+    let now = services.clock.now();
+    if services.emulate {
+        // Emulation accepts any well-formed credentials as the account's root.
+        let credential = services
+            .credentials
+            .root()
+            .ok_or_else(|| SigV4Error::unknown_access_key(auth.access_key_id.clone()))?;
+        return Ok(Authenticated {
+            credential,
+            region: auth.region.clone(),
+            service: auth.service.clone(),
+        });
+    }
+    let credential = services
+        .credentials
+        .get(&auth.access_key_id)
+        .ok_or_else(|| SigV4Error::unknown_access_key(auth.access_key_id.clone()))?;
+    let cache_key = (
+        auth.access_key_id.clone(),
+        auth.scope_date.clone(),
+        auth.region.clone(),
+        auth.service.clone(),
+    );
+    let key = {
+        let cached = services
+            .signing_keys
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&cache_key).copied());
+        match cached {
+            Some(k) => k,
+            None => {
+                let k = mlguard_sigv4::signing_key(
+                    &credential.secret,
+                    &auth.scope_date,
+                    &auth.region,
+                    &auth.service,
+                );
+                if let Ok(mut m) = services.signing_keys.lock() {
+                    if m.len() > 10_000 {
+                        m.clear();
+                    }
+                    m.insert(cache_key, k);
+                }
+                k
+            }
+        }
+    };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(digest.as_ref());
+    let payload = if auth.service == "s3" {
+        mlguard_sigv4::declared_payload_hash(&request)
+            .map_or(PayloadHash::Computed(hash), PayloadHash::Declared)
+    } else {
+        PayloadHash::Computed(hash)
+    };
+    let options = VerifyOptions {
+        now,
+        max_skew_secs: Some(900),
+        expected_region: None,
+        expected_service: None,
+    };
+    mlguard_sigv4::verify(&request, &auth, payload, &key, &options)?;
+    Ok(Authenticated {
+        credential,
+        region: auth.region.clone(),
+        service: auth.service.clone(),
+    })
+}
+
+fn header(parts: &http::request::Parts, name: &str) -> String {
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn serve(
+    services: &Arc<Services>,
+    conn: &ConnInfo,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    protocol: Protocol,
+    request_id: &str,
+) -> Result<Response<Full<Bytes>>, ApiError> {
+    let family = protocol.sigv4_family();
+    let auth = match authenticate(services, parts, body) {
+        Ok(a) => a,
+        Err(e) => {
+            let error = ApiError::new(
+                e.http_status(family),
+                e.aws_code(family),
+                e.aws_message(family),
+            );
+            record_unauthenticated(services, conn, parts, protocol, request_id, &error);
+            return Err(error);
+        }
+    };
+    let source_ip: IpAddr = conn.peer.ip();
+    let user_agent = header(parts, "user-agent");
+    let tls = conn.tls.as_ref().map(|(version, cipher)| TlsDetails {
+        version: version.clone(),
+        cipher_suite: cipher.clone(),
+        host: header(parts, "host"),
+    });
+    let (service, operation) = match (protocol, auth.service.as_str()) {
+        (Protocol::Json, "kms") => match json::target(&parts.headers) {
+            Some(("TrentService", op)) => ("kms", op.to_string()),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "UnknownOperationException",
+                    "The X-Amz-Target header does not name a KMS operation.",
+                ));
+            }
+        },
+        (_, other) => {
+            return Err(ApiError::bad_request(
+                "UnknownServiceException",
+                format!("Service '{other}' is not served by this mlguard (available: kms)."),
+            ));
+        }
+    };
+    let ctx = RequestContext {
+        request_id: request_id.to_string(),
+        caller: Arc::clone(&auth.credential.caller),
+        access_key_id: auth.credential.access_key_id.clone(),
+        region: auth.region.clone(),
+        source_ip,
+        user_agent,
+        secure_transport: conn.tls.is_some(),
+        tls,
+        now: services.clock.now(),
+        protocol,
+        operation: operation.clone(),
+    };
+    let result = match service {
+        "kms" => services.kms.handle(&ctx, &operation, body).await,
+        _ => Err(ApiError::internal("InternalFailure")),
+    };
+    let (response, audit, error) = match result {
+        Ok((response, audit)) => (Ok(response), audit, None),
+        Err(error) => {
+            let e = error.clone();
+            (Err(error), AuditInfo::default(), Some(e))
+        }
+    };
+    record(
+        services,
+        &ctx,
+        "kms.amazonaws.com",
+        body,
+        audit,
+        error.as_ref(),
+    );
+    response
+}
+
+/// Lowercases the first letter of every object key, as CloudTrail's
+/// `requestParameters` spell AWS's members.
+fn camel_case(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let mut chars = k.chars();
+                    let key = match chars.next() {
+                        Some(first) => first.to_lowercase().chain(chars).collect(),
+                        None => k,
+                    };
+                    (key, camel_case(v))
+                })
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(camel_case).collect())
+        }
+        other => other,
+    }
+}
+
+fn identity_of(ctx: &RequestContext) -> UserIdentity {
+    let caller = &ctx.caller;
+    let mut identity = UserIdentity::new(match caller.kind {
+        CallerKind::Root => IdentityType::Root,
+    });
+    identity.principal_id = Some(caller.user_id.clone());
+    identity.arn = Some(caller.arn.clone());
+    identity.account_id = Some(caller.account_id.clone());
+    identity.access_key_id = Some(ctx.access_key_id.clone());
+    identity.user_name = caller.username.clone();
+    identity
+}
+
+fn event_time(secs: i64) -> mlguard_audit::OffsetDateTime {
+    mlguard_audit::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap_or(mlguard_audit::OffsetDateTime::UNIX_EPOCH)
+}
+
+fn record(
+    services: &Services,
+    ctx: &RequestContext,
+    source: &str,
+    body: &[u8],
+    audit: AuditInfo,
+    error: Option<&ApiError>,
+) {
+    let mut event = Event::new(source, &ctx.operation, &ctx.region, identity_of(ctx));
+    event.event_time = event_time(ctx.now);
+    event.source_ip_address = ctx.source_ip.to_string();
+    event.user_agent = ctx.user_agent.clone();
+    event.request_id = ctx.request_id.clone();
+    event.read_only = crate::kms::is_read_only(&ctx.operation);
+    event.recipient_account_id = services.account_id.clone();
+    let params: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    event.request_parameters = params.map(|p| RedactedJson::new(camel_case(p), SENSITIVE));
+    event.response_elements = audit
+        .response_elements
+        .map(|r| RedactedJson::new(r, SENSITIVE));
+    if !audit.resources.is_empty() {
+        event.resources = Some(
+            audit
+                .resources
+                .into_iter()
+                .map(|(arn, kind, account)| Resource {
+                    arn,
+                    account_id: Some(account),
+                    resource_type: Some(kind.to_string()),
+                })
+                .collect(),
+        );
+    }
+    if let Some(e) = error {
+        event.error_code = Some(e.code.clone());
+        event.error_message = e.message.clone();
+    }
+    event.tls_details = ctx.tls.as_ref().map(|t| mlguard_audit::TlsDetails {
+        tls_version: t.version.clone(),
+        cipher_suite: t.cipher_suite.clone(),
+        client_provided_host_header: Some(t.host.clone()),
+    });
+    services.audit.record(event);
+}
+
+/// Requests that fail authentication are audited too, with an unknown identity.
+fn record_unauthenticated(
+    services: &Services,
+    conn: &ConnInfo,
+    parts: &http::request::Parts,
+    protocol: Protocol,
+    request_id: &str,
+    error: &ApiError,
+) {
+    let (source, name) = match protocol {
+        Protocol::Json => match json::target(&parts.headers) {
+            Some(("TrentService", op)) => ("kms.amazonaws.com", op.to_string()),
+            Some((_, op)) => ("unknown", op.to_string()),
+            None => ("unknown", "Unknown".to_string()),
+        },
+        _ => ("unknown", "Unknown".to_string()),
+    };
+    let mut identity = UserIdentity::new(IdentityType::Unknown);
+    identity.account_id = Some(services.account_id.clone());
+    let mut event = Event::new(source, &name, &services.region, identity);
+    event.event_time = event_time(services.clock.now());
+    event.source_ip_address = conn.peer.ip().to_string();
+    event.user_agent = header(parts, "user-agent");
+    event.request_id = request_id.to_string();
+    event.error_code = Some(error.code.clone());
+    event.error_message = error.message.clone();
+    event.recipient_account_id = services.account_id.clone();
+    services.audit.record(event);
+}

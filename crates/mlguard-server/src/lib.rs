@@ -1,0 +1,325 @@
+//! `mlguard serve`: the AWS wire protocols over mlguard's engines. A thin adapter:
+//! requests are authenticated (SigV4), authorized (the policy engine), served by a
+//! service over the crypto and store crates, and audited (CloudTrail format).
+//!
+//! Layout: [`http`] handles one request end to end; [`protocol`] shapes responses
+//! and errors per wire protocol; [`kms`] is the first service; [`datadir`] and
+//! [`tls`] prepare the data directory; [`audit`] owns the audit writer.
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod datadir;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod kms;
+pub mod protocol;
+pub mod tls;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use zeroize::Zeroizing;
+
+pub use config::ServeConfig;
+use datadir::{DataDir, DataDirError};
+use http::{ConnInfo, Services};
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data directory is unusable.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The configuration is refused.
+    #[error("{0}")]
+    Config(String),
+    /// The listener failed.
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A service failed to load its state.
+    #[error("loading state: {0}")]
+    State(String),
+}
+
+/// Prepares everything `serve` needs and returns it with the listener.
+pub async fn start(
+    config: ServeConfig,
+) -> Result<
+    (
+        Arc<Services>,
+        TcpListener,
+        Option<Arc<rustls::ServerConfig>>,
+        String,
+    ),
+    ServeError,
+> {
+    if config.emulate && !config.listen.ip().is_loopback() && !config.allow_remote {
+        return Err(ServeError::Config(format!(
+            "--emulate accepts any credentials and must not be reachable from other machines; \
+             {} is not a loopback address (add --allow-remote to force it)",
+            config.listen
+        )));
+    }
+    let data = DataDir::open(&config.data_dir)?;
+    let store = Arc::new(data.store);
+    let root_key = Arc::new(data.root_key);
+    let now = clock::system_now();
+
+    let account_id = match store.meta("account_id").map_err(DataDirError::from)? {
+        Some(existing) => {
+            if let Some(wanted) = &config.account_id
+                && *wanted != existing
+            {
+                return Err(ServeError::Config(format!(
+                    "{} belongs to account {existing}; it cannot serve account {wanted} (use another --data-dir)",
+                    config.data_dir.display()
+                )));
+            }
+            existing
+        }
+        None => {
+            let id = match &config.account_id {
+                Some(id) => id.clone(),
+                None if config.emulate => "123456789012".to_string(),
+                None => datadir::new_account_id()?,
+            };
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ServeError::Config(format!(
+                    "account id `{id}` must be 12 digits"
+                )));
+            }
+            store
+                .set_meta("account_id", &id)
+                .map_err(DataDirError::from)?;
+            id
+        }
+    };
+
+    let credentials = identity::Credentials::load(&store, &root_key)?;
+    let root = match credentials.root() {
+        Some(c) => c,
+        None => {
+            let (akid, secret) = match (
+                std::env::var("MLGUARD_ROOT_ACCESS_KEY_ID"),
+                std::env::var("MLGUARD_ROOT_SECRET_ACCESS_KEY"),
+            ) {
+                (Ok(a), Ok(s)) if !a.is_empty() && !s.is_empty() => (a, Zeroizing::new(s)),
+                _ => (
+                    datadir::new_access_key_id("AKIA")?,
+                    datadir::new_secret_key()?,
+                ),
+            };
+            credentials.add_root(&store, &root_key, &account_id, &akid, &secret, now)?;
+            credentials
+                .root()
+                .ok_or_else(|| ServeError::Config("root credentials were not stored".into()))?
+        }
+    };
+    let credentials_path = datadir::write_credentials(
+        &config.data_dir,
+        &root.access_key_id,
+        &root.secret,
+        &config.region,
+    )?;
+
+    let tls = if config.http {
+        None
+    } else {
+        let mut names = config.tls_names.clone();
+        names.push(config.listen.ip().to_string());
+        Some(tls::server_config(&config.data_dir, &names)?)
+    };
+    let audit = audit::AuditSink::start(&config.data_dir, &store, &root_key)?;
+    let clock = Arc::new(clock::Clock::default());
+    let kms = Arc::new(
+        kms::Kms::load(
+            Arc::clone(&store),
+            Arc::clone(&root_key),
+            Arc::clone(&clock),
+        )
+        .map_err(|e| ServeError::State(e.to_string()))?,
+    );
+    let services = Arc::new(Services::new(
+        account_id.clone(),
+        config.region.clone(),
+        config.emulate,
+        clock,
+        credentials,
+        kms,
+        audit,
+        store,
+        root_key,
+    ));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let scheme = if config.http { "http" } else { "https" };
+    let endpoint = format!("{scheme}://{local}");
+    let mut banner = format!(
+        "mlguard serving account {account_id} in {} at {endpoint}\n  data directory: {}\n  credentials:    {}\n",
+        config.region,
+        config.data_dir.display(),
+        credentials_path.display()
+    );
+    if !config.http {
+        banner.push_str(&format!(
+            "  CA bundle:      {}\n",
+            config.data_dir.join("tls/ca.pem").display()
+        ));
+    }
+    banner.push_str(&format!(
+        "try:\n  AWS_SHARED_CREDENTIALS_FILE={} {}aws --profile mlguard --endpoint-url {endpoint} kms create-key\n",
+        credentials_path.display(),
+        if config.http { String::new() } else { format!("AWS_CA_BUNDLE={} ", config.data_dir.join("tls/ca.pem").display()) }
+    ));
+    if config.emulate {
+        banner.push_str("WARNING: --emulate accepts any credentials as the account's root. It is for test suites, never for production.\n");
+    }
+    Ok((services, listener, tls, banner))
+}
+
+/// Serves until interrupted (SIGINT/SIGTERM).
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let interval = config.scheduler_interval;
+    let (services, listener, tls, banner) = start(config).await?;
+    println!("{banner}");
+    run(services, listener, tls, interval, shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// The accept loop, the scheduler, and a clean stop.
+pub async fn run(
+    services: Arc<Services>,
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    scheduler_interval: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let scheduler = {
+        let services = Arc::clone(&services);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(scheduler_interval);
+            loop {
+                tick.tick().await;
+                let kms = Arc::clone(&services.kms);
+                match tokio::task::spawn_blocking(move || kms.run_scheduled()).await {
+                    Ok(Ok((deleted, rotated))) if deleted + rotated > 0 => {
+                        tracing::info!(deleted, rotated, "scheduled KMS work done");
+                    }
+                    Ok(Err(e)) => tracing::error!("scheduler: {e}"),
+                    _ => {}
+                }
+            }
+        })
+    };
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let services = Arc::clone(&services);
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            match acceptor {
+                Some(acceptor) => {
+                    let tls_stream = match acceptor.accept(stream).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::debug!("TLS handshake with {peer}: {e}");
+                            return;
+                        }
+                    };
+                    let (_, session) = tls_stream.get_ref();
+                    let version = session.protocol_version().map(|v| match v {
+                        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
+                        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
+                        other => format!("{other:?}"),
+                    });
+                    let cipher = session
+                        .negotiated_cipher_suite()
+                        .map(|c| format!("{:?}", c.suite()));
+                    let conn = Arc::new(ConnInfo {
+                        peer,
+                        tls: Some((version.unwrap_or_default(), cipher.unwrap_or_default())),
+                    });
+                    serve_connection(TokioIo::new(tls_stream), services, conn).await;
+                }
+                None => {
+                    let conn = Arc::new(ConnInfo { peer, tls: None });
+                    serve_connection(TokioIo::new(stream), services, conn).await;
+                }
+            }
+        });
+    }
+    scheduler.abort();
+    services.audit.stop();
+    tracing::info!("mlguard stopped");
+}
+
+async fn serve_connection<I>(io: I, services: Arc<Services>, conn: Arc<ConnInfo>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let services = Arc::clone(&services);
+        let conn = Arc::clone(&conn);
+        async move { Ok::<_, Infallible>(http::handle(services, conn, req).await) }
+    });
+    if let Err(e) = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(io, service)
+        .await
+    {
+        tracing::debug!("connection: {e}");
+    }
+}
