@@ -111,8 +111,8 @@ pub fn encrypt(
     encrypted_data_key: &[u8],
     context: &EncryptionContext,
     frame_len: usize,
-    mut input: impl Read,
-    mut output: impl Write,
+    input: impl Read + Send,
+    mut output: impl Write + Send,
 ) -> Result<u64> {
     if frame_len == 0 || frame_len > MAX_FRAME_LEN {
         return Err(CryptoError::Envelope(format!(
@@ -150,48 +150,119 @@ pub fn encrypt(
     output.write_all(&header).map_err(io_err)?;
     output.write_all(header_tag.as_ref()).map_err(io_err)?;
 
-    // Read one frame ahead so the last full frame can be marked final.
-    let mut current = vec![0u8; frame_len];
-    let mut next = vec![0u8; frame_len];
-    let mut current_len = fill(&mut input, &mut current)?;
-    let mut seq: u64 = 1;
-    let mut total: u64 = 0;
-    loop {
-        let next_len = if current_len == frame_len {
-            fill(&mut input, &mut next)?
-        } else {
-            0
-        };
-        let is_final = next_len == 0;
-        let kind = if is_final { FINAL } else { REGULAR };
-        let body = current
-            .get_mut(..current_len)
-            .ok_or(CryptoError::Internal)?;
-        let tag: Tag = key.seal_in_place_separate_tag(
-            nonce(seq),
-            Aad::from(frame_aad(&message_id, kind, seq, current_len)),
-            body,
-        )?;
-        output.write_all(&[kind]).map_err(io_err)?;
-        output.write_all(&seq.to_be_bytes()).map_err(io_err)?;
-        if is_final {
-            let len = u32::try_from(current_len).map_err(|_| CryptoError::Internal)?;
-            output.write_all(&len.to_be_bytes()).map_err(io_err)?;
-        }
-        output.write_all(body).map_err(io_err)?;
-        output.write_all(tag.as_ref()).map_err(io_err)?;
-        total += current_len as u64;
-        if is_final {
-            break;
-        }
-        std::mem::swap(&mut current, &mut next);
-        current_len = next_len;
-        seq = seq
-            .checked_add(1)
-            .ok_or_else(|| CryptoError::Envelope("too many frames".into()))?;
-    }
     output.flush().map_err(io_err)?;
-    Ok(total)
+    seal_frames(&key, &message_id, frame_len, input, output)
+}
+
+/// Room before a frame's data for its prefix (kind, sequence, length).
+const PREFIX: usize = 13;
+/// Buffers in flight between the reader, the sealer and the writer.
+const IN_FLIGHT: usize = 4;
+
+/// Seals the frames of `input` into `output`. Three stages overlap on separate
+/// threads (read, seal, write), so file I/O and AES-GCM use both cores; buffers
+/// circulate, so memory stays at a few frames whatever the file size.
+fn seal_frames(
+    key: &LessSafeKey,
+    message_id: &[u8; 32],
+    frame_len: usize,
+    mut input: impl Read + Send,
+    mut output: impl Write + Send,
+) -> Result<u64> {
+    use std::sync::mpsc::sync_channel;
+    let (free_tx, free_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+    let (full_tx, full_rx) = sync_channel::<Result<(Vec<u8>, usize)>>(IN_FLIGHT);
+    let (sealed_tx, sealed_rx) = sync_channel::<(Vec<u8>, usize, usize)>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        free_tx
+            .send(vec![0u8; PREFIX + frame_len + TAG_LEN])
+            .map_err(|_| CryptoError::Internal)?;
+    }
+    std::thread::scope(|scope| -> Result<u64> {
+        let reader = scope.spawn(move || {
+            while let Ok(mut buf) = free_rx.recv() {
+                let filled = match buf.get_mut(PREFIX..PREFIX + frame_len) {
+                    Some(area) => fill(&mut input, area),
+                    None => Err(CryptoError::Internal),
+                };
+                let done = !matches!(filled, Ok(n) if n == frame_len);
+                if full_tx.send(filled.map(|n| (buf, n))).is_err() || done {
+                    return;
+                }
+            }
+        });
+        let free_back = free_tx.clone();
+        let writer = scope.spawn(move || -> Result<()> {
+            for (buf, start, end) in sealed_rx {
+                output
+                    .write_all(buf.get(start..end).ok_or(CryptoError::Internal)?)
+                    .map_err(io_err)?;
+                // The reader may have stopped; a buffer with nowhere to go is dropped.
+                let _ = free_back.send(buf);
+            }
+            output.flush().map_err(io_err)
+        });
+
+        let mut seq: u64 = 1;
+        let mut total: u64 = 0;
+        let mut pending: Option<(Vec<u8>, usize)> =
+            Some(full_rx.recv().map_err(|_| CryptoError::Internal)??);
+        while let Some((mut buf, len)) = pending.take() {
+            // A full frame is final only if nothing follows it.
+            let next = if len == frame_len {
+                Some(full_rx.recv().map_err(|_| CryptoError::Internal)??)
+            } else {
+                None
+            };
+            let is_final = next.as_ref().is_none_or(|(_, n)| *n == 0);
+            let kind = if is_final { FINAL } else { REGULAR };
+            let body = buf
+                .get_mut(PREFIX..PREFIX + len)
+                .ok_or(CryptoError::Internal)?;
+            let tag: Tag = key.seal_in_place_separate_tag(
+                nonce(seq),
+                Aad::from(frame_aad(message_id, kind, seq, len)),
+                body,
+            )?;
+            buf.get_mut(PREFIX + len..PREFIX + len + TAG_LEN)
+                .ok_or(CryptoError::Internal)?
+                .copy_from_slice(tag.as_ref());
+            let start = if is_final {
+                let l = u32::try_from(len).map_err(|_| CryptoError::Internal)?;
+                buf.get_mut(PREFIX - 4..PREFIX)
+                    .ok_or(CryptoError::Internal)?
+                    .copy_from_slice(&l.to_be_bytes());
+                PREFIX - 13
+            } else {
+                PREFIX - 9
+            };
+            let (kind_byte, seq_bytes) = buf
+                .get_mut(start..start + 9)
+                .and_then(<[u8]>::split_first_mut)
+                .ok_or(CryptoError::Internal)?;
+            *kind_byte = kind;
+            seq_bytes.copy_from_slice(&seq.to_be_bytes());
+            total += len as u64;
+            if sealed_tx
+                .send((buf, start, PREFIX + len + TAG_LEN))
+                .is_err()
+            {
+                break;
+            }
+            if is_final {
+                break;
+            }
+            pending = next;
+            seq = seq
+                .checked_add(1)
+                .ok_or_else(|| CryptoError::Envelope("too many frames".into()))?;
+        }
+        drop(sealed_tx);
+        drop(full_rx);
+        let written = writer.join().map_err(|_| CryptoError::Internal)?;
+        let _ = reader.join();
+        written.map(|()| total)
+    })
 }
 
 fn read_exact(input: &mut impl Read, buf: &mut [u8], what: &str) -> Result<()> {

@@ -147,6 +147,7 @@ mod encode;
 mod error;
 mod parse;
 mod request;
+mod sign;
 mod time;
 mod verify;
 
@@ -156,6 +157,7 @@ pub use error::{
 };
 pub use parse::{ParsedAuth, parse_auth};
 pub use request::HttpRequest;
+pub use sign::{SigningScope, amz_date, authorization_header};
 pub use verify::{
     VerifyOptions, check_scope, check_signed_headers, check_time, signing_key, verify,
 };

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit_cmd;
+mod envelope_cmd;
 mod policy_cmd;
 mod serve_cmd;
 
@@ -26,6 +27,10 @@ enum Command {
     /// IAM policies: simulate requests against them.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Encrypt a file under a data key from KMS (envelope encryption, streamed).
+    Encrypt(envelope_cmd::EncryptArgs),
+    /// Decrypt a file made by `mlguard encrypt`.
+    Decrypt(envelope_cmd::DecryptArgs),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -37,6 +42,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::run(args),
         Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Encrypt(args) => envelope_cmd::encrypt(args),
+        Command::Decrypt(args) => envelope_cmd::decrypt(args),
     };
     match result {
         Ok(code) => code,
