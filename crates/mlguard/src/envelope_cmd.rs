@@ -181,17 +181,17 @@ impl Output {
                 Box::new(std::io::stdout()),
             )));
         }
-        if let Ok(meta) = std::fs::metadata(path) {
-            if !meta.is_file() {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                return Ok(Output::Direct(BufWriter::with_capacity(
-                    1 << 20,
-                    Box::new(file),
-                )));
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            return Ok(Output::Direct(BufWriter::with_capacity(
+                1 << 20,
+                Box::new(file),
+            )));
         }
         let staged = Staged::new(path);
         let file = create_output(&staged)?;
