@@ -114,7 +114,7 @@ mod tests {
             ("x-amz-target", b"TrentService.Encrypt"),
             ("content-type", b"application/x-amz-json-1.1"),
         ];
-        let key = signing_key("secret", &date[..8], "us-east-1", "kms");
+        let key = signing_key("secret", date.get(..8).unwrap(), "us-east-1", "kms");
         let scope = SigningScope {
             access_key_id: "AKIDEXAMPLE",
             region: "us-east-1",
@@ -144,7 +144,7 @@ mod tests {
         let auth = parse_auth(&signed).unwrap();
         let opts = VerifyOptions::aws_defaults(time);
         verify(&signed, &auth, PayloadHash::Computed(hash), &key, &opts).unwrap();
-        let wrong = signing_key("other", &date[..8], "us-east-1", "kms");
+        let wrong = signing_key("other", date.get(..8).unwrap(), "us-east-1", "kms");
         assert!(verify(&signed, &auth, PayloadHash::Computed(hash), &wrong, &opts).is_err());
     }
 }
