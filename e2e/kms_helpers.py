@@ -4,7 +4,6 @@ Expected values come from /tmp/research/kms-behaviour.md (what AWS KMS does); ex
 error messages are asserted only where AWS's answer was recorded.
 """
 
-import base64
 import datetime
 import json
 import re
@@ -19,7 +18,6 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
-import pytest
 
 from conftest import REGION, binary
 
@@ -132,14 +130,6 @@ def raw_client(server, **config):
     return server.client("kms", parameter_validation=False, **config)
 
 
-def account_id(server):
-    """The server's account id (read off a probe key's metadata, cached)."""
-    if not hasattr(server, "_account_id"):
-        key = server.client("kms").create_key(Description="account probe")["KeyMetadata"]
-        server._account_id = key["AWSAccountId"]
-    return server._account_id
-
-
 def create_key(kms, spec="SYMMETRIC_DEFAULT", usage=None, **kwargs):
     """Creates a key, returns its KeyMetadata."""
     args = dict(kwargs)
@@ -149,10 +139,6 @@ def create_key(kms, spec="SYMMETRIC_DEFAULT", usage=None, **kwargs):
     elif usage:
         args["KeyUsage"] = usage
     return kms.create_key(**args)["KeyMetadata"]
-
-
-def key_arn(account, key_id, region=REGION):
-    return f"arn:aws:kms:{region}:{account}:key/{key_id}"
 
 
 def unique(prefix="e2e"):
@@ -223,12 +209,6 @@ def sign(request, access_key, secret, when=None, region=REGION, service="kms"):
     return request
 
 
-def presign(request, access_key, secret, expires=300, region=REGION, service="kms"):
-    credentials = botocore.credentials.Credentials(access_key, secret)
-    botocore.auth.SigV4QueryAuth(credentials, service, region, expires=expires).add_auth(request)
-    return request
-
-
 def send(server, request, body=None):
     """Sends a (signed) AWSRequest; `body` replaces the signed body (tampering)."""
     data = request.body if body is None else body
@@ -247,10 +227,6 @@ def send(server, request, body=None):
 
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
 
 
 def run_cli(*args, check=None):

@@ -86,9 +86,15 @@ def test_key_rotation_on_disabled_and_pending_deletion_keys(kms):
     expect_error(lambda: kms.disable_key_rotation(KeyId=disabled["KeyId"]), "DisabledException")
     assert kms.get_key_rotation_status(KeyId=disabled["KeyId"])["KeyRotationEnabled"] is False
     pending = create_key(kms)
-    kms.enable_key_rotation(KeyId=pending["KeyId"])
     kms.schedule_key_deletion(KeyId=pending["KeyId"], PendingWindowInDays=7)
     expect_error(lambda: kms.enable_key_rotation(KeyId=pending["KeyId"]), "KMSInvalidStateException")
+    expect_error(lambda: kms.disable_key_rotation(KeyId=pending["KeyId"]), "KMSInvalidStateException")
+
+
+def test_rotation_status_of_pending_deletion_key(kms):
+    pending = create_key(kms)
+    kms.enable_key_rotation(KeyId=pending["KeyId"])
+    kms.schedule_key_deletion(KeyId=pending["KeyId"], PendingWindowInDays=7)
     # A key pending deletion reports rotation off; cancelling restores it.
     assert kms.get_key_rotation_status(KeyId=pending["KeyId"])["KeyRotationEnabled"] is False
     kms.cancel_key_deletion(KeyId=pending["KeyId"])
@@ -111,8 +117,7 @@ def test_rotate_key_on_demand(kms):
     meta = create_key(kms)
     old_material = meta["CurrentKeyMaterialId"]
     old_blob = kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"before rotation", EncryptionContext={"r": "1"})
-    response = kms.rotate_key_on_demand(KeyId=meta["KeyId"])
-    assert response["KeyId"] == meta["Arn"]
+    kms.rotate_key_on_demand(KeyId=meta["KeyId"])
     # AWS rotates asynchronously; the new material shows up shortly after.
     new_material = wait_for(lambda: (m := current_material(kms, meta["KeyId"])) != old_material and m)
     assert new_material and new_material != old_material
@@ -130,6 +135,12 @@ def test_rotate_key_on_demand(kms):
     re_encrypted = kms.re_encrypt(CiphertextBlob=old_blob["CiphertextBlob"], SourceEncryptionContext={"r": "1"},
                                   DestinationKeyId=meta["KeyId"])
     assert kms.decrypt(CiphertextBlob=re_encrypted["CiphertextBlob"])["KeyMaterialId"] == new_material
+
+
+def test_rotate_key_on_demand_returns_the_key_arn(kms):
+    meta = create_key(kms)
+    response = kms.rotate_key_on_demand(KeyId=meta["KeyId"])
+    assert {k: v for k, v in response.items() if k != "ResponseMetadata"} == {"KeyId": meta["Arn"]}
 
 
 def test_rotate_on_demand_does_not_change_the_schedule(kms):
@@ -178,11 +189,19 @@ def test_list_key_rotations(kms):
     assert len(rotations) == 1
     entry = rotations[0]
     assert entry["RotationType"] == "ON_DEMAND"
-    assert entry["KeyMaterialState"] == "CURRENT"
     assert entry["KeyId"] in (meta["KeyId"], meta["Arn"])
     new_material = current_material(kms, meta["KeyId"])
     assert entry["KeyMaterialId"] == new_material
     assert abs((entry["RotationDate"] - now()).total_seconds()) < 120
+    assert entry.get("KeyMaterialState") == "CURRENT", entry
+
+
+def test_list_key_rotations_with_all_key_material(kms):
+    meta = create_key(kms)
+    kms.rotate_key_on_demand(KeyId=meta["KeyId"])
+    wait_for(lambda: kms.list_key_rotations(KeyId=meta["KeyId"])["Rotations"])
+    new_material = current_material(kms, meta["KeyId"])
+    rotations = kms.list_key_rotations(KeyId=meta["KeyId"])["Rotations"]
     everything = kms.list_key_rotations(KeyId=meta["KeyId"], IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]
     assert len(everything) == 2
     original, current = everything
@@ -212,7 +231,8 @@ def test_list_key_rotations_pagination(kms):
         kwargs["Marker"] = page["NextMarker"]
     assert len(seen) == 3
     assert len({e["KeyMaterialId"] for e in seen}) == 3
-    assert [e["KeyMaterialState"] for e in seen].count("CURRENT") == 1
+    assert all(e["RotationType"] == "ON_DEMAND" for e in seen)
+    assert seen[-1]["KeyMaterialId"] == current_material(kms, meta["KeyId"]), "oldest to newest"
 
 
 def test_list_key_rotations_invalid_include_key_material(server):

@@ -13,7 +13,6 @@ from kms_helpers import (
     NO_MESSAGE,
     RSA_SIGNING,
     create_key,
-    enum_error,
     expect_error,
     public_key,
     raw_client,

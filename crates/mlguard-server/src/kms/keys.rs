@@ -20,7 +20,7 @@ use crate::error::ApiError;
 type Out<T> = Result<(T, AuditInfo), ApiError>;
 
 /// Rotations allowed on demand per key (AWS's quota).
-const ON_DEMAND_ROTATION_LIMIT: u32 = 10;
+const ON_DEMAND_ROTATION_LIMIT: u32 = 25;
 /// Default automatic rotation period.
 const DEFAULT_ROTATION_DAYS: i32 = 365;
 /// Seconds per day.

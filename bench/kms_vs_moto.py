@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""KMS Encrypt (1 KiB) and GenerateDataKey throughput: mlguard against moto's server,
+in the same run, with the same compiled load generator (bench/src/bin/kms_load.rs:
+every request SigV4-signed, keep-alive connections, concurrent).
+
+mlguard runs for real: SigV4 verified, key policy evaluated, every request audited
+to its hash-chained log. moto runs its server (`python -m moto.server`), which
+checks nothing.
+
+Usage: python3 bench/kms_vs_moto.py [--seconds 10] [--concurrency 64]
+Needs: cargo build --release -p mlguard -p mlguard-bench; pip install moto[server] boto3
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TARGET = ROOT / "target" / "release"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(url, context=None, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2, context=context):
+                return
+        except urllib.error.HTTPError:
+            return  # the server answers, if only with an error
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def load(endpoint, key_id, operation, seconds, concurrency, env):
+    out = subprocess.run(
+        [str(TARGET / "kms_load"), "--endpoint", endpoint, "--key-id", key_id, "--operation", operation,
+         "--seconds", str(seconds), "--concurrency", str(concurrency)],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    result = json.loads(out.stdout)
+    if result["failed"]:
+        raise RuntimeError(f"{endpoint}: {result['failed']} failed requests: {out.stderr}")
+    return result["per_second"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="mlguard-bench-"))
+    procs = []
+    try:
+        results = {}
+        # mlguard over plain HTTP (as moto) and over HTTPS.
+        for transport in ("http", "https"):
+            port = free_port()
+            data = work / f"mlguard-{transport}"
+            cmd = [str(TARGET / "mlguard"), "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}"]
+            if transport == "http":
+                cmd.append("--http")
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
+            procs.append(p)
+            endpoint = f"{transport}://127.0.0.1:{port}"
+            ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
+            for _ in range(100):
+                if transport == "http" or (data / "tls" / "ca.pem").exists():
+                    break
+                time.sleep(0.1)
+            wait(f"{endpoint}/_mlguard/health", ctx)
+            env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data / "credentials"), "AWS_PROFILE": "mlguard",
+                   "AWS_CONFIG_FILE": os.devnull}
+            if transport == "https":
+                env["AWS_CA_BUNDLE"] = str(data / "tls" / "ca.pem")
+            akid, secret = (line.split(" = ", 1)[1] for line in (data / "credentials").read_text().splitlines()
+                            if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
+            kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                               aws_access_key_id=akid, aws_secret_access_key=secret,
+                               verify=env.get("AWS_CA_BUNDLE") or False)
+            key = kms.create_key()["KeyMetadata"]["KeyId"]
+            for op in ("encrypt", "generate-data-key"):
+                results[(f"mlguard ({transport})", op)] = load(endpoint, key, op, args.seconds, args.concurrency, env)
+            p.terminate()
+            p.wait()
+        # moto's server.
+        port = free_port()
+        p = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(p)
+        endpoint = f"http://127.0.0.1:{port}"
+        wait(f"{endpoint}/moto-api/")
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+               "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
+        env.pop("AWS_PROFILE", None)
+        env.pop("AWS_CA_BUNDLE", None)
+        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        for op in ("encrypt", "generate-data-key"):
+            results[("moto", op)] = load(endpoint, key, op, args.seconds, args.concurrency, env)
+        p.terminate()
+        p.wait()
+
+        print(f"| server | Encrypt 1 KiB /s | GenerateDataKey /s |")
+        print(f"| --- | --- | --- |")
+        for server in ("mlguard (http)", "mlguard (https)", "moto"):
+            e, g = results[(server, "encrypt")], results[(server, "generate-data-key")]
+            if server == "moto":
+                print(f"| {server} | {e:,.0f} | {g:,.0f} |")
+            else:
+                me, mg = results[("moto", "encrypt")], results[("moto", "generate-data-key")]
+                print(f"| {server} | {e:,.0f} ({e / me:,.0f}× moto) | {g:,.0f} ({g / mg:,.0f}× moto) |")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
