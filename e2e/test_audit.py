@@ -199,3 +199,17 @@ def test_truncated_log_is_detected(fresh_server):
     lines = path.read_bytes().splitlines(keepends=True)
     path.write_bytes(b"".join(lines[:-1]))
     assert validate(server).returncode == 1
+
+
+def test_tls_details_name_the_connection(fresh_server):
+    server = fresh_server()  # https
+    kms = server.client("kms")
+    kms.list_keys()
+    server.stop()
+    event = lookup(server, "ListKeys")[-1]
+    details = event["tlsDetails"]
+    assert details["tlsVersion"] == "TLSv1.3", details
+    # CloudTrail's names: the RFC 8446 name for TLS 1.3 suites.
+    assert details["cipherSuite"] in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                      "TLS_CHACHA20_POLY1305_SHA256"), details
+    assert details["clientProvidedHostHeader"].startswith("127.0.0.1:"), details

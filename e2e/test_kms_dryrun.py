@@ -1,6 +1,8 @@
 """DryRun on every operation that has it: DryRunOperationException (HTTP 400) with AWS's
 text when the request would have succeeded, and no effect."""
 
+import json
+
 import pytest
 
 from kms_helpers import DISABLED, DRY_RUN, create_key, expect_error
@@ -48,6 +50,28 @@ def test_dry_run(kms, keys, operation):
 def test_decrypt_dry_run_ignoring_ciphertext(kms, keys):
     expect_error(lambda: kms.decrypt(KeyId=keys["sym"]["KeyId"], DryRun=True, DryRunModifiers=["IGNORE_CIPHERTEXT"]),
                  "DryRunOperationException", DRY_RUN)
+
+
+def test_re_encrypt_dry_run_ignoring_ciphertext(kms, keys):
+    expect_error(lambda: kms.re_encrypt(SourceKeyId=keys["sym"]["KeyId"], DestinationKeyId=keys["sym"]["KeyId"],
+                                        DryRun=True, DryRunModifiers=["IGNORE_CIPHERTEXT"]),
+                 "DryRunOperationException", DRY_RUN)
+
+
+def test_ignore_ciphertext_still_checks_authorization(kms, keys):
+    account = keys["sym"]["AWSAccountId"]
+    kms.put_key_policy(KeyId=keys["sym"]["KeyId"], Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*",
+             "Resource": "*"},
+            {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:Decrypt",
+             "Resource": "*"},
+        ]}))
+    expect_error(lambda: kms.decrypt(KeyId=keys["sym"]["KeyId"], DryRun=True, DryRunModifiers=["IGNORE_CIPHERTEXT"]),
+                 "AccessDeniedException")
+    # Without a key to check there is nothing to authorize.
+    expect_error(lambda: kms.decrypt(DryRun=True, DryRunModifiers=["IGNORE_CIPHERTEXT"]), "ValidationException")
 
 
 def test_dry_run_does_not_hide_errors(kms, keys):

@@ -48,6 +48,24 @@ SERVICES = {
     },
 }
 
+# AWS lists an enum's values in its ValidationException messages in the order of a
+# Java hash set, not the model's. Where that order has been recorded from AWS, it is
+# kept here (values the recording predates follow, in model order).
+ENUM_ORDER = {
+    # LocalStack's snapshot of AWS, tests/aws/services/kms/test_kms.snapshot.json.
+    "MacAlgorithmSpec": ["HMAC_SHA_384", "HMAC_SHA_256", "HMAC_SHA_224", "HMAC_SHA_512"],
+    "KeySpec": ["RSA_2048", "ECC_NIST_P384", "ECC_NIST_P256", "ECC_NIST_P521", "HMAC_384", "RSA_3072",
+                "ECC_SECG_P256K1", "RSA_4096", "SYMMETRIC_DEFAULT", "HMAC_256", "HMAC_224", "HMAC_512"],
+    "KeyUsageType": ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"],
+}
+
+
+def enum_values(shape_name, values):
+    """The enum's values in the order AWS names them."""
+    recorded = [v for v in ENUM_ORDER.get(shape_name, []) if v in values]
+    return recorded + [v for v in values if v not in recorded]
+
+
 RUST_KEYWORDS = {"type", "match", "ref", "self", "struct", "enum", "fn", "mod", "use", "in", "for", "loop", "where", "async", "await", "move", "box", "final", "override", "priv", "abstract"}
 
 
@@ -133,7 +151,7 @@ class Gen:
             if "max" in s:
                 out.append(f"v.max_len({path_expr}, {value_expr}.chars().count(), {s['max']}, {value_expr}, {sensitive});")
             if "enum" in s:
-                out.append(f"v.one_of({path_expr}, {value_expr}, &[{', '.join(rust_str(e) for e in s['enum'])}]);")
+                out.append(f"v.one_of({path_expr}, {value_expr}, &[{', '.join(rust_str(e) for e in enum_values(shape_name, s['enum']))}]);")
             if "pattern" in s:
                 const = self.pattern_const(s["pattern"])
                 out.append(f"v.pattern({path_expr}, {value_expr}, &{const}, {rust_str(s['pattern'])}, {sensitive});")

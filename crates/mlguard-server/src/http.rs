@@ -163,7 +163,9 @@ fn internal_route(
     }
     match path {
         "/_mlguard/reset" | "/moto-api/reset" => {
-            if let Err(e) = services.store.wipe() {
+            // Service data only: the server's root credentials, audit signer and
+            // metadata survive a reset, as the audit log itself does.
+            if let Err(e) = services.store.wipe_kinds(RESET_KINDS) {
                 tracing::error!("reset: {e}");
                 return Some(plain(500, "reset failed\n"));
             }
@@ -277,7 +279,7 @@ fn authenticate(
     };
     let options = VerifyOptions {
         now,
-        max_skew_secs: Some(900),
+        max_skew_secs: Some(max_skew_secs(&auth.service)),
         expected_region: None,
         expected_service: None,
     };
@@ -288,6 +290,20 @@ fn authenticate(
         service: auth.service.clone(),
     })
 }
+
+/// How far a request's signing time may be from the server's clock. The newer
+/// JSON-protocol services (KMS, Secrets Manager) allow five minutes either way —
+/// "(… - 5 min.)" in their errors, e.g. boto/botocore#3587 — and S3, IAM and STS
+/// fifteen.
+fn max_skew_secs(service: &str) -> u64 {
+    match service {
+        "kms" | "secretsmanager" => 5 * 60,
+        _ => 15 * 60,
+    }
+}
+
+/// Records that emulation's reset deletes: every service's data.
+const RESET_KINDS: &[&str] = &["kms."];
 
 fn header(parts: &http::request::Parts, name: &str) -> String {
     parts

@@ -288,7 +288,7 @@ pub async fn run(
                     });
                     let cipher = session
                         .negotiated_cipher_suite()
-                        .map(|c| format!("{:?}", c.suite()));
+                        .map(|c| cipher_suite_name(c.suite()));
                     let conn = Arc::new(ConnInfo {
                         peer,
                         tls: Some((version.unwrap_or_default(), cipher.unwrap_or_default())),
@@ -322,4 +322,23 @@ where
     {
         tracing::debug!("connection: {e}");
     }
+}
+
+/// A cipher suite as CloudTrail's `tlsDetails.cipherSuite` names it: the RFC 8446
+/// name for TLS 1.3, OpenSSL's name for TLS 1.2.
+fn cipher_suite_name(suite: rustls::CipherSuite) -> String {
+    use rustls::CipherSuite as C;
+    let name = match suite {
+        C::TLS13_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+        C::TLS13_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+        C::TLS13_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "ECDHE-RSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "ECDHE-RSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-RSA-CHACHA20-POLY1305",
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-ECDSA-CHACHA20-POLY1305",
+        other => return format!("{other:?}"),
+    };
+    name.to_owned()
 }

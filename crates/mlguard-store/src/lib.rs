@@ -187,11 +187,20 @@ impl Store {
         self.transaction(|tx| tx.set_meta(key, value))
     }
 
-    /// Deletes every record and metadata value (emulation's reset).
-    pub fn wipe(&self) -> Result<()> {
+    /// Deletes every record whose kind starts with one of `prefixes` (emulation's
+    /// reset of service data), in one transaction. Metadata and the records of
+    /// other kinds — the server's own identity and audit signer — are kept.
+    pub fn wipe_kinds(&self, prefixes: &[&str]) -> Result<()> {
         self.transaction(|tx| {
-            tx.tx.execute("DELETE FROM records", [])?;
-            tx.tx.execute("DELETE FROM meta", [])?;
+            for prefix in prefixes {
+                tx.tx.execute(
+                    "DELETE FROM records WHERE substr(kind, 1, ?2) = ?1",
+                    params![
+                        prefix,
+                        i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX)
+                    ],
+                )?;
+            }
             Ok(())
         })
     }
@@ -321,6 +330,26 @@ mod tests {
         s.transaction(|tx| tx.delete_prefix("kms.key", "k"))
             .unwrap();
         assert!(s.load_all("kms.key").unwrap().is_empty());
+    }
+
+    #[test]
+    fn wipe_kinds_removes_only_the_named_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("state.db")).unwrap();
+        s.transaction(|tx| -> Result<()> {
+            tx.put("kms.key", "k1", "a", "{}", None, 1)?;
+            tx.put("kms.grant", "g1", "a", "{}", None, 1)?;
+            tx.put("kmsx", "x", "a", "{}", None, 1)?;
+            tx.put("audit.signer", "s", "a", "{}", Some(b"sealed"), 1)?;
+            tx.set_meta("account_id", "a")
+        })
+        .unwrap();
+        s.wipe_kinds(&["kms."]).unwrap();
+        assert!(s.load_all("kms.key").unwrap().is_empty());
+        assert!(s.load_all("kms.grant").unwrap().is_empty());
+        assert_eq!(s.load_all("kmsx").unwrap().len(), 1);
+        assert_eq!(s.load_all("audit.signer").unwrap().len(), 1);
+        assert_eq!(s.meta("account_id").unwrap().as_deref(), Some("a"));
     }
 
     #[test]

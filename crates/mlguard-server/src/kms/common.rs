@@ -242,7 +242,7 @@ pub(crate) fn resolve_in(
             return Err(not_found(format!("Invalid arn {arn_region}")));
         }
         if let Some(id) = resource.strip_prefix("key/") {
-            if !is_uuid(id) {
+            if !is_key_id(id) {
                 return Err(not_found(format!("Invalid keyId '{key_id}'")));
             }
             return lookup(arn_account, arn_region, id);
@@ -258,10 +258,19 @@ pub(crate) fn resolve_in(
         }
         return Err(not_found(format!("Invalid keyId '{key_id}'")));
     }
-    if is_uuid(key_id) {
+    if is_key_id(key_id) {
         return lookup(account, region, key_id);
     }
     Err(not_found(format!("Invalid keyId '{key_id}'")))
+}
+
+/// A well-formed key id: a UUID, or a multi-Region key id `mrk-` and 32 hex digits.
+/// (This server creates no multi-Region keys, so the latter never resolve.)
+fn is_key_id(id: &str) -> bool {
+    match id.strip_prefix("mrk-") {
+        Some(hex) => hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => is_uuid(id),
+    }
 }
 
 /// Fails unless the key is in one of `allowed` states, with AWS's error for the

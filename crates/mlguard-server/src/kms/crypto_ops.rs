@@ -384,6 +384,35 @@ impl Kms {
         ))
     }
 
+    /// A dry run with `IGNORE_CIPHERTEXT`: KMS only checks that the caller may use
+    /// the named key for `operation`; the ciphertext is neither needed nor read.
+    fn authorize_ignoring_ciphertext(
+        &self,
+        ctx: &RequestContext,
+        key_id: Option<&str>,
+        algorithm: Option<&str>,
+        context: Option<&BTreeMap<String, String>>,
+        operation: &str,
+    ) -> Result<Arc<Key>, ApiError> {
+        let key_id = key_id.ok_or_else(|| {
+            ApiError::validation(
+                "KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.",
+            )
+        })?;
+        let key = self.resolve(ctx, key_id, Naming::AnyForm)?;
+        self.authorize_key(
+            ctx,
+            &key,
+            operation,
+            &Self::algorithm_context(
+                "kms:EncryptionAlgorithm",
+                algorithm.unwrap_or("SYMMETRIC_DEFAULT"),
+            ),
+            context,
+        )?;
+        Ok(key)
+    }
+
     pub(crate) fn decrypt(
         &self,
         ctx: &RequestContext,
@@ -394,6 +423,16 @@ impl Kms {
             .as_ref()
             .map(Blob::as_bytes)
             .unwrap_or_default();
+        if req.dry_run == Some(true) && ignores_ciphertext(req.dry_run_modifiers.as_deref()) {
+            self.authorize_ignoring_ciphertext(
+                ctx,
+                req.key_id.as_deref(),
+                req.encryption_algorithm.as_deref(),
+                req.encryption_context.as_ref(),
+                "Decrypt",
+            )?;
+            return Err(dry_run());
+        }
         if blob.is_empty() {
             return Err(ApiError::validation(
                 "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
@@ -432,6 +471,23 @@ impl Kms {
             .as_ref()
             .map(Blob::as_bytes)
             .unwrap_or_default();
+        if req.dry_run == Some(true) && ignores_ciphertext(req.dry_run_modifiers.as_deref()) {
+            self.authorize_ignoring_ciphertext(
+                ctx,
+                req.source_key_id.as_deref(),
+                req.source_encryption_algorithm.as_deref(),
+                req.source_encryption_context.as_ref(),
+                "ReEncryptFrom",
+            )?;
+            self.authorize_ignoring_ciphertext(
+                ctx,
+                req.destination_key_id.as_deref(),
+                req.destination_encryption_algorithm.as_deref(),
+                req.destination_encryption_context.as_ref(),
+                "ReEncryptTo",
+            )?;
+            return Err(dry_run());
+        }
         if blob.is_empty() {
             return Err(ApiError::validation(
                 "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
@@ -969,4 +1025,12 @@ impl Kms {
             key_resource(&key),
         ))
     }
+}
+
+/// Whether a dry run's modifiers ask KMS to skip the ciphertext.
+fn ignores_ciphertext(modifiers: Option<&[String]>) -> bool {
+    modifiers
+        .unwrap_or_default()
+        .iter()
+        .any(|m| m == "IGNORE_CIPHERTEXT")
 }

@@ -167,8 +167,23 @@ impl Kms {
                     "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
                 ));
             }
-            Some(u) => KeyUsage::parse(u)
-                .ok_or_else(|| ApiError::validation(format!("Invalid KeyUsage {u}")))?,
+            Some(u) => match KeyUsage::parse(u) {
+                Some(usage) => usage,
+                // KEY_AGREEMENT is a valid usage for ECC NIST keys, which this server
+                // cannot honour; with any other spec it is AWS's compatibility error.
+                None if u == "KEY_AGREEMENT" && spec_name.starts_with("ECC_NIST_") => {
+                    return Err(ApiError::bad_request(
+                        "UnsupportedOperationException",
+                        "KeyUsage KEY_AGREEMENT is not supported by this server.",
+                    ));
+                }
+                None if u == "KEY_AGREEMENT" => {
+                    return Err(ApiError::validation(format!(
+                        "KeyUsage {u} is not compatible with KeySpec {spec_name}"
+                    )));
+                }
+                None => return Err(ApiError::validation(format!("Invalid KeyUsage {u}"))),
+            },
         };
         if !spec.usages().contains(&usage) {
             return Err(ApiError::validation(format!(
@@ -263,6 +278,15 @@ impl Kms {
             policy: Arc::new(policy),
             versions: vec![Arc::new(version)],
         };
+        if req.policy.is_some()
+            && req.bypass_policy_lockout_safety_check != Some(true)
+            && !self.policy_keeps_caller_in_control(ctx, &key, &key.policy)
+        {
+            return Err(ApiError::bad_request(
+                "MalformedPolicyDocumentException",
+                "The new key policy will not allow you to update the key policy in the future.",
+            ));
+        }
         let key = self.commit(
             |tx| {
                 persist_key(tx, &key, now)?;
@@ -575,8 +599,18 @@ impl Kms {
             req.key_id.as_deref().unwrap_or_default(),
             Naming::KeyOnly,
             "CancelKeyDeletion",
-            &[KeyState::PendingDeletion],
+            &[
+                KeyState::Enabled,
+                KeyState::Disabled,
+                KeyState::PendingDeletion,
+            ],
             |k, _| {
+                if k.meta.state != KeyState::PendingDeletion {
+                    return Err(ApiError::bad_request(
+                        "KMSInvalidStateException",
+                        format!("{} is not pending deletion.", k.arn),
+                    ));
+                }
                 k.meta.state = KeyState::Disabled;
                 k.meta.deletion_date = None;
                 k.meta.pending_window_days = None;
@@ -751,15 +785,21 @@ impl Kms {
             Naming::KeyOnly,
         )?;
         self.authorize_key(ctx, &key, "GetKeyRotationStatus", &|_| {}, None)?;
-        require_state(&key, &[KeyState::Enabled, KeyState::Disabled])?;
         Self::rotation_checks(&key)?;
-        let enabled = key.meta.rotation_period_days.is_some();
+        // A key pending deletion reports rotation off and is not rotated; the
+        // setting itself is kept, so cancelling the deletion restores it.
+        let pending = key.meta.state == KeyState::PendingDeletion;
+        let enabled = key.meta.rotation_period_days.is_some() && !pending;
         Ok((
             w::GetKeyRotationStatusResponse {
                 key_rotation_enabled: Some(enabled),
                 key_id: Some(key.arn.clone()),
-                rotation_period_in_days: key.meta.rotation_period_days,
-                next_rotation_date: key.meta.next_rotation.map(Timestamp::from_unix),
+                rotation_period_in_days: key.meta.rotation_period_days.filter(|_| enabled),
+                next_rotation_date: key
+                    .meta
+                    .next_rotation
+                    .filter(|_| enabled)
+                    .map(Timestamp::from_unix),
                 on_demand_rotation_start_date: key
                     .meta
                     .on_demand_rotation_started
@@ -829,7 +869,7 @@ impl Kms {
         let key = self.add_version(&key, self.clock.now(), RotationType::OnDemand, true)?;
         Ok((
             w::RotateKeyOnDemandResponse {
-                key_id: Some(key.id.clone()),
+                key_id: Some(key.arn.clone()),
             },
             key_resource(&key),
         ))
@@ -867,22 +907,42 @@ impl Kms {
             Naming::KeyOnly,
         )?;
         self.authorize_key(ctx, &key, "ListKeyRotations", &|_| {}, None)?;
+        let all_material = match req.include_key_material.as_deref() {
+            Some(_) if key.spec() != KeySpec::SymmetricDefault => {
+                return Err(ApiError::validation(
+                    "Input parameter includeKeyMaterial can only be used with symmetric keys.",
+                ));
+            }
+            Some("ALL_KEY_MATERIAL") => true,
+            _ => false,
+        };
         Self::rotation_checks(&key)?;
+        let current = key.versions.last().map(|v| v.number);
         let items: Vec<(String, w::RotationsListEntry)> = key
             .versions
             .iter()
-            .filter(|v| v.rotation_type != RotationType::Initial)
+            .filter(|v| all_material || v.rotation_type != RotationType::Initial)
             .map(|v| {
+                let rotation_type = match v.rotation_type {
+                    RotationType::Initial => None,
+                    RotationType::OnDemand => Some("ON_DEMAND".to_owned()),
+                    RotationType::Automatic => Some("AUTOMATIC".to_owned()),
+                };
+                let state = if Some(v.number) == current {
+                    "CURRENT"
+                } else {
+                    "NON_CURRENT"
+                };
                 (
                     format!("{:010}", v.number),
                     w::RotationsListEntry {
                         key_id: Some(key.id.clone()),
                         key_material_id: Some(v.material_id.clone()),
-                        rotation_date: Some(Timestamp::from_unix(v.created)),
-                        rotation_type: Some(match v.rotation_type {
-                            RotationType::OnDemand => "ON_DEMAND".into(),
-                            _ => "AUTOMATIC".into(),
-                        }),
+                        key_material_state: Some(state.into()),
+                        rotation_date: rotation_type
+                            .as_ref()
+                            .map(|_| Timestamp::from_unix(v.created)),
+                        rotation_type,
                         ..w::RotationsListEntry::default()
                     },
                 )
@@ -953,7 +1013,7 @@ impl Kms {
             },
             None,
         )?;
-        require_state(&key, &[KeyState::Enabled, KeyState::Disabled])?;
+        // Key policies can be changed in every key state.
         if !bypass && !self.policy_keeps_caller_in_control(ctx, &key, &policy) {
             return Err(ApiError::bad_request(
                 "MalformedPolicyDocumentException",
@@ -965,7 +1025,11 @@ impl Kms {
             &key.arn,
             Naming::KeyOnly,
             "PutKeyPolicy",
-            &[KeyState::Enabled, KeyState::Disabled],
+            &[
+                KeyState::Enabled,
+                KeyState::Disabled,
+                KeyState::PendingDeletion,
+            ],
             |k, _| {
                 k.meta.policy = text;
                 k.policy = Arc::clone(&policy);

@@ -50,9 +50,12 @@ pub fn decode<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError
     Ok(value)
 }
 
-/// A 200 response with a JSON body.
+/// A 200 response with a JSON body. Operations without output (`()`) answer `{}`.
 pub fn ok<T: Serialize>(request_id: &str, value: &T) -> Result<Response<Full<Bytes>>, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|_| ApiError::internal("InternalFailure"))?;
+    let mut body = serde_json::to_vec(value).map_err(|_| ApiError::internal("InternalFailure"))?;
+    if body == b"null" {
+        body = b"{}".to_vec();
+    }
     Ok(super::response(200, CONTENT_TYPE, request_id, body))
 }
 
