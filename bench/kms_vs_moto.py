@@ -53,7 +53,7 @@ def wait(url, context=None, timeout=60):
 def load(endpoint, key_id, operation, seconds, concurrency, env):
     out = subprocess.run(
         [str(TARGET / "kms_load"), "--endpoint", endpoint, "--key-id", key_id, "--operation", operation,
-         "--seconds", str(seconds), "--concurrency", str(concurrency)],
+         "--seconds", str(seconds), "--concurrency", str(concurrency), "--threads", "2"],
         capture_output=True, text=True, env=env, check=True,
     )
     result = json.loads(out.stdout)
@@ -81,11 +81,11 @@ def main():
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
             procs.append(p)
             endpoint = f"{transport}://127.0.0.1:{port}"
-            ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
             for _ in range(100):
                 if transport == "http" or (data / "tls" / "ca.pem").exists():
                     break
                 time.sleep(0.1)
+            ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
             wait(f"{endpoint}/_mlguard/health", ctx)
             env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data / "credentials"), "AWS_PROFILE": "mlguard",
                    "AWS_CONFIG_FILE": os.devnull}

@@ -213,3 +213,16 @@ def test_tls_details_name_the_connection(fresh_server):
     assert details["cipherSuite"] in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
                                       "TLS_CHACHA20_POLY1305_SHA256"), details
     assert details["clientProvidedHostHeader"].startswith("127.0.0.1:"), details
+
+
+def test_request_parameters_keep_encryption_context_keys(fresh_server):
+    # CloudTrail camelCases member names but not the caller's context keys.
+    server = fresh_server(http=True)
+    kms = server.client("kms")
+    meta = create_key(kms)
+    kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"ctx", EncryptionContext={"Department": "IT", "ProjectID": "p1"})
+    server.stop()
+    params = lookup(server, "Encrypt")[-1]["requestParameters"]
+    assert params["encryptionContext"] == {"Department": "IT", "ProjectID": "p1"}, params
+    assert params["keyId"] == meta["KeyId"]
+    assert params["plaintext"] == "HIDDEN_DUE_TO_SECURITY_REASONS"

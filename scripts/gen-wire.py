@@ -10,7 +10,9 @@ crates/mlguard-wire/src/generated/<service>.rs with:
   validation, so a missing one answers AWS's ValidationException, not a decode error);
 - `Validate` impls that check AWS's model constraints (required, length and value
   ranges, enums, patterns) and phrase violations exactly as AWS does;
-- `OPERATIONS`: the served operation names.
+- `OPERATIONS`: the served operation names;
+- `MAP_MEMBERS`: members whose values are maps, whose keys are the caller's data
+  (an encryption context), not member names (the audit trail keeps them as written).
 
 Usage:
   scripts/gen-wire.py            regenerate
@@ -134,6 +136,17 @@ class Gen:
             return f"std::collections::BTreeMap<{self.rust_type(s['key']['shape'])}, {self.rust_type(s['value']['shape'])}>"
         raise ValueError(f"unsupported shape type {t} for {name}")
 
+    def map_members(self):
+        """Names of structure members whose shape is a map, over the reachable shapes."""
+        out = set()
+        for name in sorted(self.seen):
+            shape = self.shapes[name]
+            if shape["type"] == "structure":
+                for member, spec in shape.get("members", {}).items():
+                    if self.shapes[spec["shape"]]["type"] == "map":
+                        out.add(member)
+        return sorted(out)
+
     def pattern_const(self, pattern):
         if pattern not in self.patterns:
             self.patterns[pattern] = f"PATTERN_{len(self.patterns)}"
@@ -252,6 +265,9 @@ class Gen:
             "",
             f"/// The operations mlguard serves for this service.",
             f"pub const OPERATIONS: &[&str] = &[{', '.join(rust_str(o) for o in self.operations)}];",
+            "",
+            "/// Members (of any structure) whose values are maps: their keys are data.",
+            f"pub const MAP_MEMBERS: &[&str] = &[{', '.join(rust_str(m) for m in self.map_members())}];",
             "",
         ]
         for pattern, const in self.patterns.items():

@@ -13,6 +13,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+
+/// The same allocator as the server: the generator should spend its share of the
+/// two cores on requests, not on malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use mlguard_client::{ClientConfig, JsonClient, resolve};
 
 struct Args {

@@ -101,6 +101,150 @@ impl RedactedJson {
     }
 }
 
+impl RedactedJson {
+    /// Parses an AWS JSON request body into CloudTrail's `requestParameters`:
+    /// member names in camelCase (`KeyId` → `keyId`) except the keys of
+    /// `map_members`' values, which are the caller's data (an encryption
+    /// context) and stay as written; and the values of [`DEFAULT_SENSITIVE_KEYS`]
+    /// and `extra_sensitive_keys` replaced by [`REDACTED`] as they are read — a
+    /// plaintext is skipped over, never copied into the event. `None` when the
+    /// body is not a JSON object.
+    #[must_use]
+    pub fn from_request_body(
+        body: &[u8],
+        extra_sensitive_keys: &[&str],
+        map_members: &[&str],
+    ) -> Option<Self> {
+        use serde::de::DeserializeSeed;
+        let seed = RedactingSeed {
+            extra: extra_sensitive_keys,
+            map_members,
+            keys_are_data: false,
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let value = seed.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        value.is_object().then_some(RedactedJson(value))
+    }
+}
+
+fn is_sensitive(key: &str, extra: &[&str]) -> bool {
+    DEFAULT_SENSITIVE_KEYS
+        .iter()
+        .chain(extra)
+        .any(|s| s.eq_ignore_ascii_case(key))
+}
+
+/// `KeyId` → `keyId`, as CloudTrail spells request members.
+fn camel_case_key(key: String) -> String {
+    match key.as_bytes().first() {
+        Some(first) if first.is_ascii_uppercase() => {
+            let mut key = key;
+            key.get_mut(..1).map(str::make_ascii_lowercase);
+            key
+        }
+        Some(first) if !first.is_ascii() => {
+            let mut chars = key.chars();
+            chars.next().map_or(String::new(), |c| {
+                c.to_lowercase().chain(chars).collect::<String>()
+            })
+        }
+        _ => key,
+    }
+}
+
+/// Deserializes any JSON value, camelCasing object keys and redacting sensitive
+/// members without materializing them.
+#[derive(Clone, Copy)]
+struct RedactingSeed<'a> {
+    extra: &'a [&'a str],
+    map_members: &'a [&'a str],
+    /// This value is a map member's: its keys are kept as written.
+    keys_are_data: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RedactingSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RedactingSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        let element = RedactingSeed {
+            keys_are_data: false,
+            ..self
+        };
+        while let Some(item) = seq.next_element_seed(element)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if is_sensitive(&key, self.extra) {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                Value::String(REDACTED.to_owned())
+            } else {
+                map.next_value_seed(RedactingSeed {
+                    keys_are_data: !self.keys_are_data && self.map_members.contains(&key.as_str()),
+                    ..self
+                })?
+            };
+            let key = if self.keys_are_data {
+                key
+            } else {
+                camel_case_key(key)
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 impl<'de> Deserialize<'de> for RedactedJson {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Value::deserialize(deserializer).map(|v| RedactedJson::new(v, &[]))
@@ -423,39 +567,73 @@ impl Event {
 /// audit log must not stop because an id could not be random.
 pub(crate) fn new_uuid() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    if let Ok(id) = mlguard_crypto::random::id_uuid() {
+        return id;
+    }
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut seed = nanos.to_le_bytes().to_vec();
+    seed.extend_from_slice(&count.to_le_bytes());
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &seed);
     let mut b = [0u8; 16];
-    if aws_lc_rs::rand::fill(&mut b).is_err() {
-        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut seed = nanos.to_le_bytes().to_vec();
-        seed.extend_from_slice(&count.to_le_bytes());
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &seed);
-        for (dst, src) in b.iter_mut().zip(d.as_ref()) {
-            *dst = *src;
-        }
+    for (dst, src) in b.iter_mut().zip(d.as_ref()) {
+        *dst = *src;
     }
-    if let Some(v) = b.get_mut(6) {
-        *v = (*v & 0x0f) | 0x40;
-    }
-    if let Some(v) = b.get_mut(8) {
-        *v = (*v & 0x3f) | 0x80;
-    }
-    let h = crate::hex::encode(&b);
-    let part = |r: std::ops::Range<usize>| h.get(r).unwrap_or_default().to_owned();
-    format!(
-        "{}-{}-{}-{}-{}",
-        part(0..8),
-        part(8..12),
-        part(12..16),
-        part(16..20),
-        part(20..32)
-    )
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    mlguard_crypto::random::format_uuid(&b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn request_body_is_camel_cased_and_redacted_in_one_pass() {
+        let body = br#"{"KeyId":"alias/k","Plaintext":"c2VjcmV0","EncryptionContext":{"Department":"IT","Plaintext":"x"},
+            "Tags":[{"TagKey":"Team","TagValue":"ml"}],"Nested":{"Inner":{"Password":"p"}},"Limit":5,"DryRun":false,"N":null,"F":1.5,
+            "Extra":"e"}"#;
+        let r = RedactedJson::from_request_body(body, &["Extra"], &["EncryptionContext"]).unwrap();
+        assert_eq!(
+            r.as_value(),
+            &json!({
+                "keyId": "alias/k",
+                "plaintext": REDACTED,
+                "encryptionContext": {"Department": "IT", "Plaintext": REDACTED},
+                "tags": [{"tagKey": "Team", "tagValue": "ml"}],
+                "nested": {"inner": {"password": REDACTED}},
+                "limit": 5,
+                "dryRun": false,
+                "n": null,
+                "f": 1.5,
+                "extra": REDACTED,
+            })
+        );
+        // Agrees with parse-then-redact on the redaction.
+        let slow = RedactedJson::new(serde_json::from_slice(body).unwrap(), &["Extra"]);
+        assert_eq!(slow.as_value()["Plaintext"], json!(REDACTED));
+        assert_eq!(slow.as_value()["Extra"], json!(REDACTED));
+        assert!(
+            !serde_json::to_string(r.as_value())
+                .unwrap()
+                .contains("c2VjcmV0")
+        );
+    }
+
+    #[test]
+    fn request_body_that_is_not_an_object_is_dropped() {
+        for body in [&b"[1,2]"[..], b"\"s\"", b"{", b"{} x", b"", b"{\"a\":1}{}"] {
+            assert!(
+                RedactedJson::from_request_body(body, &[], &[]).is_none(),
+                "{body:?}"
+            );
+        }
+        assert!(RedactedJson::from_request_body(b"{}", &[], &[]).is_some());
+        // Deep nesting is refused, not a stack overflow.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(RedactedJson::from_request_body(deep.as_bytes(), &[], &[]).is_none());
+    }
 
     #[test]
     fn redact_any_depth_case_insensitive() {

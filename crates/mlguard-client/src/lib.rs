@@ -64,6 +64,9 @@ pub struct ClientConfig {
     pub ca_bundle: Option<std::path::PathBuf>,
 }
 
+/// A scope date and its signing key.
+type CachedKey = (String, zeroize::Zeroizing<[u8; 32]>);
+
 /// An awsJson1_1 client for one service.
 #[derive(Clone)]
 pub struct JsonClient {
@@ -73,6 +76,9 @@ pub struct JsonClient {
     target_prefix: &'static str,
     host: String,
     path: String,
+    /// The day's signing key, derived once per scope date (it is the secret's
+    /// HMAC chain over date, region and service, and changes only at midnight).
+    signing_key: Arc<std::sync::Mutex<Option<CachedKey>>>,
 }
 
 fn tls_config(ca_bundle: Option<&Path>) -> Result<rustls::ClientConfig, ClientError> {
@@ -138,6 +144,7 @@ impl JsonClient {
             config: Arc::new(config),
             service,
             target_prefix,
+            signing_key: Arc::default(),
             host,
             path,
         })
@@ -180,6 +187,26 @@ impl JsonClient {
         Ok(body)
     }
 
+    fn signing_key_for(&self, scope_date: &str) -> [u8; 32] {
+        let mut cache = self
+            .signing_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((date, key)) = cache.as_ref()
+            && date == scope_date
+        {
+            return **key;
+        }
+        let key = signing_key(
+            &self.config.credentials.secret_access_key,
+            scope_date,
+            &self.config.region,
+            self.service,
+        );
+        *cache = Some((scope_date.to_owned(), zeroize::Zeroizing::new(key)));
+        key
+    }
+
     /// Builds and signs the HTTP request for `operation` at `time` (unix seconds).
     pub fn signed_request(
         &self,
@@ -207,12 +234,7 @@ impl JsonClient {
             signed.push("x-amz-security-token");
         }
         let scope_date: String = amz_date.chars().take(8).collect();
-        let key = signing_key(
-            &creds.secret_access_key,
-            &scope_date,
-            &self.config.region,
-            self.service,
-        );
+        let key = self.signing_key_for(&scope_date);
         let view = mlguard_sigv4::HttpRequest {
             method: "POST",
             path: &self.path,

@@ -66,6 +66,11 @@ impl ArnPattern {
             .all(|(pattern, segment)| pattern.matches(segment, context, false))
     }
 
+    /// True when the pattern uses a policy variable.
+    pub(crate) fn has_variables(&self) -> bool {
+        self.segments.iter().any(Template::has_variables)
+    }
+
     /// The template of segment `index` (0 = `arn`, 5 = resource).
     #[must_use]
     pub fn segment(&self, index: usize) -> Option<&Template> {

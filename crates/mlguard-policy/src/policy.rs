@@ -253,6 +253,22 @@ impl Policy {
     pub fn line_col(&self, span: Span) -> LineCol {
         line_col(&self.source, span.start)
     }
+
+    /// True when evaluating the policy can read the request context: a statement
+    /// has a condition, or a resource pattern uses a policy variable. When no
+    /// policy of a request reads it, a caller may skip building the context:
+    /// the decision is the same with an empty one.
+    pub fn reads_context(&self) -> bool {
+        self.statements.iter().any(|s| {
+            !s.conditions.is_empty()
+                || s.resource.as_ref().is_some_and(|r| {
+                    r.items.iter().any(|item| match &item.pattern {
+                        ResourcePattern::Arn(p) => p.has_variables(),
+                        ResourcePattern::All | ResourcePattern::Nothing => false,
+                    })
+                })
+        })
+    }
 }
 
 /// One statement.

@@ -143,6 +143,27 @@ fn run_case(case: &Value) -> Result<(), String> {
             evaluation.decision, evaluation.votes
         ));
     }
+    // Policy::reads_context's promise: when no policy reads the context, an empty
+    // one gives the same decision and the same matches.
+    let all = identity
+        .iter()
+        .chain(boundary.iter().flatten())
+        .chain(session.iter().flatten())
+        .chain(scp.iter().flatten())
+        .chain(resource.iter());
+    if !all.clone().any(Policy::reads_context) {
+        let empty = Context::new();
+        let without = authorize(
+            &set,
+            &Request {
+                context: &empty,
+                ..req
+            },
+        );
+        if without.decision != evaluation.decision || without.matched != evaluation.matched {
+            return Err("reads_context() is false, yet the context changed the decision".into());
+        }
+    }
     if let Some(Value::Array(sids)) = case.get("matched") {
         let mut got: Vec<String> = evaluation
             .matched

@@ -1,11 +1,18 @@
 //! The audit sink: one CloudTrail event per request, handed to a writer thread that
 //! owns the hash-chained log, flushes (fsync) every second and writes a signed
 //! digest at rotation and shutdown. Requests never wait for the disk.
+//!
+//! Requests push their events onto a shared queue that the writer drains in batches.
+//! Under load nobody wakes anybody: the writer takes everything queued, writes it,
+//! and naps for [`BATCH_INTERVAL`]. Only a push onto the queue of an idle writer, or
+//! onto a queue past [`WAKE_AT`], signals it; a queue at [`MAX_QUEUED`] makes
+//! requests wait for room, so a disk slower than the traffic slows the traffic
+//! instead of losing events or memory.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mlguard_audit::{AuditLog, AuditOptions, DigestSigner, Event};
 use mlguard_crypto::RootKey;
@@ -13,16 +20,46 @@ use mlguard_store::Store;
 
 use crate::datadir::DataDirError;
 
-enum Message {
-    Event(Box<Event>),
-    Flush(mpsc::Sender<()>),
-    Stop,
+/// How long the writer naps after writing a batch.
+const BATCH_INTERVAL: Duration = Duration::from_millis(5);
+/// How often written events are made durable.
+const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// A queue this long wakes a napping writer.
+const WAKE_AT: usize = 4096;
+/// A queue this long makes requests wait.
+const MAX_QUEUED: usize = 65_536;
+
+#[derive(Default)]
+struct Queue {
+    events: Vec<Event>,
+    flush_waiters: Vec<mpsc::Sender<()>>,
+    stop: bool,
+    /// The writer is asleep until signalled (or its flush deadline).
+    idle: bool,
 }
 
-/// Sends events to the writer thread.
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Signals the writer.
+    work: Condvar,
+    /// Signals requests waiting for room.
+    room: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding the lock cannot leave the queue inconsistent
+        // (every change is a single push or take), so poisoning is ignored.
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Hands events to the writer thread.
 pub struct AuditSink {
-    tx: mpsc::Sender<Message>,
-    thread: std::sync::Mutex<Option<JoinHandle<()>>>,
+    shared: std::sync::Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 const SIGNER_KIND: &str = "audit.signer";
@@ -72,35 +109,67 @@ impl AuditSink {
         for torn in &log.open_report().torn_tails {
             tracing::warn!("audit log: a record torn by a crash was removed ({torn:?})");
         }
-        let (tx, rx) = mpsc::channel::<Message>();
+        let shared = std::sync::Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            work: Condvar::new(),
+            room: Condvar::new(),
+        });
+        let writer_shared = std::sync::Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("mlguard-audit".into())
-            .spawn(move || writer(log, rx))
+            .spawn(move || writer(log, &writer_shared))
             .map_err(|e| DataDirError::Invalid(format!("audit thread: {e}")))?;
         Ok(AuditSink {
-            tx,
-            thread: std::sync::Mutex::new(Some(thread)),
+            shared,
+            thread: Mutex::new(Some(thread)),
         })
     }
 
-    /// Queues an event.
+    /// Queues an event (waiting for room if the writer is far behind).
     pub fn record(&self, event: Event) {
-        if self.tx.send(Message::Event(Box::new(event))).is_err() {
+        let mut queue = self.shared.lock();
+        while queue.events.len() >= MAX_QUEUED && !queue.stop {
+            self.shared.work.notify_one();
+            queue = self
+                .shared
+                .room
+                .wait(queue)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        if queue.stop {
             tracing::error!("audit writer has stopped; an event was not recorded");
+            return;
+        }
+        queue.events.push(event);
+        if queue.idle || queue.events.len() == WAKE_AT {
+            queue.idle = false;
+            self.shared.work.notify_one();
         }
     }
 
     /// Waits until every queued event is on disk.
     pub fn flush(&self) {
         let (done_tx, done_rx) = mpsc::channel();
-        if self.tx.send(Message::Flush(done_tx)).is_ok() {
-            let _ = done_rx.recv_timeout(Duration::from_secs(10));
+        {
+            let mut queue = self.shared.lock();
+            if queue.stop {
+                return;
+            }
+            queue.flush_waiters.push(done_tx);
+            queue.idle = false;
+            self.shared.work.notify_one();
         }
+        let _ = done_rx.recv_timeout(Duration::from_secs(10));
     }
 
     /// Flushes, writes a final digest and stops the writer; later events are dropped.
     pub fn stop(&self) {
-        let _ = self.tx.send(Message::Stop);
+        {
+            let mut queue = self.shared.lock();
+            queue.stop = true;
+            self.shared.work.notify_one();
+            self.shared.room.notify_all();
+        }
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
         if let Some(t) = handle {
             let _ = t.join();
@@ -114,35 +183,62 @@ impl Drop for AuditSink {
     }
 }
 
-fn writer(mut log: AuditLog, rx: mpsc::Receiver<Message>) {
+fn writer(mut log: AuditLog, shared: &Shared) {
     let mut dirty = false;
+    let mut last_flush = Instant::now();
+    let mut batch = Vec::new();
     loop {
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(Message::Event(event)) => {
-                if let Err(e) = log.append(&event) {
-                    tracing::error!("audit append failed: {e}");
-                }
-                dirty = true;
+        let (waiters, stop) = {
+            let mut queue = shared.lock();
+            if queue.events.is_empty() && queue.flush_waiters.is_empty() && !queue.stop {
+                // Nothing to do: sleep until signalled, or until written events are
+                // due to be made durable.
+                queue.idle = true;
+                let wait = if dirty {
+                    FLUSH_INTERVAL.saturating_sub(last_flush.elapsed())
+                } else {
+                    Duration::from_secs(3600)
+                };
+                queue = shared
+                    .work
+                    .wait_timeout(queue, wait)
+                    .map(|(q, _)| q)
+                    .unwrap_or_else(|e| e.into_inner().0);
+                queue.idle = false;
             }
-            Ok(Message::Flush(done)) => {
-                if let Err(e) = log.flush() {
-                    tracing::error!("audit flush failed: {e}");
-                }
-                dirty = false;
-                let _ = done.send(());
+            std::mem::swap(&mut batch, &mut queue.events);
+            if !batch.is_empty() {
+                shared.room.notify_all();
             }
-            Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                if dirty {
-                    if let Err(e) = log.flush() {
-                        tracing::error!("audit flush failed: {e}");
-                    }
-                    dirty = false;
-                }
+            (std::mem::take(&mut queue.flush_waiters), queue.stop)
+        };
+        for event in batch.drain(..) {
+            if let Err(e) = log.append(&event) {
+                tracing::error!("audit append failed: {e}");
             }
+            dirty = true;
         }
+        if stop {
+            break;
+        }
+        if !waiters.is_empty() || (dirty && last_flush.elapsed() >= FLUSH_INTERVAL) {
+            if let Err(e) = log.flush() {
+                tracing::error!("audit flush failed: {e}");
+            }
+            dirty = false;
+            last_flush = Instant::now();
+        }
+        for done in waiters {
+            let _ = done.send(());
+        }
+        // Let a batch gather before looking again.
+        std::thread::sleep(BATCH_INTERVAL);
     }
     if let Err(e) = log.close() {
         tracing::error!("audit close failed: {e}");
+    }
+    let waiters = std::mem::take(&mut shared.lock().flush_waiters);
+    for done in waiters {
+        let _ = done.send(());
     }
 }

@@ -98,10 +98,30 @@ impl RequestContext {
         c
     }
 
+    /// The caller's identity-based policies. The account root has none: it is
+    /// allowed everything its account's resource policies do not deny.
+    fn identity_policies(&self) -> Vec<&Policy> {
+        match self.caller.kind {
+            CallerKind::Root => Vec::new(),
+        }
+    }
+
+    /// Whether authorizing against `resource_policy` (and the caller's own
+    /// policies) can read the condition context. When it cannot, callers pass an
+    /// empty context instead of building one: the decision is the same
+    /// ([`Policy::reads_context`]).
+    pub fn needs_condition_context(&self, resource_policy: Option<&Policy>) -> bool {
+        resource_policy.is_some_and(Policy::reads_context)
+            || self
+                .identity_policies()
+                .into_iter()
+                .any(Policy::reads_context)
+    }
+
     /// Authorizes `action` on `resource` against the caller's policies and the
     /// resource's policy. `Ok` carries the evaluation (for the audit trail).
     pub fn authorize(&self, check: &AuthzCheck<'_>) -> Result<Evaluation, ApiError> {
-        let identity: Vec<&Policy> = Vec::new();
+        let identity = self.identity_policies();
         let set = PolicySet {
             identity: &identity,
             resource: check.resource_policy,

@@ -103,8 +103,7 @@ fn plain(status: u16, body: &'static str) -> Response<Full<Bytes>> {
 }
 
 fn new_request_id() -> String {
-    mlguard_crypto::random::uuid_v4()
-        .map(|u| mlguard_crypto::random::format_uuid(&u))
+    mlguard_crypto::random::id_uuid()
         .unwrap_or_else(|_| "00000000-0000-4000-8000-000000000000".into())
 }
 
@@ -394,29 +393,6 @@ async fn serve(
     response
 }
 
-/// Lowercases the first letter of every object key, as CloudTrail's
-/// `requestParameters` spell AWS's members.
-fn camel_case(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let mut chars = k.chars();
-                    let key = match chars.next() {
-                        Some(first) => first.to_lowercase().chain(chars).collect(),
-                        None => k,
-                    };
-                    (key, camel_case(v))
-                })
-                .collect(),
-        ),
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.into_iter().map(camel_case).collect())
-        }
-        other => other,
-    }
-}
-
 fn identity_of(ctx: &RequestContext) -> UserIdentity {
     let caller = &ctx.caller;
     let mut identity = UserIdentity::new(match caller.kind {
@@ -450,8 +426,8 @@ fn record(
     event.request_id = ctx.request_id.clone();
     event.read_only = crate::kms::is_read_only(&ctx.operation);
     event.recipient_account_id = services.account_id.clone();
-    let params: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    event.request_parameters = params.map(|p| RedactedJson::new(camel_case(p), SENSITIVE));
+    event.request_parameters =
+        RedactedJson::from_request_body(body, SENSITIVE, mlguard_wire::kms::MAP_MEMBERS);
     event.response_elements = audit
         .response_elements
         .map(|r| RedactedJson::new(r, SENSITIVE));

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: the server allocates and frees many small buffers per request on every
+/// worker thread, where glibc's arenas contend (measured in docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod audit_cmd;
 mod envelope_cmd;
 mod policy_cmd;

@@ -120,7 +120,7 @@ impl Kms {
             updated: now,
         };
         let mut state = self.state.write()?;
-        if state.aliases.contains_key(&path) {
+        if state.alias(&path).is_some() {
             return Err(ApiError::bad_request(
                 "AlreadyExistsException",
                 format!("An alias with the name {arn} already exists"),
@@ -128,7 +128,7 @@ impl Kms {
         }
         self.store
             .transaction(|tx| persist_alias(tx, &alias, now))?;
-        state.aliases.insert(path, alias);
+        state.put_alias(path, alias);
         drop(state);
         Ok(((), alias_audit(&arn, &key)))
     }
@@ -143,8 +143,7 @@ impl Kms {
         let current = {
             let inner = self.state.read()?;
             let alias = inner
-                .aliases
-                .get(&path)
+                .alias(&path)
                 .cloned()
                 .ok_or_else(|| not_found(format!("Alias {arn} is not found.")))?;
             resolve_key_in(&inner, &alias.account, &alias.region, &alias.target_key_id)
@@ -164,14 +163,14 @@ impl Kms {
         self.authorize_alias(ctx, "UpdateAlias", &arn, &key)?;
         let now = self.clock.now();
         let mut state = self.state.write()?;
-        let Some(mut alias) = state.aliases.get(&path).cloned() else {
+        let Some(mut alias) = state.alias(&path).cloned() else {
             return Err(not_found(format!("Alias {arn} is not found.")));
         };
         alias.target_key_id = key.id.clone();
         alias.updated = now;
         self.store
             .transaction(|tx| persist_alias(tx, &alias, now))?;
-        state.aliases.insert(path, alias);
+        state.put_alias(path, alias);
         drop(state);
         Ok(((), alias_audit(&arn, &key)))
     }
@@ -186,8 +185,7 @@ impl Kms {
         let key = {
             let inner = self.state.read()?;
             let alias = inner
-                .aliases
-                .get(&path)
+                .alias(&path)
                 .cloned()
                 .ok_or_else(|| not_found(format!("Alias {arn} is not found.")))?;
             resolve_key_in(&inner, &alias.account, &alias.region, &alias.target_key_id)
@@ -204,7 +202,7 @@ impl Kms {
         let mut state = self.state.write()?;
         self.store
             .transaction(|tx| tx.delete(kinds::ALIAS, &path).map(|_| ()))?;
-        state.aliases.remove(&path);
+        state.remove_alias(&path);
         drop(state);
         let audit = match &key {
             Some(k) => alias_audit(&arn, k),
@@ -236,9 +234,7 @@ impl Kms {
             let inner = self.state.read()?;
             let prefix = format!("{}/{}/", ctx.caller.account_id, ctx.region);
             inner
-                .aliases
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
+                .aliases_under(&prefix)
                 .filter(|(_, a)| filter.as_ref().is_none_or(|f| *f == a.target_key_id))
                 .map(|(_, a)| {
                     (

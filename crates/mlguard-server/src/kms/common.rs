@@ -53,6 +53,21 @@ impl Kms {
         extra: &dyn Fn(&mut Context),
         encryption_context: Option<&BTreeMap<String, String>>,
     ) -> Result<(), ApiError> {
+        let action = format!("kms:{operation}");
+        let granted = self.granted(ctx, key, operation, encryption_context)?;
+        if !ctx.needs_condition_context(Some(&key.policy)) {
+            return ctx
+                .authorize(&AuthzCheck {
+                    action: &action,
+                    resource: &key.arn,
+                    resource_account: Some(&key.account),
+                    resource_policy: Some(&key.policy),
+                    mandatory: true,
+                    context: &Context::new(),
+                    granted,
+                })
+                .map(|_| ());
+        }
         let mut context = ctx.condition_context();
         context.insert(
             "kms:CallerAccount",
@@ -93,8 +108,6 @@ impl Kms {
             );
         }
         extra(&mut context);
-        let action = format!("kms:{operation}");
-        let granted = self.granted(ctx, key, operation, encryption_context)?;
         ctx.authorize(&AuthzCheck {
             action: &action,
             resource: &key.arn,
@@ -117,10 +130,8 @@ impl Kms {
     ) -> Result<bool, ApiError> {
         let inner = self.state.read()?;
         let caller = &ctx.caller;
-        Ok(inner.grants.values().any(|g| {
-            g.key_id == key.id
-                && g.key_account == key.account
-                && grantee_matches(g, caller)
+        Ok(inner.grants_of(&key.path()).any(|g| {
+            grantee_matches(g, caller)
                 && g.operations.iter().any(|op| op == operation)
                 && constraints_hold(g, encryption_context)
         }))
@@ -130,12 +141,8 @@ impl Kms {
     pub(crate) fn aliases_of(&self, key: &Key) -> Result<Vec<String>, ApiError> {
         let inner = self.state.read()?;
         Ok(inner
-            .aliases
-            .values()
-            .filter(|a| {
-                a.target_key_id == key.id && a.account == key.account && a.region == key.region
-            })
-            .map(|a| a.name.clone())
+            .aliases_of(&key.path())
+            .map(|(_, a)| a.name.clone())
             .collect())
     }
 
@@ -218,14 +225,11 @@ pub(crate) fn resolve_in(
             })
     };
     let by_alias = |acct: &str, reg: &str, name: &str| -> Result<Arc<Key>, ApiError> {
-        let alias = inner
-            .aliases
-            .get(&alias_path(acct, reg, name))
-            .ok_or_else(|| {
-                not_found(format!(
-                    "Alias arn:aws:kms:{reg}:{acct}:{name} is not found."
-                ))
-            })?;
+        let alias = inner.alias(&alias_path(acct, reg, name)).ok_or_else(|| {
+            not_found(format!(
+                "Alias arn:aws:kms:{reg}:{acct}:{name} is not found."
+            ))
+        })?;
         lookup(acct, reg, &alias.target_key_id)
     };
     if let Some(rest) = key_id.strip_prefix("arn:") {

@@ -182,13 +182,8 @@ impl Kms {
             let inner = self.state.read()?;
             req.name.as_ref().and_then(|name| {
                 inner
-                    .grants
-                    .values()
-                    .find(|g| {
-                        g.key_id == key.id
-                            && g.key_account == key.account
-                            && g.name.as_ref() == Some(name)
-                    })
+                    .grants_of(&key.path())
+                    .find(|g| g.name.as_ref() == Some(name))
                     .cloned()
             })
         };
@@ -219,7 +214,7 @@ impl Kms {
         };
         self.commit(
             |tx| persist(tx, &grant, now),
-            |inner| inner.grants.insert(grant.grant_id.clone(), grant.clone()),
+            |inner| inner.put_grant(grant.clone()),
         )?;
         let mut audit = key_resource(&key);
         audit.response_elements = Some(serde_json::json!({ "grantId": grant.grant_id }));
@@ -246,9 +241,7 @@ impl Kms {
         let items: Vec<(String, w::GrantListEntry)> = {
             let inner = self.state.read()?;
             inner
-                .grants
-                .values()
-                .filter(|g| g.key_id == key.id && g.key_account == key.account)
+                .grants_of(&key.path())
                 .filter(|g| req.grant_id.as_ref().is_none_or(|id| *id == g.grant_id))
                 .filter(|g| {
                     req.grantee_principal
@@ -291,8 +284,7 @@ impl Kms {
         let items: Vec<(String, w::GrantListEntry)> = {
             let inner = self.state.read()?;
             inner
-                .grants
-                .values()
+                .all_grants()
                 .filter(|g| g.retiring.as_ref() == Some(&principal))
                 .map(|g| (g.grant_id.clone(), entry(g)))
                 .collect()
@@ -319,7 +311,7 @@ impl Kms {
                     .map_err(ApiError::from)
             },
             |inner| {
-                inner.grants.remove(&grant.grant_id);
+                inner.remove_grant(&grant.grant_id);
             },
         )
     }
@@ -328,12 +320,7 @@ impl Kms {
         let grant = {
             let inner = self.state.read()?;
             match (&req.grant_token, &req.key_id, &req.grant_id) {
-                (Some(token), _, _) => inner
-                    .grants
-                    .values()
-                    .find(|g| &g.token == token)
-                    .cloned()
-                    .ok_or_else(|| {
+                (Some(token), _, _) => inner.grant_by_token(token).cloned().ok_or_else(|| {
                     ApiError::bad_request("InvalidGrantTokenException", "Grant token is not valid.")
                 })?,
                 (None, Some(key_id), Some(grant_id)) => {
@@ -345,8 +332,7 @@ impl Kms {
                         Naming::KeyOnly,
                     )?;
                     inner
-                        .grants
-                        .get(grant_id)
+                        .grant(grant_id)
                         .filter(|g| g.key_id == key.id)
                         .cloned()
                         .ok_or_else(|| {
@@ -401,8 +387,7 @@ impl Kms {
         let grant = {
             let inner = self.state.read()?;
             inner
-                .grants
-                .get(&grant_id)
+                .grant(&grant_id)
                 .filter(|g| g.key_id == key.id && g.key_account == key.account)
                 .cloned()
                 .ok_or_else(|| {

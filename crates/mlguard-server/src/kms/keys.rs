@@ -320,9 +320,7 @@ impl Kms {
         {
             let inner = self.state.read()?;
             if let Some(alias) =
-                inner
-                    .aliases
-                    .get(&super::state::alias_path(account, region, &alias_name))
+                inner.alias(&super::state::alias_path(account, region, &alias_name))
                 && let Some(key) = inner
                     .keys
                     .get(&key_path(account, region, &alias.target_key_id))
@@ -390,7 +388,7 @@ impl Kms {
                 super::aliases::persist_alias(tx, &alias, now)
             },
             |inner| {
-                inner.aliases.insert(
+                inner.put_alias(
                     super::state::alias_path(account, region, &alias.name),
                     alias.clone(),
                 );
@@ -645,22 +643,8 @@ impl Kms {
             let (aliases, grants): (Vec<String>, Vec<String>) = {
                 let inner = self.state.read()?;
                 (
-                    inner
-                        .aliases
-                        .iter()
-                        .filter(|(_, a)| {
-                            a.target_key_id == key.id
-                                && a.account == key.account
-                                && a.region == key.region
-                        })
-                        .map(|(p, _)| p.clone())
-                        .collect(),
-                    inner
-                        .grants
-                        .iter()
-                        .filter(|(_, g)| g.key_id == key.id && g.key_account == key.account)
-                        .map(|(id, _)| id.clone())
-                        .collect(),
+                    inner.aliases_of(&path).map(|(p, _)| p.clone()).collect(),
+                    inner.grants_of(&path).map(|g| g.grant_id.clone()).collect(),
                 )
             };
             self.commit(
@@ -678,10 +662,10 @@ impl Kms {
                 |inner| {
                     inner.keys.remove(&path);
                     for a in &aliases {
-                        inner.aliases.remove(a);
+                        inner.remove_alias(a);
                     }
                     for g in &grants {
-                        inner.grants.remove(g);
+                        inner.remove_grant(g);
                     }
                 },
             )?;

@@ -104,6 +104,11 @@ impl Key {
         KeyUsage::parse(&self.meta.key_usage).unwrap_or(KeyUsage::EncryptDecrypt)
     }
 
+    /// The key's path in the state and the store: `account/region/key id`.
+    pub fn path(&self) -> String {
+        super::state::key_path(&self.account, &self.region, &self.id)
+    }
+
     /// The current (newest) version.
     pub fn current(&self) -> Option<&Arc<KeyVersion>> {
         self.versions.last()

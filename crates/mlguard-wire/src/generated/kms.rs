@@ -55,6 +55,15 @@ pub const OPERATIONS: &[&str] = &[
     "VerifyMac",
 ];
 
+/// Members (of any structure) whose values are maps: their keys are data.
+pub const MAP_MEMBERS: &[&str] = &[
+    "DestinationEncryptionContext",
+    "EncryptionContext",
+    "EncryptionContextEquals",
+    "EncryptionContextSubset",
+    "SourceEncryptionContext",
+];
+
 static PATTERN_0: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9:/_-]+$)$").ok());
 static PATTERN_1: LazyLock<Option<Regex>> =
