@@ -16,6 +16,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(header) = envelope::read_header(&mut input) {
         let mut out = Vec::new();
         assert!(envelope::decrypt(&key, &header, input, &mut out).is_err(), "forged envelope decrypted");
+        // The positional reader (regular files) takes the layout from the length.
+        let mut out = Vec::new();
+        assert!(
+            envelope::decrypt_at(&key, &header, data, data.len() as u64, &mut out).is_err(),
+            "forged envelope decrypted positionally"
+        );
     }
     let _ = EncryptionContext::from_canonical_bytes(data);
 });

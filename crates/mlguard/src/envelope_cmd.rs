@@ -144,12 +144,28 @@ impl Drop for Staged {
     }
 }
 
-fn open_input(path: &Path) -> Result<Box<dyn std::io::Read + Send>, String> {
+/// What is read: a regular file is read positionally, frames on every core; a
+/// stream (standard input, a pipe, a device) is read in order.
+enum Input {
+    File(File, u64),
+    Stream(Box<dyn std::io::Read + Send>),
+}
+
+fn open_input(path: &Path) -> Result<Input, String> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::stdin()));
+        return Ok(Input::Stream(Box::new(std::io::stdin())));
     }
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_file() {
+        return Ok(Input::File(file, meta.len()));
+    }
+    Ok(Input::Stream(Box::new(BufReader::with_capacity(
+        1 << 20,
+        file,
+    ))))
 }
 
 fn create_output(staged: &Staged) -> Result<File, String> {
@@ -201,6 +217,14 @@ impl Output {
         ))
     }
 
+    /// The new file being written, for positional writes (nothing written yet).
+    fn positional(&self) -> Option<&File> {
+        match self {
+            Output::Staged(_, w) if w.buffer().is_empty() => Some(w.get_ref()),
+            _ => None,
+        }
+    }
+
     fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Output::Staged(_, w) => w,
@@ -250,16 +274,39 @@ pub(crate) fn encrypt(args: EncryptArgs) -> Result<ExitCode, String> {
 
     let input = open_input(&args.input)?;
     let mut output = Output::open(&args.output)?;
-    let bytes = envelope::encrypt(
-        &data_key,
-        &key_arn,
-        &encrypted_key,
-        &context,
-        args.frame_size,
-        input,
-        output.writer(),
-    )
-    .map_err(|e| e.to_string())?;
+    let bytes = match input {
+        // File to new file: read, seal and write in place on every core.
+        Input::File(file, len) if output.positional().is_some() => envelope::encrypt_file(
+            &data_key,
+            &key_arn,
+            &encrypted_key,
+            &context,
+            args.frame_size,
+            &file,
+            len,
+            output.positional().ok_or("no positional output")?,
+        ),
+        Input::File(file, len) => envelope::encrypt_at(
+            &data_key,
+            &key_arn,
+            &encrypted_key,
+            &context,
+            args.frame_size,
+            &file,
+            len,
+            output.writer(),
+        ),
+        Input::Stream(stream) => envelope::encrypt(
+            &data_key,
+            &key_arn,
+            &encrypted_key,
+            &context,
+            args.frame_size,
+            stream,
+            output.writer(),
+        ),
+    }
+    .map_err(|e| format!("{}: {e}", args.input.display()))?;
     output.finish()?;
     eprintln!("encrypted {bytes} bytes under {key_arn}");
     Ok(ExitCode::SUCCESS)
@@ -267,8 +314,11 @@ pub(crate) fn encrypt(args: EncryptArgs) -> Result<ExitCode, String> {
 
 pub(crate) fn decrypt(args: DecryptArgs) -> Result<ExitCode, String> {
     let mut input = open_input(&args.input)?;
-    let header =
-        envelope::read_header(&mut input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let header = match &mut input {
+        Input::File(file, _) => envelope::read_header(&mut &*file),
+        Input::Stream(stream) => envelope::read_header(stream),
+    }
+    .map_err(|e| format!("{}: {e}", args.input.display()))?;
     let context: serde_json::Map<String, Value> = header
         .context
         .pairs()
@@ -284,8 +334,20 @@ pub(crate) fn decrypt(args: DecryptArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("Decrypt of the data key: {e}"))?;
     let data_key = blob(&response, "Plaintext")?;
     let mut output = Output::open(&args.output)?;
-    let bytes = envelope::decrypt(&data_key, &header, input, output.writer())
-        .map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let bytes = match input {
+        Input::File(file, len) if output.positional().is_some() => envelope::decrypt_file(
+            &data_key,
+            &header,
+            &file,
+            len,
+            output.positional().ok_or("no positional output")?,
+        ),
+        Input::File(file, len) => {
+            envelope::decrypt_at(&data_key, &header, &file, len, output.writer())
+        }
+        Input::Stream(stream) => envelope::decrypt(&data_key, &header, stream, output.writer()),
+    }
+    .map_err(|e| format!("{}: {e}", args.input.display()))?;
     output.finish()?;
     eprintln!("decrypted {bytes} bytes (key {})", header.key_id);
     Ok(ExitCode::SUCCESS)
