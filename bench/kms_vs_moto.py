@@ -7,7 +7,7 @@ mlguard runs for real: SigV4 verified, key policy evaluated, every request audit
 to its hash-chained log. moto runs its server (`python -m moto.server`), which
 checks nothing.
 
-Usage: python3 bench/kms_vs_moto.py [--seconds 10] [--concurrency 64]
+Usage: python3 bench/kms_vs_moto.py [--seconds 10] [--concurrency 64] [--rounds 3]
 Needs: cargo build --release -p mlguard -p mlguard-bench; pip install moto[server] boto3
 Prints a Markdown table for docs/benchmarks.md.
 """
@@ -18,6 +18,7 @@ import os
 import pathlib
 import shutil
 import socket
+import statistics
 import ssl
 import subprocess
 import sys
@@ -62,73 +63,102 @@ def load(endpoint, key_id, operation, seconds, concurrency, env):
     return result["per_second"]
 
 
+def run_mlguard(work, transport, args, procs):
+    """Starts a fresh mlguard, loads it with both operations; returns {op: per second}."""
+    port = free_port()
+    data = work / f"mlguard-{transport}"
+    cmd = [str(TARGET / "mlguard"), "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}"]
+    if transport == "http":
+        cmd.append("--http")
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
+    procs.append(p)
+    endpoint = f"{transport}://127.0.0.1:{port}"
+    for _ in range(100):
+        if transport == "http" or (data / "tls" / "ca.pem").exists():
+            break
+        time.sleep(0.1)
+    ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
+    wait(f"{endpoint}/_mlguard/health", ctx)
+    env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data / "credentials"), "AWS_PROFILE": "mlguard",
+           "AWS_CONFIG_FILE": os.devnull}
+    if transport == "https":
+        env["AWS_CA_BUNDLE"] = str(data / "tls" / "ca.pem")
+    akid, secret = (line.split(" = ", 1)[1] for line in (data / "credentials").read_text().splitlines()
+                    if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id=akid, aws_secret_access_key=secret,
+                       verify=env.get("AWS_CA_BUNDLE") or False)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    out = {op: load(endpoint, key, op, args.seconds, args.concurrency, env) for op in OPERATIONS}
+    p.terminate()
+    p.wait()
+    return out
+
+
+def run_moto(args, procs):
+    """Starts moto's server, loads it with both operations; returns {op: per second}."""
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait(f"{endpoint}/moto-api/")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_CA_BUNDLE", None)
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    out = {op: load(endpoint, key, op, args.seconds, args.concurrency, env) for op in OPERATIONS}
+    p.terminate()
+    p.wait()
+    return out
+
+
+OPERATIONS = ("encrypt", "generate-data-key")
+SERVERS = ("mlguard (http)", "mlguard (https)", "moto")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of all three servers, interleaved; the table gives medians")
     args = parser.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="mlguard-bench-"))
     procs = []
     try:
-        results = {}
-        # mlguard over plain HTTP (as moto) and over HTTPS.
-        for transport in ("http", "https"):
-            port = free_port()
-            data = work / f"mlguard-{transport}"
-            cmd = [str(TARGET / "mlguard"), "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}"]
-            if transport == "http":
-                cmd.append("--http")
-            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
-            procs.append(p)
-            endpoint = f"{transport}://127.0.0.1:{port}"
-            for _ in range(100):
-                if transport == "http" or (data / "tls" / "ca.pem").exists():
-                    break
-                time.sleep(0.1)
-            ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
-            wait(f"{endpoint}/_mlguard/health", ctx)
-            env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data / "credentials"), "AWS_PROFILE": "mlguard",
-                   "AWS_CONFIG_FILE": os.devnull}
-            if transport == "https":
-                env["AWS_CA_BUNDLE"] = str(data / "tls" / "ca.pem")
-            akid, secret = (line.split(" = ", 1)[1] for line in (data / "credentials").read_text().splitlines()
-                            if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
-            kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                               aws_access_key_id=akid, aws_secret_access_key=secret,
-                               verify=env.get("AWS_CA_BUNDLE") or False)
-            key = kms.create_key()["KeyMetadata"]["KeyId"]
-            for op in ("encrypt", "generate-data-key"):
-                results[(f"mlguard ({transport})", op)] = load(endpoint, key, op, args.seconds, args.concurrency, env)
-            p.terminate()
-            p.wait()
-        # moto's server.
-        port = free_port()
-        p = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(p)
-        endpoint = f"http://127.0.0.1:{port}"
-        wait(f"{endpoint}/moto-api/")
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
-        env.pop("AWS_PROFILE", None)
-        env.pop("AWS_CA_BUNDLE", None)
-        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        key = kms.create_key()["KeyMetadata"]["KeyId"]
-        for op in ("encrypt", "generate-data-key"):
-            results[("moto", op)] = load(endpoint, key, op, args.seconds, args.concurrency, env)
-        p.terminate()
-        p.wait()
+        samples = {(server, op): [] for server in SERVERS for op in OPERATIONS}
+        for n in range(args.rounds):
+            round_dir = work / f"round-{n}"
+            round_dir.mkdir()
+            measured = {
+                "mlguard (http)": run_mlguard(round_dir, "http", args, procs),
+                "mlguard (https)": run_mlguard(round_dir, "https", args, procs),
+                "moto": run_moto(args, procs),
+            }
+            for server, ops in measured.items():
+                for op, rate in ops.items():
+                    samples[(server, op)].append(rate)
+            print(f"round {n + 1}: " + ", ".join(f"{server} {ops['encrypt']:,.0f}/{ops['generate-data-key']:,.0f}"
+                                                  for server, ops in measured.items()), file=sys.stderr)
+        median = {k: statistics.median(v) for k, v in samples.items()}
+        spread = {k: (min(v), max(v)) for k, v in samples.items()}
 
-        print(f"| server | Encrypt 1 KiB /s | GenerateDataKey /s |")
-        print(f"| --- | --- | --- |")
-        for server in ("mlguard (http)", "mlguard (https)", "moto"):
-            e, g = results[(server, "encrypt")], results[(server, "generate-data-key")]
-            if server == "moto":
-                print(f"| {server} | {e:,.0f} | {g:,.0f} |")
-            else:
-                me, mg = results[("moto", "encrypt")], results[("moto", "generate-data-key")]
-                print(f"| {server} | {e:,.0f} ({e / me:,.0f}× moto) | {g:,.0f} ({g / mg:,.0f}× moto) |")
+        def cell(server, op):
+            value, (lo, hi) = median[(server, op)], spread[(server, op)]
+            text = f"{value:,.0f} [{lo:,.0f}–{hi:,.0f}]"
+            if server != "moto":
+                text += f" ({value / median[('moto', op)]:,.0f}× moto)"
+            return text
+
+        print(f"{args.rounds} rounds of {args.seconds} s, {args.concurrency} connections; median [min–max]\n")
+        print("| server | Encrypt 1 KiB /s | GenerateDataKey /s |")
+        print("| --- | --- | --- |")
+        for server in SERVERS:
+            print(f"| {server} | {cell(server, 'encrypt')} | {cell(server, 'generate-data-key')} |")
     finally:
         for p in procs:
             if p.poll() is None:

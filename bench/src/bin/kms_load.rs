@@ -120,23 +120,20 @@ fn run() -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let elapsed = runtime.block_on(async {
-        // Warm up: one request per connection slot, so connections exist before timing.
-        let mut warm = Vec::new();
+        // One keep-alive connection per task, opened and warmed up before timing.
+        let mut connections = Vec::new();
         for _ in 0..args.concurrency {
-            let c = client.clone();
-            let b = body.clone();
-            warm.push(tokio::spawn(async move { c.call_raw(operation, b).await }));
-        }
-        for w in warm {
-            if let Ok(Err(e)) = w.await {
-                return Err(format!("warm-up request failed: {e}"));
-            }
+            let mut connection = client.connect().await.map_err(|e| e.to_string())?;
+            connection
+                .call_raw(operation, body.clone())
+                .await
+                .map_err(|e| format!("warm-up request failed: {e}"))?;
+            connections.push(connection);
         }
         let start = Instant::now();
         let mut tasks = Vec::new();
-        for _ in 0..args.concurrency {
-            let (c, b, done, failed, stop, first_error) = (
-                client.clone(),
+        for mut connection in connections {
+            let (b, done, failed, stop, first_error) = (
                 body.clone(),
                 Arc::clone(&done),
                 Arc::clone(&failed),
@@ -145,7 +142,7 @@ fn run() -> Result<(), String> {
             );
             tasks.push(tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    match c.call_raw(operation, b.clone()).await {
+                    match connection.call_raw(operation, b.clone()).await {
                         Ok(_) => done.fetch_add(1, Ordering::Relaxed),
                         Err(e) => {
                             if let Ok(mut slot) = first_error.lock() {
@@ -163,7 +160,7 @@ fn run() -> Result<(), String> {
         for t in tasks {
             let _ = t.await;
         }
-        Ok(elapsed)
+        Ok::<_, String>(elapsed)
     })?;
     let ok = done.load(Ordering::Relaxed);
     let bad = failed.load(Ordering::Relaxed);

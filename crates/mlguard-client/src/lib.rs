@@ -71,6 +71,7 @@ type CachedKey = (String, zeroize::Zeroizing<[u8; 32]>);
 #[derive(Clone)]
 pub struct JsonClient {
     http: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    connector: hyper_rustls::HttpsConnector<HttpConnector>,
     config: Arc<ClientConfig>,
     service: &'static str,
     target_prefix: &'static str,
@@ -138,9 +139,10 @@ impl JsonClient {
             .build();
         let http = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
-            .build(connector);
+            .build(connector.clone());
         Ok(JsonClient {
             http,
+            connector,
             config: Arc::new(config),
             service,
             target_prefix,
@@ -167,19 +169,50 @@ impl JsonClient {
             .http
             .request(request)
             .await
-            .map_err(|e| ClientError::Transport {
-                endpoint: self.config.endpoint.clone(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| self.transport(e))?;
+        self.read_response(response).await
+    }
+
+    /// Opens a keep-alive connection of its own: requests on it skip the shared
+    /// pool, for a caller that keeps one connection per task (a load generator).
+    pub async fn connect(&self) -> Result<Connection, ClientError> {
+        use tower_service::Service as _;
+        let uri: http::Uri = self
+            .config
+            .endpoint
+            .parse()
+            .map_err(|e| ClientError::Config(format!("endpoint: {e}")))?;
+        let mut connector = self.connector.clone();
+        let io = connector.call(uri).await.map_err(|e| self.transport(e))?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| self.transport(e))?;
+        hyper::rt::Executor::execute(&TokioExecutor::new(), async move {
+            let _ = connection.await;
+        });
+        Ok(Connection {
+            client: self.clone(),
+            sender,
+        })
+    }
+
+    fn transport(&self, e: impl std::fmt::Display) -> ClientError {
+        ClientError::Transport {
+            endpoint: self.config.endpoint.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    async fn read_response(
+        &self,
+        response: http::Response<hyper::body::Incoming>,
+    ) -> Result<Bytes, ClientError> {
         let status = response.status().as_u16();
         let body = response
             .into_body()
             .collect()
             .await
-            .map_err(|e| ClientError::Transport {
-                endpoint: self.config.endpoint.clone(),
-                detail: e.to_string(),
-            })?
+            .map_err(|e| self.transport(e))?
             .to_bytes();
         if status >= 300 {
             return Err(service_error(status, &body));
@@ -276,6 +309,30 @@ impl JsonClient {
         builder
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+}
+
+/// One keep-alive connection of a [`JsonClient`], used by one task at a time.
+pub struct Connection {
+    client: JsonClient,
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+impl Connection {
+    /// Calls `operation` with a raw JSON body on this connection; returns the raw
+    /// response body.
+    pub async fn call_raw(&mut self, operation: &str, body: Vec<u8>) -> Result<Bytes, ClientError> {
+        let request = self.client.signed_request(operation, body, now())?;
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| self.client.transport(e))?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| self.client.transport(e))?;
+        self.client.read_response(response).await
     }
 }
 
