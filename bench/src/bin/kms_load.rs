@@ -131,6 +131,7 @@ fn run() -> Result<(), String> {
             connections.push(connection);
         }
         let start = Instant::now();
+        let deadline = start + Duration::from_secs(args.seconds);
         let mut tasks = Vec::new();
         for mut connection in connections {
             let (b, done, failed, stop, first_error) = (
@@ -141,16 +142,21 @@ fn run() -> Result<(), String> {
                 Arc::clone(&first_error),
             );
             tasks.push(tokio::spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
+                // The deadline is checked here too: a task that fails at once, over and
+                // over, must not keep the runtime from firing the stop timer.
+                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
                     match connection.call_raw(operation, b.clone()).await {
-                        Ok(_) => done.fetch_add(1, Ordering::Relaxed),
+                        Ok(_) => {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
                         Err(e) => {
                             if let Ok(mut slot) = first_error.lock() {
                                 slot.get_or_insert_with(|| e.to_string());
                             }
-                            failed.fetch_add(1, Ordering::Relaxed)
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            tokio::task::yield_now().await;
                         }
-                    };
+                    }
                 }
             }));
         }

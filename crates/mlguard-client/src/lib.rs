@@ -321,12 +321,17 @@ pub struct Connection {
 impl Connection {
     /// Calls `operation` with a raw JSON body on this connection; returns the raw
     /// response body.
+    /// If the server closed the connection (one that does not keep connections
+    /// alive, or an idle timeout), a new one is opened first.
     pub async fn call_raw(&mut self, operation: &str, body: Vec<u8>) -> Result<Bytes, ClientError> {
         let request = self.client.signed_request(operation, body, now())?;
-        self.sender
-            .ready()
-            .await
-            .map_err(|e| self.client.transport(e))?;
+        if self.sender.is_closed() || self.sender.ready().await.is_err() {
+            self.sender = self.client.connect().await?.sender;
+            self.sender
+                .ready()
+                .await
+                .map_err(|e| self.client.transport(e))?;
+        }
         let response = self
             .sender
             .send_request(request)
