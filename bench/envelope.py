@@ -16,24 +16,13 @@ Prints a Markdown table for docs/benchmarks.md.
 
 import argparse
 import json
-import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGET = ROOT / "target" / "release"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from common import TARGET, Mlguard
 
 def best_of(rounds, argv, env, fresh=None):
     """Best wall time of `rounds` runs; `fresh` (a path) is removed before each."""
@@ -64,29 +53,8 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="mlguard-envelope-", dir=shm))
     server = None
     try:
-        data_dir = work / "data"
-        port = free_port()
-        server = subprocess.Popen(
-            [str(TARGET / "mlguard"), "serve", "--data-dir", str(data_dir), "--listen", f"127.0.0.1:{port}", "--http"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
-        endpoint = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/_mlguard/health", timeout=2):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
-        env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data_dir / "credentials"), "AWS_PROFILE": "mlguard",
-               "AWS_CONFIG_FILE": os.devnull, "AWS_REGION": "us-east-1"}
-        env.pop("AWS_CA_BUNDLE", None)
-        import boto3
-        akid, secret = (line.split(" = ", 1)[1] for line in (data_dir / "credentials").read_text().splitlines()
-                        if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
-        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id=akid, aws_secret_access_key=secret)
+        server = Mlguard(work / "data")
+        endpoint, env, kms = server.endpoint, server.env, server.kms
         key = kms.create_key(Description="envelope benchmark")["KeyMetadata"]["KeyId"]
 
         plain = work / "plain.bin"
@@ -128,9 +96,8 @@ def main():
         for name, gbps in rows:
             print(f"| {name} | {gbps:.2f} | {100 * gbps / raw:.0f} % |")
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            server.wait()
+        if server is not None:
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -17,39 +17,14 @@ import json
 import os
 import pathlib
 import shutil
-import socket
 import statistics
-import ssl
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 import boto3
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGET = ROOT / "target" / "release"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(url, context=None, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2, context=context):
-                return
-        except urllib.error.HTTPError:
-            return  # the server answers, if only with an error
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
+from common import TARGET, Mlguard, free_port, wait
 
 def load(endpoint, key_id, operation, seconds, concurrency, env):
     out = subprocess.run(
@@ -65,33 +40,11 @@ def load(endpoint, key_id, operation, seconds, concurrency, env):
 
 def run_mlguard(work, transport, args, procs):
     """Starts a fresh mlguard, loads it with both operations; returns {op: per second}."""
-    port = free_port()
-    data = work / f"mlguard-{transport}"
-    cmd = [str(TARGET / "mlguard"), "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}"]
-    if transport == "http":
-        cmd.append("--http")
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
-    procs.append(p)
-    endpoint = f"{transport}://127.0.0.1:{port}"
-    for _ in range(100):
-        if transport == "http" or (data / "tls" / "ca.pem").exists():
-            break
-        time.sleep(0.1)
-    ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem")) if transport == "https" else None
-    wait(f"{endpoint}/_mlguard/health", ctx)
-    env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(data / "credentials"), "AWS_PROFILE": "mlguard",
-           "AWS_CONFIG_FILE": os.devnull}
-    if transport == "https":
-        env["AWS_CA_BUNDLE"] = str(data / "tls" / "ca.pem")
-    akid, secret = (line.split(" = ", 1)[1] for line in (data / "credentials").read_text().splitlines()
-                    if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
-    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id=akid, aws_secret_access_key=secret,
-                       verify=env.get("AWS_CA_BUNDLE") or False)
-    key = kms.create_key()["KeyMetadata"]["KeyId"]
-    out = {op: load(endpoint, key, op, args.seconds, args.concurrency, env) for op in OPERATIONS}
-    p.terminate()
-    p.wait()
+    server = Mlguard(work / f"mlguard-{transport}", transport)
+    procs.append(server.proc)
+    key = server.kms.create_key()["KeyMetadata"]["KeyId"]
+    out = {op: load(server.endpoint, key, op, args.seconds, args.concurrency, server.env) for op in OPERATIONS}
+    server.stop()
     return out
 
 

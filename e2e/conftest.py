@@ -107,20 +107,28 @@ class Server:
             config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
         )
 
-    def cli(self, *args, check=True, env=None):
-        """Runs the aws CLI against the server; returns parsed JSON output (or None)."""
+    def client_env(self, env=None):
+        """The environment of a command-line client using the server's root
+        credentials through the shared credentials file, as a user would."""
         full_env = dict(os.environ)
         full_env.update({
             "AWS_SHARED_CREDENTIALS_FILE": str(self.data_dir / "credentials"),
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_PROFILE": "mlguard",
             "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
         })
         full_env.pop("AWS_ACCESS_KEY_ID", None)
         full_env.pop("AWS_SECRET_ACCESS_KEY", None)
+        full_env.pop("AWS_CA_BUNDLE", None)
         if self.ca_bundle:
             full_env["AWS_CA_BUNDLE"] = self.ca_bundle
         full_env.update(env or {})
+        return full_env
+
+    def cli(self, *args, check=True, env=None):
+        """Runs the aws CLI against the server; returns parsed JSON output (or None)."""
+        full_env = self.client_env(env)
         cmd = [sys.executable, "-m", "awscli", "--endpoint-url", self.endpoint, "--output", "json", *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=120)
         if check and proc.returncode != 0:

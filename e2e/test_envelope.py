@@ -8,27 +8,14 @@ import subprocess
 
 import pytest
 
-from conftest import REGION, binary
+from conftest import binary
 from kms_helpers import create_key
 
 
 def run(server, *args, stdin=None, env=None):
     """Runs `mlguard ARGS --endpoint-url ...` with the server's credentials."""
-    full_env = dict(os.environ)
-    full_env.update({
-        "AWS_SHARED_CREDENTIALS_FILE": str(server.data_dir / "credentials"),
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_PROFILE": "mlguard",
-        "AWS_REGION": REGION,
-    })
-    full_env.pop("AWS_ACCESS_KEY_ID", None)
-    full_env.pop("AWS_SECRET_ACCESS_KEY", None)
-    full_env.pop("AWS_CA_BUNDLE", None)
-    if server.ca_bundle:
-        full_env["AWS_CA_BUNDLE"] = server.ca_bundle
-    full_env.update(env or {})
     return subprocess.run([binary(), *args, "--endpoint-url", server.endpoint], input=stdin,
-                          capture_output=True, env=full_env, timeout=120)
+                          capture_output=True, env=server.client_env(env), timeout=120)
 
 
 def ok(proc):

@@ -1000,68 +1000,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn positional_decrypt_detects_every_change() {
-        let dk = random::secret_bytes(32).unwrap();
-        let data: Vec<u8> = (0..100u8).collect();
-        let mut out = Vec::new();
-        encrypt_at(
-            &dk,
-            "k",
-            b"EDK",
-            &EncryptionContext::new(),
-            16,
-            &data[..],
-            100,
-            &mut out,
-        )
-        .unwrap();
-        let check = |bytes: &[u8]| -> Result<Vec<u8>> {
-            let mut r = bytes;
-            let h = read_header(&mut r)?;
-            let mut plain = Vec::new();
-            decrypt_at(&dk, &h, bytes, bytes.len() as u64, &mut plain)?;
-            Ok(plain)
-        };
-        assert_eq!(check(&out).unwrap(), data);
-        for i in 0..out.len() {
-            let mut bad = out.clone();
-            bad[i] ^= 0x20;
-            assert!(check(&bad).is_err(), "flipped byte {i} went unnoticed");
-        }
-        for cut in 0..out.len() {
-            assert!(
-                check(&out[..cut]).is_err(),
-                "truncation at {cut} went unnoticed"
-            );
-        }
-        for extra in 1..60 {
-            let mut longer = out.clone();
-            longer.extend(std::iter::repeat_n(0u8, extra));
-            assert!(
-                check(&longer).is_err(),
-                "{extra} appended bytes went unnoticed"
-            );
-        }
-        // Dropping a whole regular frame keeps a plausible length but not the order.
-        let mut r = &out[..];
-        let header_len = {
-            read_header(&mut r).unwrap();
-            out.len() - r.len()
-        };
-        let frame = 9 + 16 + 16;
-        let mut dropped = out.clone();
-        dropped.drain(header_len..header_len + frame);
-        assert!(check(&dropped).is_err());
-        let mut swapped = out.clone();
-        let (a, b) = (header_len, header_len + frame);
-        let first: Vec<u8> = swapped[a..a + frame].to_vec();
-        let second: Vec<u8> = swapped[b..b + frame].to_vec();
-        swapped[a..a + frame].copy_from_slice(&second);
-        swapped[b..b + frame].copy_from_slice(&first);
-        assert!(check(&swapped).is_err());
-    }
-
     /// A positional output in memory.
     #[derive(Default)]
     struct MemAt(std::sync::Mutex<Vec<u8>>);
@@ -1187,31 +1125,16 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tampering_is_detected() {
-        let dk = random::secret_bytes(32).unwrap();
-        let data: Vec<u8> = (0..100u8).collect();
-        let mut out = Vec::new();
-        encrypt(
-            &dk,
-            "k",
-            b"EDK",
-            &EncryptionContext::new(),
-            16,
-            &data[..],
-            &mut out,
-        )
-        .unwrap();
-        let check = |bytes: &[u8]| -> Result<Vec<u8>> {
-            let mut r = bytes;
-            let h = read_header(&mut r)?;
-            let mut plain = Vec::new();
-            decrypt(&dk, &h, r, &mut plain)?;
-            Ok(plain)
-        };
-        assert_eq!(check(&out).unwrap(), data);
+    /// Every flipped bit, truncation, extension, swapped or dropped frame of an
+    /// envelope (100 bytes in 16-byte frames) fails `check`.
+    fn assert_every_change_detected(
+        out: &[u8],
+        data: &[u8],
+        check: impl Fn(&[u8]) -> Result<Vec<u8>>,
+    ) {
+        assert_eq!(check(out).unwrap(), data);
         for i in 0..out.len() {
-            let mut bad = out.clone();
+            let mut bad = out.to_vec();
             bad[i] ^= 0x20;
             assert!(check(&bad).is_err(), "flipped byte {i} went unnoticed");
         }
@@ -1221,25 +1144,57 @@ mod tests {
                 "truncation at {cut} went unnoticed"
             );
         }
-        let mut extra = out.clone();
-        extra.push(0);
-        assert!(check(&extra).is_err());
-        // Swap two regular frames (each 9 + 16 + 16 bytes after the header).
-        let mut r = &out[..];
-        let header_len = {
-            read_header(&mut r).unwrap();
-            out.len() - r.len()
-        };
+        for extra in 1..60 {
+            let mut longer = out.to_vec();
+            longer.extend(std::iter::repeat_n(0u8, extra));
+            assert!(
+                check(&longer).is_err(),
+                "{extra} appended bytes went unnoticed"
+            );
+        }
+        let mut r = out;
+        read_header(&mut r).unwrap();
+        let header_len = out.len() - r.len();
         let frame = 9 + 16 + 16;
-        let mut swapped = out.clone();
         let (a, b) = (header_len, header_len + frame);
-        let first: Vec<u8> = swapped[a..a + frame].to_vec();
-        let second: Vec<u8> = swapped[b..b + frame].to_vec();
-        swapped[a..a + frame].copy_from_slice(&second);
-        swapped[b..b + frame].copy_from_slice(&first);
-        assert!(check(&swapped).is_err());
+        let mut swapped = out.to_vec();
+        swapped[a..a + frame].copy_from_slice(&out[b..b + frame]);
+        swapped[b..b + frame].copy_from_slice(&out[a..a + frame]);
+        assert!(check(&swapped).is_err(), "swapped frames went unnoticed");
+        let mut dropped = out.to_vec();
+        dropped.drain(a..a + frame);
+        assert!(check(&dropped).is_err(), "a dropped frame went unnoticed");
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let dk = random::secret_bytes(32).unwrap();
+        let data: Vec<u8> = (0..100u8).collect();
+        let none = EncryptionContext::new();
+        let mut stream = Vec::new();
+        encrypt(&dk, "k", b"EDK", &none, 16, &data[..], &mut stream).unwrap();
+        let mut positional = Vec::new();
+        encrypt_at(&dk, "k", b"EDK", &none, 16, &data[..], 100, &mut positional).unwrap();
+        let by_stream = |bytes: &[u8]| -> Result<Vec<u8>> {
+            let mut r = bytes;
+            let h = read_header(&mut r)?;
+            let mut plain = Vec::new();
+            decrypt(&dk, &h, r, &mut plain)?;
+            Ok(plain)
+        };
+        let by_position = |bytes: &[u8]| -> Result<Vec<u8>> {
+            let mut r = bytes;
+            let h = read_header(&mut r)?;
+            let mut plain = Vec::new();
+            decrypt_at(&dk, &h, bytes, bytes.len() as u64, &mut plain)?;
+            Ok(plain)
+        };
+        for out in [&stream, &positional] {
+            assert_every_change_detected(out, &data, by_stream);
+            assert_every_change_detected(out, &data, by_position);
+        }
         // The wrong data key fails at the header.
-        let mut r = &out[..];
+        let mut r = &stream[..];
         let h = read_header(&mut r).unwrap();
         assert!(decrypt(&random::secret_bytes(32).unwrap(), &h, r, Vec::new()).is_err());
     }
