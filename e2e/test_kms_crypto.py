@@ -22,7 +22,9 @@ def test_encrypt_decrypt_round_trip(kms):
         encrypted = kms.encrypt(KeyId=meta["KeyId"], Plaintext=plaintext)
         assert encrypted["KeyId"] == meta["Arn"]
         assert encrypted["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
-        assert encrypted["CiphertextBlob"] != plaintext and plaintext not in encrypted["CiphertextBlob"]
+        assert encrypted["CiphertextBlob"] != plaintext
+        if len(plaintext) >= 8:  # a short plaintext appears in random bytes by chance
+            assert plaintext not in encrypted["CiphertextBlob"]
         decrypted = kms.decrypt(CiphertextBlob=encrypted["CiphertextBlob"])
         assert decrypted["Plaintext"] == plaintext
         assert decrypted["KeyId"] == meta["Arn"]

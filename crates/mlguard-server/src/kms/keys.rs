@@ -816,7 +816,9 @@ impl Kms {
             changed.meta.on_demand_rotations += 1;
             changed.meta.on_demand_rotation_started = Some(now);
         }
-        if let Some(period) = changed.meta.rotation_period_days {
+        // On-demand rotation leaves the automatic schedule as it was
+        // ("doesn't change existing automatic rotation schedules").
+        if !on_demand && let Some(period) = changed.meta.rotation_period_days {
             changed.meta.next_rotation = Some(now + i64::from(period) * DAY);
         }
         self.commit(
