@@ -48,6 +48,37 @@ SERVICES = {
             "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription", "Verify", "VerifyMac",
         ],
     },
+    "iam": {
+        "model": "iam-2010-05-08.json",
+        "operations": [
+            "CreateUser", "GetUser", "ListUsers", "UpdateUser", "DeleteUser",
+            "CreateGroup", "GetGroup", "ListGroups", "UpdateGroup", "AddUserToGroup", "RemoveUserFromGroup",
+            "ListGroupsForUser", "DeleteGroup",
+            "CreateRole", "GetRole", "ListRoles", "UpdateRole", "UpdateRoleDescription", "UpdateAssumeRolePolicy",
+            "DeleteRole",
+            "PutUserPolicy", "GetUserPolicy", "DeleteUserPolicy", "ListUserPolicies",
+            "PutGroupPolicy", "GetGroupPolicy", "DeleteGroupPolicy", "ListGroupPolicies",
+            "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies",
+            "CreatePolicy", "GetPolicy", "ListPolicies", "DeletePolicy", "CreatePolicyVersion", "GetPolicyVersion",
+            "ListPolicyVersions", "SetDefaultPolicyVersion", "DeletePolicyVersion", "ListEntitiesForPolicy",
+            "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
+            "AttachGroupPolicy", "DetachGroupPolicy", "ListAttachedGroupPolicies",
+            "AttachRolePolicy", "DetachRolePolicy", "ListAttachedRolePolicies",
+            "PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary",
+            "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary",
+            "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey", "GetAccessKeyLastUsed",
+            "CreateVirtualMFADevice", "EnableMFADevice", "DeactivateMFADevice", "ListMFADevices",
+            "ListVirtualMFADevices", "DeleteVirtualMFADevice",
+            "TagUser", "UntagUser", "ListUserTags", "TagRole", "UntagRole", "ListRoleTags",
+            "TagPolicy", "UntagPolicy", "ListPolicyTags",
+            "GetAccountAuthorizationDetails", "SimulateCustomPolicy", "SimulatePrincipalPolicy",
+            "GetContextKeysForCustomPolicy", "GetContextKeysForPrincipalPolicy",
+        ],
+    },
+    "sts": {
+        "model": "sts-2011-06-15.json",
+        "operations": ["GetCallerIdentity", "AssumeRole", "GetSessionToken"],
+    },
 }
 
 # AWS lists an enum's values in its ValidationException messages in the order of a
@@ -240,6 +271,61 @@ class Gen:
         lines.append("}")
         return "\n".join(lines)
 
+    def query_name(self, mdef):
+        return mdef.get("locationName", None) or None
+
+    def query_decode(self, mname, mdef):
+        """Rust expression decoding member `mname` from form parameters under `prefix`."""
+        shape = self.shapes[mdef["shape"]]
+        name = mdef.get("locationName", mname)
+        k = f"&query::key(prefix, {rust_str(name)})"
+        t = shape["type"]
+        if t == "list":
+            item = shape["member"]
+            if self.shapes[item["shape"]]["type"] in ("list", "map"):
+                raise ValueError(f"nested collection in {mname}")
+            return f"query::list::<{self.rust_type(item['shape'])}>(q, {k}, {rust_str(item.get('locationName', 'member'))})?"
+        if t == "map":
+            return f"query::map::<{self.rust_type(shape['key']['shape'])}, {self.rust_type(shape['value']['shape'])}>(q, {k})?"
+        return f"query::member::<{self.rust_type(mdef['shape'])}>(q, {k})?"
+
+    def query_encode(self, mname, mdef):
+        shape = self.shapes[mdef["shape"]]
+        name = mdef.get("locationName", mname)
+        t = shape["type"]
+        if t == "list":
+            item = shape["member"].get("locationName", "member")
+            return f"query::list_element(out, {rust_str(name)}, {rust_str(item)}, v)"
+        if t == "map":
+            return f"query::map_element(out, {rust_str(name)}, v)"
+        return f"query::element(out, {rust_str(name)}, v)"
+
+    def query_code(self, name):
+        s = self.shapes[name]
+        lines = [f"impl query::FromQuery for {name} {{"]
+        lines.append("    fn present(q: &query::QueryParams, key: &str) -> bool {")
+        lines.append("        q.has_prefix(key)")
+        lines.append("    }")
+        lines.append("    #[allow(unused_variables)]")
+        lines.append("    fn from_query(q: &query::QueryParams, prefix: &str) -> Result<Self, query::QueryError> {")
+        lines.append(f"        Ok({name} {{")
+        for mname, mdef in s["members"].items():
+            lines.append(f"            {snake(mname)}: {self.query_decode(mname, mdef)},")
+        lines.append("        })")
+        lines.append("    }")
+        lines.append("}")
+        lines.append("")
+        lines.append(f"impl query::ToXml for {name} {{")
+        lines.append("    #[allow(unused_variables)]")
+        lines.append("    fn to_xml(&self, out: &mut String) {")
+        for mname, mdef in s["members"].items():
+            lines.append(f"        if let Some(v) = &self.{snake(mname)} {{")
+            lines.append(f"            {self.query_encode(mname, mdef)};")
+            lines.append("        }")
+        lines.append("    }")
+        lines.append("}")
+        return "\n".join(lines)
+
     def generate(self):
         for op in self.operations:
             o = self.m["operations"][op]
@@ -249,7 +335,8 @@ class Gen:
                 self.reach(o["output"]["shape"])
             for e in o.get("errors", []):
                 self.reach(e["shape"])
-        body = [self.struct_code(n) for n in sorted(self.structs)]
+        query = self.m["metadata"]["protocol"] == "query"
+        body = [self.struct_code(n) + ("\n\n" + self.query_code(n) if query else "") for n in sorted(self.structs)]
         header = [
             f"//! Wire types of {self.m['metadata']['serviceFullName']} ({self.m['metadata']['apiVersion']}),",
             f"//! generated by scripts/gen-wire.py from models/{SERVICES[self.service]['model']}. Do not edit.",
@@ -261,7 +348,7 @@ class Gen:
             "use regex::Regex;",
             "use serde::{Deserialize, Serialize};",
             "",
-            "use crate::{Blob, SensitiveBlob, SensitiveString, Timestamp, Validate, Violations, join};",
+            "use crate::{Blob, SensitiveBlob, SensitiveString, Timestamp, Validate, Violations, join, query};",
             "",
             f"/// The operations mlguard serves for this service.",
             f"pub const OPERATIONS: &[&str] = &[{', '.join(rust_str(o) for o in self.operations)}];",
@@ -270,6 +357,21 @@ class Gen:
             f"pub const MAP_MEMBERS: &[&str] = &[{', '.join(rust_str(m) for m in self.map_members())}];",
             "",
         ]
+        if query:
+            header.append("/// The XML namespace of responses.")
+            header.append(f"pub const XML_NAMESPACE: &str = {rust_str(self.m['metadata']['xmlNamespace'])};")
+            header.append("")
+            header.append("/// The element wrapping an operation's result (`CreateUserResult`), if it has output.")
+            header.append("pub fn result_wrapper(operation: &str) -> Option<&'static str> {")
+            header.append("    match operation {")
+            for op in self.operations:
+                w = self.m["operations"][op].get("output", {}).get("resultWrapper")
+                if w:
+                    header.append(f"        {rust_str(op)} => Some({rust_str(w)}),")
+            header.append("        _ => None,")
+            header.append("    }")
+            header.append("}")
+            header.append("")
         for pattern, const in self.patterns.items():
             header.append(f"static {const}: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new({rust_str('^(?:' + pattern + ')$')}).ok());")
         header.append("")

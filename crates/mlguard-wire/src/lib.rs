@@ -13,10 +13,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 mod generated {
+    pub mod iam;
     pub mod kms;
+    pub mod sts;
 }
 
-pub use generated::kms;
+pub mod query;
+
+pub use generated::{iam, kms, sts};
 
 /// A `blob` member: bytes, base64 in JSON.
 #[derive(Clone, Default, PartialEq, Eq)]

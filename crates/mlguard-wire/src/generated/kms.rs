@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::{Blob, SensitiveBlob, SensitiveString, Timestamp, Validate, Violations, join};
+use crate::{Blob, SensitiveBlob, SensitiveString, Timestamp, Validate, Violations, join, query};
 
 /// The operations mlguard serves for this service.
 pub const OPERATIONS: &[&str] = &[
