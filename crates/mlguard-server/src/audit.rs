@@ -242,3 +242,12 @@ fn writer(mut log: AuditLog, shared: &Shared) {
         let _ = done.send(());
     }
 }
+
+/// What an operation tells the audit trail beyond its request.
+#[derive(Debug, Default)]
+pub struct AuditInfo {
+    /// `responseElements` (never a plaintext or key).
+    pub response_elements: Option<serde_json::Value>,
+    /// `resources`: (ARN, type, account).
+    pub resources: Vec<(String, &'static str, String)>,
+}

@@ -25,6 +25,20 @@ pub struct TlsDetails {
     pub host: String,
 }
 
+/// The policies that apply to a caller, looked up per request so that a change
+/// takes effect at once. Empty for the account root.
+#[derive(Debug, Default, Clone)]
+pub struct PrincipalPolicies {
+    /// Identity-based policies: the user's and its groups', or the role's.
+    pub identity: Vec<Arc<Policy>>,
+    /// The permissions boundary.
+    pub boundary: Option<Arc<Policy>>,
+    /// Session policies, when the session was created with any.
+    pub session: Option<Vec<Arc<Policy>>>,
+    /// `aws:PrincipalTag/*`: the user's or role's tags, session tags over them.
+    pub tags: Vec<(String, String)>,
+}
+
 /// One authenticated request.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -50,6 +64,8 @@ pub struct RequestContext {
     pub protocol: Protocol,
     /// The operation, e.g. `Encrypt`.
     pub operation: String,
+    /// The caller's policies.
+    pub policies: Arc<PrincipalPolicies>,
 }
 
 impl RequestContext {
@@ -95,15 +111,50 @@ impl RequestContext {
             ContextValue::string(self.user_agent.as_str()),
         );
         c.insert("aws:ViaAWSService", ContextValue::boolean(false));
+        for (k, v) in &self.policies.tags {
+            c.insert(
+                &format!("aws:PrincipalTag/{k}"),
+                ContextValue::string(v.as_str()),
+            );
+        }
+        // MFA and token keys exist only for temporary credentials: long-term
+        // access keys carry no aws:MultiFactorAuthPresent at all (which is why
+        // AWS's MFA policies use BoolIfExists).
+        if let Some(session) = &caller.session {
+            c.insert(
+                "aws:MultiFactorAuthPresent",
+                ContextValue::boolean(session.mfa_authenticated_at.is_some()),
+            );
+            if let Some(at) = session.mfa_authenticated_at {
+                c.insert(
+                    "aws:MultiFactorAuthAge",
+                    ContextValue::string((self.now - at).max(0).to_string()),
+                );
+            }
+            c.insert(
+                "aws:TokenIssueTime",
+                ContextValue::string(crate::clock::iso8601(session.issued)),
+            );
+            if let Some(source) = &session.source_identity {
+                c.insert("aws:SourceIdentity", ContextValue::string(source.as_str()));
+            }
+        }
         c
     }
 
     /// The caller's identity-based policies. The account root has none: it is
     /// allowed everything its account's resource policies do not deny.
     fn identity_policies(&self) -> Vec<&Policy> {
-        match self.caller.kind {
-            CallerKind::Root => Vec::new(),
-        }
+        self.policies.identity.iter().map(AsRef::as_ref).collect()
+    }
+
+    fn all_policies(&self) -> impl Iterator<Item = &Policy> {
+        self.policies
+            .identity
+            .iter()
+            .chain(self.policies.boundary.iter())
+            .chain(self.policies.session.iter().flatten())
+            .map(AsRef::as_ref)
     }
 
     /// Whether authorizing against `resource_policy` (and the caller's own
@@ -112,18 +163,23 @@ impl RequestContext {
     /// ([`Policy::reads_context`]).
     pub fn needs_condition_context(&self, resource_policy: Option<&Policy>) -> bool {
         resource_policy.is_some_and(Policy::reads_context)
-            || self
-                .identity_policies()
-                .into_iter()
-                .any(Policy::reads_context)
+            || self.all_policies().any(Policy::reads_context)
     }
 
     /// Authorizes `action` on `resource` against the caller's policies and the
     /// resource's policy. `Ok` carries the evaluation (for the audit trail).
     pub fn authorize(&self, check: &AuthzCheck<'_>) -> Result<Evaluation, ApiError> {
         let identity = self.identity_policies();
+        let boundary: Vec<&Policy> = self.policies.boundary.iter().map(AsRef::as_ref).collect();
+        let session: Option<Vec<&Policy>> = self
+            .policies
+            .session
+            .as_ref()
+            .map(|s| s.iter().map(AsRef::as_ref).collect());
         let set = PolicySet {
             identity: &identity,
+            boundary: (!boundary.is_empty()).then_some(boundary.as_slice()),
+            session: session.as_deref(),
             resource: check.resource_policy,
             resource_policy_mandatory: check.mandatory,
             ..PolicySet::default()
@@ -178,9 +234,7 @@ impl RequestContext {
                 }
             }
         };
-        let who = match self.caller.kind {
-            CallerKind::Root => format!("User: {}", self.caller.arn),
-        };
+        let who = format!("User: {}", self.caller.arn);
         let message = format!(
             "{who} is not authorized to perform: {action} on resource: {resource} {reason}"
         );

@@ -16,11 +16,13 @@ use mlguard_store::Store;
 
 use crate::audit::AuditSink;
 use crate::clock::Clock;
-use crate::context::{RequestContext, TlsDetails};
+use crate::context::{PrincipalPolicies, RequestContext, TlsDetails};
 use crate::error::ApiError;
+use crate::iam::Iam;
 use crate::identity::{CallerKind, Credentials};
 use crate::kms::{AuditInfo, Kms};
 use crate::protocol::{self, Protocol, json};
+use crate::sts::Sts;
 
 /// The largest request body accepted (KMS requests are a few kilobytes).
 const MAX_BODY: usize = 8 << 20;
@@ -31,7 +33,22 @@ const SENSITIVE: &[&str] = &[
     "Mac",
     "PrivateKeyCiphertextBlob",
     "SourceCiphertextBlob",
+    "AuthenticationCode1",
+    "AuthenticationCode2",
+    "TokenCode",
+    "Base32StringSeed",
+    "QRCodePNG",
 ];
+
+/// The services behind the protocols.
+pub struct Engines {
+    /// KMS.
+    pub kms: Arc<Kms>,
+    /// IAM.
+    pub iam: Arc<Iam>,
+    /// STS.
+    pub sts: Arc<Sts>,
+}
 
 /// (access key id, date, region, service): what a SigV4 signing key depends on.
 type SigningScope = (String, String, String, String);
@@ -47,9 +64,15 @@ pub struct Services {
     /// The clock.
     pub clock: Arc<Clock>,
     /// Accepted credentials.
-    pub credentials: Credentials,
+    pub credentials: Arc<Credentials>,
     /// KMS.
     pub kms: Arc<Kms>,
+    /// IAM.
+    pub iam: Arc<Iam>,
+    /// STS.
+    pub sts: Arc<Sts>,
+    /// The root's (empty) policies, shared by every root request.
+    no_policies: Arc<PrincipalPolicies>,
     /// The audit trail.
     pub audit: AuditSink,
     /// The store.
@@ -68,8 +91,8 @@ impl Services {
         region: String,
         emulate: bool,
         clock: Arc<Clock>,
-        credentials: Credentials,
-        kms: Arc<Kms>,
+        credentials: Arc<Credentials>,
+        engines: Engines,
         audit: AuditSink,
         store: Arc<Store>,
         root_key: Arc<RootKey>,
@@ -80,7 +103,10 @@ impl Services {
             emulate,
             clock,
             credentials,
-            kms,
+            kms: engines.kms,
+            iam: engines.iam,
+            sts: engines.sts,
+            no_policies: Arc::new(PrincipalPolicies::default()),
             audit,
             store,
             root_key,
@@ -169,6 +195,11 @@ fn internal_route(
                 return Some(plain(500, "reset failed\n"));
             }
             services.kms.reset();
+            services.iam.reset();
+            services.credentials.clear_non_root();
+            if let Ok(mut keys) = services.signing_keys.lock() {
+                keys.clear();
+            }
             services.clock.reset();
             Some(plain(200, "reset\n"))
         }
@@ -186,7 +217,11 @@ fn internal_route(
                 None => Some(plain(400, "use /_mlguard/clock?advance=SECONDS\n")),
             }
         }
-        "/_mlguard/scheduler/run" => match services.kms.run_scheduled() {
+        "/_mlguard/scheduler/run" => match services
+            .sts
+            .expire()
+            .and_then(|_| services.kms.run_scheduled())
+        {
             Ok(_) => Some(plain(200, "ran\n")),
             Err(_) => Some(plain(500, "scheduler failed\n")),
         },
@@ -236,6 +271,25 @@ fn authenticate(
         .credentials
         .get(&auth.access_key_id)
         .ok_or_else(|| SigV4Error::unknown_access_key(auth.access_key_id.clone()))?;
+    // Temporary credentials must come with their session token, and only until
+    // they expire; long-term keys must come without one.
+    match (&credential.caller.session, &auth.session_token) {
+        (Some(session), Some(token)) => {
+            if aws_lc_rs::constant_time::verify_slices_are_equal(
+                session.token.as_bytes(),
+                token.as_bytes(),
+            )
+            .is_err()
+            {
+                return Err(SigV4Error::invalid_security_token());
+            }
+            if now >= session.expires {
+                return Err(SigV4Error::expired_token());
+            }
+        }
+        (None, None) => {}
+        _ => return Err(SigV4Error::invalid_security_token()),
+    }
     let cache_key = (
         auth.access_key_id.clone(),
         auth.scope_date.clone(),
@@ -302,7 +356,7 @@ fn max_skew_secs(service: &str) -> u64 {
 }
 
 /// Records that emulation's reset deletes: every service's data.
-const RESET_KINDS: &[&str] = &["kms."];
+const RESET_KINDS: &[&str] = &["kms.", "iam.", "sts."];
 
 fn header(parts: &http::request::Parts, name: &str) -> String {
     parts
@@ -341,6 +395,7 @@ async fn serve(
         cipher_suite: cipher.clone(),
         host: header(parts, "host"),
     });
+    let mut query = None;
     let (service, operation) = match (protocol, auth.service.as_str()) {
         (Protocol::Json, "kms") => match json::target(&parts.headers) {
             Some(("TrentService", op)) => ("kms", op.to_string()),
@@ -351,16 +406,39 @@ async fn serve(
                 ));
             }
         },
+        (Protocol::Query, svc @ ("iam" | "sts")) => {
+            let mut params = mlguard_wire::query::QueryParams::parse(body);
+            if let Some(q) = parts.uri.query() {
+                params.extend_from(q.as_bytes());
+            }
+            let action = params.get("Action").unwrap_or_default().to_string();
+            query = Some(params);
+            (if svc == "iam" { "iam" } else { "sts" }, action)
+        }
         (_, other) => {
             return Err(ApiError::bad_request(
                 "UnknownServiceException",
-                format!("Service '{other}' is not served by this mlguard (available: kms)."),
+                format!(
+                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts)."
+                ),
             ));
         }
     };
+    let caller = Arc::clone(&auth.credential.caller);
+    let policies = if caller.entity.is_some() {
+        Arc::new(services.iam.policies_for(&caller))
+    } else {
+        Arc::clone(&services.no_policies)
+    };
+    services.iam.note_key_use(
+        &auth.credential.access_key_id,
+        service,
+        &auth.region,
+        services.clock.now(),
+    );
     let ctx = RequestContext {
         request_id: request_id.to_string(),
-        caller: Arc::clone(&auth.credential.caller),
+        caller,
         access_key_id: auth.credential.access_key_id.clone(),
         region: auth.region.clone(),
         source_ip,
@@ -370,9 +448,12 @@ async fn serve(
         now: services.clock.now(),
         protocol,
         operation: operation.clone(),
+        policies,
     };
-    let result = match service {
-        "kms" => services.kms.handle(&ctx, &operation, body).await,
+    let result = match (service, query) {
+        ("kms", _) => services.kms.handle(&ctx, &operation, body).await,
+        ("iam", Some(params)) => services.iam.handle(&ctx, &operation, params).await,
+        ("sts", Some(params)) => services.sts.handle(&ctx, &operation, params).await,
         _ => Err(ApiError::internal("InternalFailure")),
     };
     let (response, audit, error) = match result {
@@ -382,14 +463,12 @@ async fn serve(
             (Err(error), AuditInfo::default(), Some(e))
         }
     };
-    record(
-        services,
-        &ctx,
-        "kms.amazonaws.com",
-        body,
-        audit,
-        error.as_ref(),
-    );
+    let source = match service {
+        "iam" => "iam.amazonaws.com",
+        "sts" => "sts.amazonaws.com",
+        _ => "kms.amazonaws.com",
+    };
+    record(services, &ctx, source, body, audit, error.as_ref());
     response
 }
 
@@ -397,6 +476,8 @@ fn identity_of(ctx: &RequestContext) -> UserIdentity {
     let caller = &ctx.caller;
     let mut identity = UserIdentity::new(match caller.kind {
         CallerKind::Root => IdentityType::Root,
+        CallerKind::User => IdentityType::IamUser,
+        CallerKind::AssumedRole => IdentityType::AssumedRole,
     });
     identity.principal_id = Some(caller.user_id.clone());
     identity.arn = Some(caller.arn.clone());
@@ -424,10 +505,20 @@ fn record(
     event.source_ip_address = ctx.source_ip.to_string();
     event.user_agent = ctx.user_agent.clone();
     event.request_id = ctx.request_id.clone();
-    event.read_only = crate::kms::is_read_only(&ctx.operation);
+    event.read_only = match ctx.protocol {
+        Protocol::Query => crate::iam::is_read_only(&ctx.operation),
+        _ => crate::kms::is_read_only(&ctx.operation),
+    };
     event.recipient_account_id = services.account_id.clone();
-    event.request_parameters =
-        RedactedJson::from_request_body(body, SENSITIVE, mlguard_wire::kms::MAP_MEMBERS);
+    event.request_parameters = match ctx.protocol {
+        Protocol::Query => {
+            let params = query_parameters(body);
+            serde_json::to_vec(&params)
+                .ok()
+                .and_then(|b| RedactedJson::from_request_body(&b, SENSITIVE, &[]))
+        }
+        _ => RedactedJson::from_request_body(body, SENSITIVE, mlguard_wire::kms::MAP_MEMBERS),
+    };
     event.response_elements = audit
         .response_elements
         .map(|r| RedactedJson::new(r, SENSITIVE));
@@ -484,4 +575,54 @@ fn record_unauthenticated(
     event.error_message = error.message.clone();
     event.recipient_account_id = services.account_id.clone();
     services.audit.record(event);
+}
+
+/// An awsQuery form as CloudTrail shows it: `Tags.member.1.Key=a` becomes
+/// `{"Tags": [{"Key": "a"}]}` (names are camelCased by the audit crate);
+/// `Action` and `Version` are the event's name, not parameters.
+fn query_parameters(body: &[u8]) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut root = Value::Object(Map::new());
+    for (key, value) in form_urlencoded::parse(body) {
+        if key == "Action" || key == "Version" {
+            continue;
+        }
+        let mut node = &mut root;
+        let mut parts = key.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let last = parts.peek().is_none();
+            // `member.N` / `entry.N` index a list.
+            if (part == "member" || part == "entry")
+                && let Some(index) = parts.peek().and_then(|n| n.parse::<usize>().ok())
+            {
+                parts.next();
+                let list_last = parts.peek().is_none();
+                if !node.is_array() {
+                    *node = Value::Array(Vec::new());
+                }
+                let Value::Array(items) = node else { break };
+                let i = index.saturating_sub(1).min(1_000);
+                while items.len() <= i {
+                    items.push(Value::Null);
+                }
+                let Some(slot) = items.get_mut(i) else { break };
+                if list_last {
+                    *slot = Value::String(value.to_string());
+                    break;
+                }
+                node = slot;
+                continue;
+            }
+            if !node.is_object() {
+                *node = Value::Object(Map::new());
+            }
+            let Value::Object(map) = node else { break };
+            if last {
+                map.insert(part.to_string(), Value::String(value.to_string()));
+                break;
+            }
+            node = map.entry(part.to_string()).or_insert(Value::Null);
+        }
+    }
+    root
 }

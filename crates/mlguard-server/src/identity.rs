@@ -1,12 +1,14 @@
 //! Who can call: credentials (access key id → secret and caller), and the caller
-//! they authenticate as. This issue serves the account's root user; IAM users,
-//! roles and STS sessions plug in here.
+//! they authenticate as: the account's root user, an IAM user (its access keys,
+//! or a GetSessionToken session), or an assumed-role session. IAM and STS add and
+//! remove credentials here; the policies that apply are looked up per request
+//! (`Iam::policies_for`), so a change to a user's policies takes effect at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use mlguard_crypto::RootKey;
-use mlguard_policy::Principal;
+use mlguard_policy::{Policy, Principal};
 use mlguard_store::Store;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -18,6 +20,48 @@ use crate::datadir::DataDirError;
 pub enum CallerKind {
     /// The account's root user.
     Root,
+    /// An IAM user.
+    User,
+    /// A session of an IAM role.
+    AssumedRole,
+}
+
+/// The IAM user or role whose policies apply to a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entity {
+    /// A user, by name.
+    User(String),
+    /// A role, by name.
+    Role(String),
+}
+
+/// What temporary credentials carry (STS sessions).
+#[derive(Clone)]
+pub struct Session {
+    /// The session token the requests must present.
+    pub token: Zeroizing<String>,
+    /// When the credentials were issued.
+    pub issued: i64,
+    /// When they expire.
+    pub expires: i64,
+    /// When the MFA code behind the session was checked (`aws:MultiFactorAuthAge`).
+    pub mfa_authenticated_at: Option<i64>,
+    /// Session policies (inline and managed), which narrow the role's.
+    pub policies: Option<Vec<Arc<Policy>>>,
+    /// `sts:SourceIdentity`.
+    pub source_identity: Option<String>,
+    /// Session tags (`aws:PrincipalTag/*` over the role's own tags).
+    pub tags: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("issued", &self.issued)
+            .field("expires", &self.expires)
+            .field("mfa_authenticated_at", &self.mfa_authenticated_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An authenticated caller.
@@ -35,6 +79,10 @@ pub struct Caller {
     pub kind: CallerKind,
     /// The principal the policy engine evaluates.
     pub principal: Principal,
+    /// The IAM user or role whose policies apply (none for root).
+    pub entity: Option<Entity>,
+    /// Temporary credentials' session, if these are.
+    pub session: Option<Session>,
 }
 
 impl Caller {
@@ -49,6 +97,53 @@ impl Caller {
             username: None,
             kind: CallerKind::Root,
             principal,
+            entity: None,
+            session: None,
+        }
+    }
+
+    /// An IAM user (`arn` is the user's ARN, `user_id` its `AIDA…` id).
+    pub fn user(account_id: &str, arn: &str, user_id: &str, name: &str) -> Caller {
+        let principal = Principal::from_arn(arn).unwrap_or_else(|_| Principal::anonymous());
+        Caller {
+            arn: arn.to_string(),
+            account_id: account_id.to_string(),
+            user_id: user_id.to_string(),
+            username: Some(name.to_string()),
+            kind: CallerKind::User,
+            principal,
+            entity: Some(Entity::User(name.to_string())),
+            session: None,
+        }
+    }
+
+    /// A session of role `role_arn` (`role_id` is its `AROA…` id).
+    pub fn assumed_role(
+        account_id: &str,
+        role_arn: &str,
+        role_name: &str,
+        role_id: &str,
+        session_name: &str,
+        session: Session,
+    ) -> Caller {
+        let arn = format!("arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}");
+        let principal = Principal {
+            arn: arn.clone(),
+            account: Some(account_id.to_string()),
+            account_arn: Some(format!("arn:aws:iam::{account_id}:root")),
+            kind: mlguard_policy::PrincipalKind::AssumedRole {
+                role_arn: role_arn.to_string(),
+            },
+        };
+        Caller {
+            arn,
+            account_id: account_id.to_string(),
+            user_id: format!("{role_id}:{session_name}"),
+            username: None,
+            kind: CallerKind::AssumedRole,
+            principal,
+            entity: Some(Entity::Role(role_name.to_string())),
+            session: Some(session),
         }
     }
 
@@ -56,7 +151,16 @@ impl Caller {
     pub fn principal_type(&self) -> &'static str {
         match self.kind {
             CallerKind::Root => "Account",
+            CallerKind::User => "User",
+            CallerKind::AssumedRole => "AssumedRole",
         }
+    }
+
+    /// The same caller holding session credentials (GetSessionToken).
+    pub fn with_session(&self, session: Session) -> Caller {
+        let mut c = self.clone();
+        c.session = Some(session);
+        c
     }
 }
 
@@ -154,6 +258,30 @@ impl Credentials {
         Ok(())
     }
 
+    /// Makes a credential usable (an IAM access key, an STS session).
+    pub fn insert(&self, credential: Credential) {
+        if let Ok(mut map) = self.by_key.write() {
+            map.insert(credential.access_key_id.clone(), Arc::new(credential));
+        }
+    }
+
+    /// Stops accepting an access key id.
+    pub fn remove(&self, access_key_id: &str) {
+        if let Ok(mut map) = self.by_key.write() {
+            map.remove(access_key_id);
+        }
+    }
+
+    /// Stops accepting every credential `drop` selects (expired sessions).
+    pub fn remove_where(&self, drop: impl Fn(&Credential) -> bool) -> usize {
+        let Ok(mut map) = self.by_key.write() else {
+            return 0;
+        };
+        let before = map.len();
+        map.retain(|_, c| !drop(c));
+        before - map.len()
+    }
+
     /// The credential for an access key id.
     pub fn get(&self, access_key_id: &str) -> Option<Arc<Credential>> {
         self.by_key.read().ok()?.get(access_key_id).cloned()
@@ -169,10 +297,10 @@ impl Credentials {
             .cloned()
     }
 
-    /// Forgets every credential (emulation's reset).
-    pub fn clear(&self) {
+    /// Forgets every credential but root's (emulation's reset).
+    pub fn clear_non_root(&self) {
         if let Ok(mut map) = self.by_key.write() {
-            map.clear();
+            map.retain(|_, c| c.caller.kind == CallerKind::Root && c.caller.session.is_none());
         }
     }
 }

@@ -14,8 +14,11 @@ pub mod datadir;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod iam;
 pub mod kms;
+pub mod paging;
 pub mod protocol;
+pub mod sts;
 pub mod tls;
 
 use std::convert::Infallible;
@@ -107,7 +110,7 @@ pub async fn start(
         }
     };
 
-    let credentials = identity::Credentials::load(&store, &root_key)?;
+    let credentials = Arc::new(identity::Credentials::load(&store, &root_key)?);
     let root = match credentials.root() {
         Some(c) => c,
         None => {
@@ -151,13 +154,34 @@ pub async fn start(
         )
         .map_err(|e| ServeError::State(e.to_string()))?,
     );
+    let iam = Arc::new(
+        iam::Iam::load(
+            Arc::clone(&store),
+            Arc::clone(&root_key),
+            Arc::clone(&clock),
+            account_id.clone(),
+            Arc::clone(&credentials),
+        )
+        .map_err(|e| ServeError::State(e.to_string()))?,
+    );
+    let sts = Arc::new(
+        sts::Sts::load(
+            Arc::clone(&store),
+            Arc::clone(&root_key),
+            Arc::clone(&clock),
+            account_id.clone(),
+            Arc::clone(&credentials),
+            Arc::clone(&iam),
+        )
+        .map_err(|e| ServeError::State(e.to_string()))?,
+    );
     let services = Arc::new(Services::new(
         account_id.clone(),
         config.region.clone(),
         config.emulate,
         clock,
         credentials,
-        kms,
+        http::Engines { kms, iam, sts },
         audit,
         store,
         root_key,
@@ -244,6 +268,10 @@ pub async fn run(
             loop {
                 tick.tick().await;
                 let kms = Arc::clone(&services.kms);
+                let sts = Arc::clone(&services.sts);
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || sts.expire()).await {
+                    tracing::error!("scheduler: {e}");
+                }
                 match tokio::task::spawn_blocking(move || kms.run_scheduled()).await {
                     Ok(Ok((deleted, rotated))) if deleted + rotated > 0 => {
                         tracing::info!(deleted, rotated, "scheduled KMS work done");

@@ -302,6 +302,11 @@ pub fn escape_into(out: &mut String, text: &str) {
     }
 }
 
+/// Operations without output.
+impl ToXml for () {
+    fn to_xml(&self, _out: &mut String) {}
+}
+
 impl ToXml for str {
     fn to_xml(&self, out: &mut String) {
         escape_into(out, self);

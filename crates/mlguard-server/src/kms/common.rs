@@ -317,45 +317,13 @@ pub fn dry_run() -> ApiError {
     )
 }
 
-/// Decodes a pagination marker (an opaque position: the last id returned).
-pub fn decode_marker(marker: Option<&str>) -> Result<Option<String>, ApiError> {
-    use base64::Engine as _;
-    let Some(m) = marker else { return Ok(None) };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(m)
-        .map_err(|_| ApiError::bad_request("InvalidMarkerException", "The marker is invalid."))?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| ApiError::bad_request("InvalidMarkerException", "The marker is invalid."))
-}
-
-/// Encodes a pagination marker.
-pub fn encode_marker(position: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position)
-}
-
-/// Pages an ordered list: items after `marker`, at most `limit`; returns the page
-/// and the next marker when truncated.
+/// Pages an ordered list with KMS's marker error.
 pub fn page<T: Clone>(
     items: &[(String, T)],
     marker: Option<&str>,
     limit: usize,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let limit = limit.max(1);
-    let start = match decode_marker(marker)? {
-        None => 0,
-        Some(after) => items
-            .iter()
-            .position(|(k, _)| *k > after)
-            .unwrap_or(items.len()),
-    };
-    let rest = items.get(start..).unwrap_or_default();
-    let page: Vec<T> = rest.iter().take(limit).map(|(_, v)| v.clone()).collect();
-    let next = if rest.len() > limit {
-        rest.get(limit - 1).map(|(k, _)| encode_marker(k))
-    } else {
-        None
-    };
-    Ok((page, next))
+    crate::paging::page(items, marker, limit, || {
+        ApiError::bad_request("InvalidMarkerException", "The marker is invalid.")
+    })
 }

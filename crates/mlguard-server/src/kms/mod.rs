@@ -17,7 +17,6 @@ use http::Response;
 use http_body_util::Full;
 use mlguard_crypto::RootKey;
 use mlguard_store::Store;
-use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::context::RequestContext;
@@ -26,14 +25,7 @@ use crate::protocol::json;
 
 pub use state::KmsState;
 
-/// What an operation tells the audit trail beyond its request.
-#[derive(Debug, Default)]
-pub struct AuditInfo {
-    /// `responseElements` (never a plaintext or key).
-    pub response_elements: Option<Value>,
-    /// `resources`: (ARN, type, account).
-    pub resources: Vec<(String, &'static str, String)>,
-}
+pub use crate::audit::AuditInfo;
 
 /// The KMS service.
 pub struct Kms {

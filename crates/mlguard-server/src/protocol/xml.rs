@@ -52,3 +52,25 @@ pub fn rest_error_response(request_id: &str, error: &ApiError) -> Response<Full<
         body.into_bytes(),
     )
 }
+
+/// A successful awsQuery response:
+/// `<OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata><RequestId/></ResponseMetadata></OpResponse>`.
+pub fn query_ok<T: mlguard_wire::query::ToXml>(
+    request_id: &str,
+    operation: &str,
+    result_wrapper: Option<&str>,
+    namespace: &str,
+    result: &T,
+) -> Response<Full<Bytes>> {
+    let mut body = String::with_capacity(512);
+    body.push_str(&format!("<{operation}Response xmlns=\"{namespace}\">"));
+    if let Some(wrapper) = result_wrapper {
+        mlguard_wire::query::element(&mut body, wrapper, result);
+    }
+    body.push_str("<ResponseMetadata><RequestId>");
+    mlguard_wire::query::escape_into(&mut body, request_id);
+    body.push_str(&format!(
+        "</RequestId></ResponseMetadata></{operation}Response>"
+    ));
+    super::response(200, "text/xml", request_id, body.into_bytes())
+}
