@@ -14,9 +14,7 @@ pub fn decode_marker(
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(m)
         .map_err(|_| invalid())?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| invalid())
+    String::from_utf8(bytes).map(Some).map_err(|_| invalid())
 }
 
 /// Encodes a pagination marker.

@@ -119,7 +119,9 @@ impl Sts {
             if doc.expires <= now {
                 continue;
             }
-            let Some(sealed) = record.sealed else { continue };
+            let Some(sealed) = record.sealed else {
+                continue;
+            };
             let opened = sts
                 .root_key
                 .open(purpose(&doc.access_key_id).as_bytes(), &sealed)
@@ -131,7 +133,11 @@ impl Sts {
         Ok(sts)
     }
 
-    fn credential_from(&self, doc: &SessionDoc, parts: SealedParts) -> Result<Credential, ApiError> {
+    fn credential_from(
+        &self,
+        doc: &SessionDoc,
+        parts: SealedParts,
+    ) -> Result<Credential, ApiError> {
         let mut policies = Vec::new();
         for text in doc.policies.iter().flatten() {
             let p = Policy::parse(text, PolicyKind::Session).map_err(internal)?;
@@ -211,9 +217,9 @@ impl Sts {
     /// Forgets expired sessions (the scheduler calls this).
     pub fn expire(&self) -> Result<usize, ApiError> {
         let now = self.clock.now();
-        let dropped = self.credentials.remove_where(|c| {
-            c.caller.session.as_ref().is_some_and(|s| s.expires <= now)
-        });
+        let dropped = self
+            .credentials
+            .remove_where(|c| c.caller.session.as_ref().is_some_and(|s| s.expires <= now));
         for record in self.store.load_all(STORE_KIND).map_err(internal)? {
             if let Ok(doc) = serde_json::from_str::<SessionDoc>(&record.doc)
                 && doc.expires <= now
@@ -317,7 +323,9 @@ impl Sts {
                 ));
             }
         };
-        let duration = req.duration_seconds.unwrap_or(if kind == "root" { 3_600 } else { 43_200 });
+        let duration = req
+            .duration_seconds
+            .unwrap_or(if kind == "root" { 3_600 } else { 43_200 });
         let duration = i64::from(duration).min(max);
         let now = self.clock.now();
         let mfa_at = match (&req.serial_number, &req.token_code) {
@@ -393,8 +401,16 @@ impl Sts {
                 self.iam.verify_mfa(serial, user, code)?;
                 Some(now)
             }
-            (None, None) => ctx.caller.session.as_ref().and_then(|s| s.mfa_authenticated_at),
-            _ => return Err(validation("Both SerialNumber and TokenCode are required for MFA.")),
+            (None, None) => ctx
+                .caller
+                .session
+                .as_ref()
+                .and_then(|s| s.mfa_authenticated_at),
+            _ => {
+                return Err(validation(
+                    "Both SerialNumber and TokenCode are required for MFA.",
+                ));
+            }
         };
         let tags: Vec<(String, String)> = req
             .tags
@@ -427,13 +443,20 @@ impl Sts {
         }
         let mut tag_keys = Vec::new();
         for (k, v) in &tags {
-            context.insert(&format!("aws:RequestTag/{k}"), ContextValue::string(v.as_str()));
+            context.insert(
+                &format!("aws:RequestTag/{k}"),
+                ContextValue::string(v.as_str()),
+            );
             tag_keys.push(k.clone());
         }
         if !tag_keys.is_empty() {
             context.insert("aws:TagKeys", ContextValue::string_list(tag_keys));
         }
-        let action = if tags.is_empty() { "sts:AssumeRole" } else { "sts:TagSession" };
+        let action = if tags.is_empty() {
+            "sts:AssumeRole"
+        } else {
+            "sts:TagSession"
+        };
         for action in ["sts:AssumeRole", action] {
             ctx.authorize(&AuthzCheck {
                 action,

@@ -139,9 +139,8 @@ pub fn map<K: FromQuery + Ord, V: FromQuery>(
             break;
         }
         let v = format!("{key}.entry.{n}.value");
-        let value = member::<V>(q, &v)?.ok_or_else(|| {
-            QueryError(format!("Missing value for map entry {n} of {key}."))
-        })?;
+        let value = member::<V>(q, &v)?
+            .ok_or_else(|| QueryError(format!("Missing value for map entry {n} of {key}.")))?;
         out.insert(K::from_query(q, &k)?, value);
     }
     if out.is_empty() && q.get(key).is_none() {
@@ -156,7 +155,9 @@ fn text<'q>(q: &'q QueryParams, key: &str) -> Result<&'q str, QueryError> {
 }
 
 fn invalid(key: &str, kind: &str) -> QueryError {
-    QueryError(format!("Invalid value for parameter {key}: expected {kind}."))
+    QueryError(format!(
+        "Invalid value for parameter {key}: expected {kind}."
+    ))
 }
 
 impl FromQuery for String {
@@ -469,7 +470,10 @@ mod tests {
         let q = QueryParams::parse(
             b"Action=X&Name=ana&Tags.member.1.Key=a&Tags.member.1.Value=1&Tags.member.2.Key=b&Tags.member.2.Value=2&Max=5&Flag=true&Empty=&M.entry.1.key=k&M.entry.1.value=v",
         );
-        assert_eq!(member::<String>(&q, "Name").unwrap().as_deref(), Some("ana"));
+        assert_eq!(
+            member::<String>(&q, "Name").unwrap().as_deref(),
+            Some("ana")
+        );
         assert_eq!(member::<i32>(&q, "Max").unwrap(), Some(5));
         assert_eq!(member::<bool>(&q, "Flag").unwrap(), Some(true));
         assert!(member::<i32>(&q, "Name").is_err());
@@ -487,7 +491,10 @@ mod tests {
             assert_eq!(parse_iso8601(&iso8601(secs)), Some(secs));
         }
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(parse_iso8601("2000-02-29T00:00:00.123+01:00"), Some(951_778_800));
+        assert_eq!(
+            parse_iso8601("2000-02-29T00:00:00.123+01:00"),
+            Some(951_778_800)
+        );
         assert_eq!(parse_iso8601("2000-02-29"), None);
         assert_eq!(parse_iso8601("2000-13-01T00:00:00Z"), None);
     }

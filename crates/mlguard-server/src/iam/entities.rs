@@ -178,9 +178,7 @@ impl Iam {
         self.commit(
             |tx| self.put_entity(tx, &entity),
             |inner| {
-                inner
-                    .entities_mut(kind)
-                    .insert(key, Arc::clone(&entity));
+                inner.entities_mut(kind).insert(key, Arc::clone(&entity));
             },
         )?;
         Ok(entity)
@@ -198,8 +196,7 @@ impl Iam {
         let mut changed = (*current).clone();
         change(&inner, &mut changed)?;
         let changed = Arc::new(changed);
-        self.store
-            .transaction(|tx| self.put_entity(tx, &changed))?;
+        self.store.transaction(|tx| self.put_entity(tx, &changed))?;
         inner
             .entities_mut(kind)
             .insert(changed.key(), Arc::clone(&changed));
@@ -234,7 +231,9 @@ impl Iam {
         let path = path_or_root(req.path.as_ref());
         let mut user = self.new_entity(Kind::User, &name, path);
         let tags = req.tags.unwrap_or_default();
-        self.allow(ctx, "iam:CreateUser", &user.arn, &|c| request_tags(c, &tags))?;
+        self.allow(ctx, "iam:CreateUser", &user.arn, &|c| {
+            request_tags(c, &tags)
+        })?;
         user.tags = tags_from(Some(&tags))?;
         user.boundary = req.permissions_boundary;
         let user = self.create_entity(user)?;
@@ -359,7 +358,11 @@ impl Iam {
         // A user's access keys name the user: rewrite them with the new name.
         let mut keys = Vec::new();
         if kind == Kind::User {
-            for k in inner.access_keys.values().filter(|k| k.user.eq_ignore_ascii_case(name)) {
+            for k in inner
+                .access_keys
+                .values()
+                .filter(|k| k.user.eq_ignore_ascii_case(name))
+            {
                 let sealed = self
                     .store
                     .get("iam.accesskey", &k.id)
@@ -398,21 +401,13 @@ impl Iam {
         Ok(changed)
     }
 
-    pub(crate) fn update_user(
-        &self,
-        ctx: &RequestContext,
-        req: w::UpdateUserRequest,
-    ) -> Out<()> {
+    pub(crate) fn update_user(&self, ctx: &RequestContext, req: w::UpdateUserRequest) -> Out<()> {
         let name = req.user_name.unwrap_or_default();
         let user = self.rename(ctx, Kind::User, &name, req.new_user_name, req.new_path)?;
         Ok(((), audit(&user)))
     }
 
-    pub(crate) fn delete_user(
-        &self,
-        ctx: &RequestContext,
-        req: w::DeleteUserRequest,
-    ) -> Out<()> {
+    pub(crate) fn delete_user(&self, ctx: &RequestContext, req: w::DeleteUserRequest) -> Out<()> {
         let name = req.user_name.unwrap_or_default();
         let user = Self::entity(&*self.read()?, Kind::User, &name)?;
         self.allow(ctx, "iam:DeleteUser", &user.arn, &|_| {})?;
@@ -436,11 +431,11 @@ impl Iam {
                         "Cannot delete entity, must delete access keys first.",
                     ));
                 }
-                if inner
-                    .mfa
-                    .values()
-                    .any(|d| d.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
-                {
+                if inner.mfa.values().any(|d| {
+                    d.user
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(name))
+                }) {
                     return Err(delete_conflict(
                         "Cannot delete entity, must delete MFA device first.",
                     ));
@@ -471,7 +466,8 @@ impl Iam {
             ));
         }
         self.store.transaction(|tx| {
-            tx.delete(kind.store_kind(), &key).map_err(super::internal)?;
+            tx.delete(kind.store_kind(), &key)
+                .map_err(super::internal)?;
             Ok::<(), ApiError>(())
         })?;
         inner.entities_mut(kind).remove(&key);
@@ -547,21 +543,13 @@ impl Iam {
         ))
     }
 
-    pub(crate) fn update_group(
-        &self,
-        ctx: &RequestContext,
-        req: w::UpdateGroupRequest,
-    ) -> Out<()> {
+    pub(crate) fn update_group(&self, ctx: &RequestContext, req: w::UpdateGroupRequest) -> Out<()> {
         let name = req.group_name.unwrap_or_default();
         let group = self.rename(ctx, Kind::Group, &name, req.new_group_name, req.new_path)?;
         Ok(((), audit(&group)))
     }
 
-    pub(crate) fn delete_group(
-        &self,
-        ctx: &RequestContext,
-        req: w::DeleteGroupRequest,
-    ) -> Out<()> {
+    pub(crate) fn delete_group(&self, ctx: &RequestContext, req: w::DeleteGroupRequest) -> Out<()> {
         let name = req.group_name.unwrap_or_default();
         let group = Self::entity(&*self.read()?, Kind::Group, &name)?;
         self.allow(ctx, "iam:DeleteGroup", &group.arn, &|_| {})?;
@@ -578,15 +566,19 @@ impl Iam {
         let group = Self::entity(&*self.read()?, Kind::Group, &group_name)?;
         self.allow(ctx, "iam:AddUserToGroup", &group.arn, &|_| {})?;
         let key = group.key();
-        self.update_entity(Kind::User, req.user_name.as_deref().unwrap_or(""), |_, u| {
-            if !u.groups.contains(&key) && u.groups.len() >= GROUPS_PER_USER {
-                return Err(limit_exceeded(format!(
-                    "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
-                )));
-            }
-            u.groups.insert(key.clone());
-            Ok(())
-        })?;
+        self.update_entity(
+            Kind::User,
+            req.user_name.as_deref().unwrap_or(""),
+            |_, u| {
+                if !u.groups.contains(&key) && u.groups.len() >= GROUPS_PER_USER {
+                    return Err(limit_exceeded(format!(
+                        "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
+                    )));
+                }
+                u.groups.insert(key.clone());
+                Ok(())
+            },
+        )?;
         Ok(((), audit(&group)))
     }
 
@@ -644,7 +636,9 @@ impl Iam {
         let name = req.role_name.unwrap_or_default();
         let mut role = self.new_entity(Kind::Role, &name, path_or_root(req.path.as_ref()));
         let tags = req.tags.unwrap_or_default();
-        self.allow(ctx, "iam:CreateRole", &role.arn, &|c| request_tags(c, &tags))?;
+        self.allow(ctx, "iam:CreateRole", &role.arn, &|c| {
+            request_tags(c, &tags)
+        })?;
         role.trust = Some(parse_trust(
             req.assume_role_policy_document.as_deref().unwrap_or(""),
         )?);
@@ -767,11 +761,7 @@ impl Iam {
         Ok(((), audit(&role)))
     }
 
-    pub(crate) fn delete_role(
-        &self,
-        ctx: &RequestContext,
-        req: w::DeleteRoleRequest,
-    ) -> Out<()> {
+    pub(crate) fn delete_role(&self, ctx: &RequestContext, req: w::DeleteRoleRequest) -> Out<()> {
         let name = req.role_name.unwrap_or_default();
         let role = Self::entity(&*self.read()?, Kind::Role, &name)?;
         self.allow(ctx, "iam:DeleteRole", &role.arn, &|_| {})?;
@@ -796,7 +786,10 @@ impl Iam {
         let new = tags_from(Some(&tags.to_vec()))?;
         self.update_entity(kind, name, |_, e| {
             for t in new {
-                if let Some(existing) = e.tags.iter_mut().find(|o| o.key.eq_ignore_ascii_case(&t.key))
+                if let Some(existing) = e
+                    .tags
+                    .iter_mut()
+                    .find(|o| o.key.eq_ignore_ascii_case(&t.key))
                 {
                     existing.value = t.value;
                 } else {

@@ -78,9 +78,7 @@ impl Iam {
             .get(id)
             .filter(|k| k.user.eq_ignore_ascii_case(&user.name))
             .cloned()
-            .ok_or_else(|| {
-                no_such_entity(format!("The Access Key with id {id} cannot be found."))
-            })
+            .ok_or_else(|| no_such_entity(format!("The Access Key with id {id} cannot be found.")))
     }
 
     pub(crate) fn create_access_key(
@@ -232,19 +230,12 @@ impl Iam {
         req: w::GetAccessKeyLastUsedRequest,
     ) -> Out<w::GetAccessKeyLastUsedResponse> {
         let id = req.access_key_id.unwrap_or_default();
-        let key = self
-            .read()?
-            .access_keys
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| no_such_entity(format!("The Access Key with id {id} cannot be found.")))?;
+        let key = self.read()?.access_keys.get(&id).cloned().ok_or_else(|| {
+            no_such_entity(format!("The Access Key with id {id} cannot be found."))
+        })?;
         let user = Self::entity(&*self.read()?, Kind::User, &key.user)?;
         self.allow(ctx, "iam:GetAccessKeyLastUsed", &user.arn, &|_| {})?;
-        let used = self
-            .last_used
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&id).cloned());
+        let used = self.last_used.lock().ok().and_then(|m| m.get(&id).cloned());
         let last = match used {
             Some(u) => w::AccessKeyLastUsed {
                 last_used_date: Some(Timestamp::from_unix(u.at)),

@@ -76,7 +76,9 @@ impl Iam {
             .get("iam.mfa", serial)
             .map_err(internal)?
             .ok_or_else(|| no_device(serial))?;
-        let sealed = record.sealed.ok_or_else(|| internal("MFA device without a seed"))?;
+        let sealed = record
+            .sealed
+            .ok_or_else(|| internal("MFA device without a seed"))?;
         let seed = self
             .root_key
             .open(Self::seal_purpose("mfa", serial).as_bytes(), &sealed)
@@ -126,7 +128,11 @@ impl Iam {
             .get(serial)
             .cloned()
             .filter(|d| d.enabled.is_some())
-            .filter(|d| d.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(user)))
+            .filter(|d| {
+                d.user
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(user))
+            })
             .ok_or_else(failed)?;
         let seed = self.seed(serial)?;
         let now = self.clock.now().div_euclid(STEP);
@@ -241,7 +247,11 @@ impl Iam {
         req: w::DeactivateMFADeviceRequest,
     ) -> Out<()> {
         let serial = req.serial_number.unwrap_or_default();
-        let missing = || no_such_entity(format!("MFA Device with serial number {serial} does not exist."));
+        let missing = || {
+            no_such_entity(format!(
+                "MFA Device with serial number {serial} does not exist."
+            ))
+        };
         let device = self.read()?.mfa.get(&serial).cloned().ok_or_else(missing)?;
         let owner = device.user.clone().ok_or_else(missing)?;
         if req
@@ -273,7 +283,9 @@ impl Iam {
             Some(n) => Some(Self::entity(&*self.read()?, Kind::User, n)?),
             None => None,
         };
-        let resource = user.as_ref().map_or_else(|| ctx.caller.arn.clone(), |u| u.arn.clone());
+        let resource = user
+            .as_ref()
+            .map_or_else(|| ctx.caller.arn.clone(), |u| u.arn.clone());
         self.allow(ctx, "iam:ListMFADevices", &resource, &|_| {})?;
         let items: Vec<(String, w::MFADevice)> = self
             .read()?
@@ -281,7 +293,9 @@ impl Iam {
             .values()
             .filter_map(|d| {
                 let owner = d.user.as_ref()?;
-                let wanted = user.as_ref().is_none_or(|u| u.name.eq_ignore_ascii_case(owner));
+                let wanted = user
+                    .as_ref()
+                    .is_none_or(|u| u.name.eq_ignore_ascii_case(owner));
                 wanted.then(|| {
                     (
                         d.serial.clone(),

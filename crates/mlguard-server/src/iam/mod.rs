@@ -179,8 +179,8 @@ pub fn page<T: Clone>(
 
 /// Decodes and validates an awsQuery request.
 fn decode<T: FromQuery + mlguard_wire::Validate>(params: &QueryParams) -> Result<T, ApiError> {
-    let value = T::from_query(params, "")
-        .map_err(|e| ApiError::bad_request("ValidationError", e.0))?;
+    let value =
+        T::from_query(params, "").map_err(|e| ApiError::bad_request("ValidationError", e.0))?;
     value
         .validate()
         .map_err(|e| ApiError::bad_request("ValidationError", e.to_string()))?;
@@ -225,9 +225,7 @@ impl Iam {
             for record in self.store.load_all(kind.store_kind()).map_err(internal)? {
                 let mut entity: Entity = serde_json::from_str(&record.doc).map_err(internal)?;
                 entity.compile().map_err(internal)?;
-                inner
-                    .entities_mut(kind)
-                    .insert(record.id, Arc::new(entity));
+                inner.entities_mut(kind).insert(record.id, Arc::new(entity));
             }
         }
         for record in self.store.load_all("iam.policy").map_err(internal)? {
@@ -502,7 +500,9 @@ impl Iam {
             "GetRole" => op!(w::GetRoleRequest, get_role),
             "ListRoles" => op!(w::ListRolesRequest, list_roles),
             "UpdateRole" => op!(w::UpdateRoleRequest, update_role),
-            "UpdateRoleDescription" => op!(w::UpdateRoleDescriptionRequest, update_role_description),
+            "UpdateRoleDescription" => {
+                op!(w::UpdateRoleDescriptionRequest, update_role_description)
+            }
             "UpdateAssumeRolePolicy" => {
                 op!(w::UpdateAssumeRolePolicyRequest, update_assume_role_policy)
             }
@@ -533,36 +533,62 @@ impl Iam {
             "GetPolicyVersion" => op!(w::GetPolicyVersionRequest, get_policy_version),
             "ListPolicyVersions" => op!(w::ListPolicyVersionsRequest, list_policy_versions),
             "SetDefaultPolicyVersion" => {
-                op!(w::SetDefaultPolicyVersionRequest, set_default_policy_version)
+                op!(
+                    w::SetDefaultPolicyVersionRequest,
+                    set_default_policy_version
+                )
             }
             "DeletePolicyVersion" => op!(w::DeletePolicyVersionRequest, delete_policy_version),
-            "ListEntitiesForPolicy" => op!(w::ListEntitiesForPolicyRequest, list_entities_for_policy),
+            "ListEntitiesForPolicy" => {
+                op!(w::ListEntitiesForPolicyRequest, list_entities_for_policy)
+            }
             "AttachUserPolicy" => op!(w::AttachUserPolicyRequest, attach_user_policy),
             "DetachUserPolicy" => op!(w::DetachUserPolicyRequest, detach_user_policy),
             "ListAttachedUserPolicies" => {
-                op!(w::ListAttachedUserPoliciesRequest, list_attached_user_policies)
+                op!(
+                    w::ListAttachedUserPoliciesRequest,
+                    list_attached_user_policies
+                )
             }
             "AttachGroupPolicy" => op!(w::AttachGroupPolicyRequest, attach_group_policy),
             "DetachGroupPolicy" => op!(w::DetachGroupPolicyRequest, detach_group_policy),
             "ListAttachedGroupPolicies" => {
-                op!(w::ListAttachedGroupPoliciesRequest, list_attached_group_policies)
+                op!(
+                    w::ListAttachedGroupPoliciesRequest,
+                    list_attached_group_policies
+                )
             }
             "AttachRolePolicy" => op!(w::AttachRolePolicyRequest, attach_role_policy),
             "DetachRolePolicy" => op!(w::DetachRolePolicyRequest, detach_role_policy),
             "ListAttachedRolePolicies" => {
-                op!(w::ListAttachedRolePoliciesRequest, list_attached_role_policies)
+                op!(
+                    w::ListAttachedRolePoliciesRequest,
+                    list_attached_role_policies
+                )
             }
             "PutUserPermissionsBoundary" => {
-                op!(w::PutUserPermissionsBoundaryRequest, put_user_permissions_boundary)
+                op!(
+                    w::PutUserPermissionsBoundaryRequest,
+                    put_user_permissions_boundary
+                )
             }
             "DeleteUserPermissionsBoundary" => {
-                op!(w::DeleteUserPermissionsBoundaryRequest, delete_user_permissions_boundary)
+                op!(
+                    w::DeleteUserPermissionsBoundaryRequest,
+                    delete_user_permissions_boundary
+                )
             }
             "PutRolePermissionsBoundary" => {
-                op!(w::PutRolePermissionsBoundaryRequest, put_role_permissions_boundary)
+                op!(
+                    w::PutRolePermissionsBoundaryRequest,
+                    put_role_permissions_boundary
+                )
             }
             "DeleteRolePermissionsBoundary" => {
-                op!(w::DeleteRolePermissionsBoundaryRequest, delete_role_permissions_boundary)
+                op!(
+                    w::DeleteRolePermissionsBoundaryRequest,
+                    delete_role_permissions_boundary
+                )
             }
             "CreateAccessKey" => op!(w::CreateAccessKeyRequest, create_access_key),
             "ListAccessKeys" => op!(w::ListAccessKeysRequest, list_access_keys),
@@ -575,7 +601,9 @@ impl Iam {
             "EnableMFADevice" => op!(w::EnableMFADeviceRequest, enable_mfa_device),
             "DeactivateMFADevice" => op!(w::DeactivateMFADeviceRequest, deactivate_mfa_device),
             "ListMFADevices" => op!(w::ListMFADevicesRequest, list_mfa_devices),
-            "ListVirtualMFADevices" => op!(w::ListVirtualMFADevicesRequest, list_virtual_mfa_devices),
+            "ListVirtualMFADevices" => {
+                op!(w::ListVirtualMFADevicesRequest, list_virtual_mfa_devices)
+            }
             "DeleteVirtualMFADevice" => {
                 op!(w::DeleteVirtualMFADeviceRequest, delete_virtual_mfa_device)
             }
@@ -591,11 +619,7 @@ impl Iam {
     }
 
     /// An entity by kind and name, or AWS's `NoSuchEntity`.
-    pub(crate) fn entity(
-        inner: &Inner,
-        kind: Kind,
-        name: &str,
-    ) -> Result<Arc<Entity>, ApiError> {
+    pub(crate) fn entity(inner: &Inner, kind: Kind, name: &str) -> Result<Arc<Entity>, ApiError> {
         inner
             .entities(kind)
             .get(&name.to_ascii_lowercase())

@@ -56,9 +56,10 @@ impl Iam {
         inner: &Inner,
         arn: &str,
     ) -> Result<Arc<ManagedPolicy>, ApiError> {
-        inner.policy_by_arn(arn).cloned().ok_or_else(|| {
-            invalid_boundary(arn)
-        })
+        inner
+            .policy_by_arn(arn)
+            .cloned()
+            .ok_or_else(|| invalid_boundary(arn))
     }
 
     fn wire_policy(inner: &Inner, p: &ManagedPolicy, full: bool) -> w::Policy {
@@ -472,8 +473,7 @@ impl Iam {
                     "A policy called {name} already exists. Duplicate names are not allowed."
                 )));
             }
-            self.store
-                .transaction(|tx| self.put_policy(tx, &policy))?;
+            self.store.transaction(|tx| self.put_policy(tx, &policy))?;
             inner.policies.insert(key, Arc::clone(&policy));
         }
         let inner = self.read()?;
@@ -507,7 +507,12 @@ impl Iam {
         ctx: &RequestContext,
         req: w::ListPoliciesRequest,
     ) -> Out<w::ListPoliciesResponse> {
-        self.allow(ctx, "iam:ListPolicies", &self.arn("policy", "/", "*"), &|_| {})?;
+        self.allow(
+            ctx,
+            "iam:ListPolicies",
+            &self.arn("policy", "/", "*"),
+            &|_| {},
+        )?;
         let inner = self.read()?;
         let prefix = req.path_prefix.as_deref().unwrap_or("/");
         let only_attached = req.only_attached.unwrap_or(false);
@@ -550,7 +555,9 @@ impl Iam {
             .flat_map(|k| inner.entities(*k).values())
             .any(|e| e.attached.contains(&arn) || e.boundary.as_deref() == Some(arn.as_str()));
         if used {
-            return Err(delete_conflict("Cannot delete a policy attached to entities."));
+            return Err(delete_conflict(
+                "Cannot delete a policy attached to entities.",
+            ));
         }
         if policy.versions.len() > 1 {
             return Err(delete_conflict(
@@ -750,7 +757,11 @@ impl Iam {
                 }
         };
         let mut items: Vec<(String, (Kind, String, String))> = Vec::new();
-        for (kind, name) in [(Kind::Group, "Group"), (Kind::Role, "Role"), (Kind::User, "User")] {
+        for (kind, name) in [
+            (Kind::Group, "Group"),
+            (Kind::Role, "Role"),
+            (Kind::User, "User"),
+        ] {
             if filter.is_some_and(|f| f != name) && filter != Some("LocalManagedPolicy") {
                 continue;
             }
@@ -770,18 +781,27 @@ impl Iam {
         };
         for (kind, name, id) in found {
             match kind {
-                Kind::Group => out.policy_groups.get_or_insert_default().push(w::PolicyGroup {
-                    group_name: Some(name),
-                    group_id: Some(id),
-                }),
-                Kind::User => out.policy_users.get_or_insert_default().push(w::PolicyUser {
-                    user_name: Some(name),
-                    user_id: Some(id),
-                }),
-                Kind::Role => out.policy_roles.get_or_insert_default().push(w::PolicyRole {
-                    role_name: Some(name),
-                    role_id: Some(id),
-                }),
+                Kind::Group => out
+                    .policy_groups
+                    .get_or_insert_default()
+                    .push(w::PolicyGroup {
+                        group_name: Some(name),
+                        group_id: Some(id),
+                    }),
+                Kind::User => out
+                    .policy_users
+                    .get_or_insert_default()
+                    .push(w::PolicyUser {
+                        user_name: Some(name),
+                        user_id: Some(id),
+                    }),
+                Kind::Role => out
+                    .policy_roles
+                    .get_or_insert_default()
+                    .push(w::PolicyRole {
+                        role_name: Some(name),
+                        role_id: Some(id),
+                    }),
             }
         }
         Ok((out, audit_policy(&policy)))
@@ -1055,7 +1075,12 @@ impl Iam {
         Ok(())
     }
 
-    fn delete_boundary(&self, ctx: &RequestContext, kind: Kind, name: &str) -> Result<(), ApiError> {
+    fn delete_boundary(
+        &self,
+        ctx: &RequestContext,
+        kind: Kind,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let e = Self::entity(&*self.read()?, kind, name)?;
         let action = if kind == Kind::User {
             "iam:DeleteUserPermissionsBoundary"
