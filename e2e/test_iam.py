@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import pathlib
 import struct
 import time
 import uuid
@@ -398,3 +399,95 @@ def test_iam_calls_are_audited_without_secrets(server, iam):
     assert created[0]["requestParameters"]["userName"] == name
     assert created[0]["requestParameters"]["tags"] == [{"key": "k", "value": "v"}]
     assert key["SecretAccessKey"] not in text
+
+
+VECTORS = pathlib.Path(__file__).resolve().parent.parent / "crates/mlguard-policy/tests/data/eval"
+
+
+def simulatable(case):
+    """Vectors SimulateCustomPolicy can express: identity, boundary and resource
+    policies, an IAM user or root as the caller, no session policies or SCPs."""
+    policies = case["policies"]
+    if set(policies) - {"identity", "boundary", "resource"} or case.get("resource_policy_mandatory"):
+        return False
+    request = case["request"]
+    principal = request.get("principal")
+    if not isinstance(principal, str) or not (":user/" in principal or principal.endswith(":root")):
+        return False
+    if request.get("role_arn") or request.get("federated_user_arn"):
+        return False
+    if any(not 5 <= len(k) <= 256 for k in (request.get("context") or {})):
+        return False  # outside the API's ContextKeyName length
+    resource = policies.get("resource")
+    if resource is not None:
+        statements = resource["Statement"] if isinstance(resource["Statement"], list) else [resource["Statement"]]
+        if not any("Resource" in s or "NotResource" in s for s in statements):
+            return False
+    return True
+
+
+def test_policy_engine_vectors_through_simulate_custom_policy(iam):
+    cases = [c for f in sorted(VECTORS.glob("*.json")) for c in json.loads(f.read_text())["cases"]]
+    eligible = [c for c in cases if simulatable(c)]
+    assert len(eligible) > 250
+    failures = []
+    for case in eligible:
+        request = case["request"]
+        kwargs = {
+            "PolicyInputList": [json.dumps(p) for p in case["policies"].get("identity", [])],
+            "ActionNames": [request["action"]],
+            "ResourceArns": [request.get("resource", "*")],
+            "CallerArn": request["principal"],
+        }
+        if "boundary" in case["policies"]:
+            kwargs["PermissionsBoundaryPolicyInputList"] = [json.dumps(p) for p in case["policies"]["boundary"]]
+        if case["policies"].get("resource") is not None:
+            kwargs["ResourcePolicy"] = json.dumps(case["policies"]["resource"])
+        if request.get("resource_account"):
+            kwargs["ResourceOwner"] = f"arn:aws:iam::{request['resource_account']}:root"
+        entries = []
+        for key, entry in (request.get("context") or {}).items():
+            values = entry["value"] if isinstance(entry["value"], list) else [entry["value"]]
+            entries.append({"ContextKeyName": key, "ContextKeyType": entry["type"],
+                            "ContextKeyValues": [v if isinstance(v, str) else json.dumps(v) for v in values]})
+        if entries:
+            kwargs["ContextEntries"] = entries
+        result = iam.simulate_custom_policy(**kwargs)["EvaluationResults"][0]
+        if result["EvalDecision"] != case["expect"]:
+            failures.append((case["name"], case["expect"], result["EvalDecision"]))
+    assert failures == []
+
+
+def test_simulate_principal_policy(server, iam):
+    name, _, _, _ = user_with_key(server, iam, policy=ALLOW_ALL_KMS)
+    group = unique("g")
+    iam.create_group(GroupName=group)
+    iam.put_group_policy(GroupName=group, PolicyName="deny-delete", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "NoDelete", "Effect": "Deny", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}]}))
+    iam.add_user_to_group(GroupName=group, UserName=name)
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=arn, ActionNames=["kms:Encrypt", "kms:ScheduleKeyDeletion", "s3:GetObject"])["EvaluationResults"]
+    decisions = {r["EvalActionName"]: r["EvalDecision"] for r in results}
+    assert decisions == {"kms:Encrypt": "allowed", "kms:ScheduleKeyDeletion": "explicitDeny", "s3:GetObject": "implicitDeny"}
+    denied = [r for r in results if r["EvalActionName"] == "kms:ScheduleKeyDeletion"][0]
+    assert denied["MatchedStatements"][0]["SourcePolicyId"] == "deny-delete"
+    assert denied["MatchedStatements"][0]["StartPosition"]["Line"] >= 1
+    boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+    bounded = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["kms:Encrypt"],
+                                            PermissionsBoundaryPolicyInputList=[json.dumps(boundary)])["EvaluationResults"][0]
+    assert bounded["EvalDecision"] == "implicitDeny"
+    assert bounded["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"] is False
+    code, _ = error_of(iam.simulate_custom_policy, PolicyInputList=["{bad"], ActionNames=["kms:Encrypt"])
+    assert code == "MalformedPolicyDocument"
+
+
+def test_account_authorization_details(server, iam):
+    name, _, _, _ = user_with_key(server, iam, policy=ALLOW_ALL_KMS)
+    details = iam.get_account_authorization_details(Filter=["User"])
+    users = {u["UserName"]: u for u in details["UserDetailList"]}
+    assert users[name]["UserPolicyList"] == [{"PolicyName": "p", "PolicyDocument": ALLOW_ALL_KMS}]
+    assert details["RoleDetailList"] == [] and details["Policies"] == []
+    everything = [p for p in iam.get_paginator("get_account_authorization_details").paginate()]
+    assert any(name in [u["UserName"] for u in p["UserDetailList"]] for p in everything)

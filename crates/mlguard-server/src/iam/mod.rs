@@ -8,6 +8,7 @@ mod keys;
 mod mfa;
 pub mod model;
 mod policies;
+mod simulate;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -607,6 +608,14 @@ impl Iam {
             "DeleteVirtualMFADevice" => {
                 op!(w::DeleteVirtualMFADeviceRequest, delete_virtual_mfa_device)
             }
+            "SimulateCustomPolicy" => op!(w::SimulateCustomPolicyRequest, simulate_custom_policy),
+            "SimulatePrincipalPolicy" => {
+                op!(w::SimulatePrincipalPolicyRequest, simulate_principal_policy)
+            }
+            "GetAccountAuthorizationDetails" => op!(
+                w::GetAccountAuthorizationDetailsRequest,
+                get_account_authorization_details
+            ),
             other if w::OPERATIONS.contains(&other) => Err(ApiError::bad_request(
                 "NotImplemented",
                 format!("{other} is not implemented by this mlguard yet."),

@@ -62,7 +62,7 @@ impl Iam {
             .ok_or_else(|| invalid_boundary(arn))
     }
 
-    fn wire_policy(inner: &Inner, p: &ManagedPolicy, full: bool) -> w::Policy {
+    pub(crate) fn wire_policy(inner: &Inner, p: &ManagedPolicy, full: bool) -> w::Policy {
         let attachments = [Kind::User, Kind::Group, Kind::Role]
             .iter()
             .flat_map(|k| inner.entities(*k).values())
