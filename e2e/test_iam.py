@@ -491,3 +491,53 @@ def test_account_authorization_details(server, iam):
     assert details["RoleDetailList"] == [] and details["Policies"] == []
     everything = [p for p in iam.get_paginator("get_account_authorization_details").paginate()]
     assert any(name in [u["UserName"] for u in p["UserDetailList"]] for p in everything)
+
+
+def test_permissions_boundary_caps_a_user(server, iam):
+    name, user_kms, _, _ = user_with_key(server, iam, policy=ALLOW_ALL_KMS)
+    boundary = iam.create_policy(PolicyName=unique("boundary"), PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["kms:ListKeys", "kms:DescribeKey"], "Resource": "*"}]}))["Policy"]
+    assert error_of(iam.put_user_permissions_boundary, UserName=name,
+                    PermissionsBoundary=boundary["Arn"] + "x")[0] == "NoSuchEntity"
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary["Arn"])
+    got = iam.get_user(UserName=name)["User"]["PermissionsBoundary"]
+    assert got == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary["Arn"]}
+    assert iam.get_policy(PolicyArn=boundary["Arn"])["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    user_kms.list_keys()
+    code, message = error_of(user_kms.create_key)
+    assert code == "AccessDeniedException" and "because no permissions boundary allows the kms:CreateKey action" in message
+    iam.delete_user_permissions_boundary(UserName=name)
+    assert "PermissionsBoundary" not in iam.get_user(UserName=name)["User"]
+    assert user_kms.create_key()["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_user_tags_and_principal_tag_conditions(server, iam):
+    key = server.client("kms").create_key()["KeyMetadata"]
+    name, user_kms, _, _ = user_with_key(server, iam, policy={"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml"}}}]})
+    assert error_of(user_kms.describe_key, KeyId=key["KeyId"])[0] == "AccessDeniedException"
+    iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "ml"}, {"Key": "cost", "Value": "1"}])
+    assert user_kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyId"] == key["KeyId"]
+    assert sorted(t["Key"] for t in iam.list_user_tags(UserName=name)["Tags"]) == ["cost", "team"]
+    iam.untag_user(UserName=name, TagKeys=["team"])
+    assert iam.list_user_tags(UserName=name)["Tags"] == [{"Key": "cost", "Value": "1"}]
+    assert error_of(user_kms.describe_key, KeyId=key["KeyId"])[0] == "AccessDeniedException"
+
+
+def test_virtual_mfa_devices_listing_and_errors(iam):
+    name = unique("mfa")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+    assert device["SerialNumber"].endswith(f":mfa/{name}")
+    assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName=name)[0] == "EntityAlreadyExists"
+    unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert device["SerialNumber"] in [d["SerialNumber"] for d in unassigned]
+    assert all("Base32StringSeed" not in d for d in unassigned)
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=device["SerialNumber"])[0] == "NoSuchEntity"
+
+
+def test_unknown_and_unimplemented_actions(iam):
+    assert error_of(iam.get_context_keys_for_custom_policy, PolicyInputList=[json.dumps(ALLOW_ALL_KMS)])[0] \
+        == "NotImplemented"
