@@ -11,7 +11,7 @@ use http_body_util::Full;
 use mlguard_crypto::RootKey;
 use mlguard_policy::{Context, ContextValue, Policy, PolicyKind};
 use mlguard_store::Store;
-use mlguard_wire::query::{FromQuery, QueryParams};
+use mlguard_wire::query::QueryParams;
 use mlguard_wire::sts as w;
 use mlguard_wire::{SensitiveString, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -78,12 +78,6 @@ fn access_denied(message: impl Into<String>) -> ApiError {
 
 fn validation(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("ValidationError", message)
-}
-
-fn decode<T: FromQuery + mlguard_wire::Validate>(params: &QueryParams) -> Result<T, ApiError> {
-    let value = T::from_query(params, "").map_err(|e| validation(e.0))?;
-    value.validate().map_err(|e| validation(e.to_string()))?;
-    Ok(value)
 }
 
 /// A random session token (opaque to clients, as AWS's).
@@ -256,7 +250,7 @@ impl Sts {
         let id = ctx.request_id.as_str();
         macro_rules! op {
             ($req:ty, $f:ident) => {{
-                let request: $req = decode(params)?;
+                let request: $req = xml::query_decode(params)?;
                 let (response, audit) = self.$f(ctx, request)?;
                 Ok((
                     xml::query_ok(

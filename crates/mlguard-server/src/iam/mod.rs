@@ -20,7 +20,7 @@ use mlguard_crypto::RootKey;
 use mlguard_policy::{Context, ContextValue, Policy};
 use mlguard_store::Store;
 use mlguard_wire::iam as w;
-use mlguard_wire::query::{FromQuery, QueryParams, ToXml};
+use mlguard_wire::query::{QueryParams, ToXml};
 
 use crate::audit::AuditInfo;
 use crate::clock::Clock;
@@ -176,16 +176,6 @@ pub fn page<T: Clone>(
     crate::paging::page(items, marker, limit, || {
         ApiError::bad_request("ValidationError", "Invalid Marker.")
     })
-}
-
-/// Decodes and validates an awsQuery request.
-fn decode<T: FromQuery + mlguard_wire::Validate>(params: &QueryParams) -> Result<T, ApiError> {
-    let value =
-        T::from_query(params, "").map_err(|e| ApiError::bad_request("ValidationError", e.0))?;
-    value
-        .validate()
-        .map_err(|e| ApiError::bad_request("ValidationError", e.to_string()))?;
-    Ok(value)
 }
 
 /// What an IAM operation answers: its result and what to audit.
@@ -478,7 +468,7 @@ impl Iam {
         let id = ctx.request_id.as_str();
         macro_rules! op {
             ($req:ty, $f:ident) => {{
-                let request: $req = decode(params)?;
+                let request: $req = xml::query_decode(params)?;
                 let (response, audit) = self.$f(ctx, request)?;
                 Ok((ok(id, operation, &response), audit))
             }};

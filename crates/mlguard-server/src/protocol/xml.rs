@@ -74,3 +74,16 @@ pub fn query_ok<T: mlguard_wire::query::ToXml>(
     ));
     super::response(200, "text/xml", request_id, body.into_bytes())
 }
+
+/// Decodes an awsQuery request by its shape and validates it, with the
+/// `ValidationError` IAM and STS answer.
+pub fn query_decode<T: mlguard_wire::query::FromQuery + mlguard_wire::Validate>(
+    params: &mlguard_wire::query::QueryParams,
+) -> Result<T, ApiError> {
+    let value =
+        T::from_query(params, "").map_err(|e| ApiError::bad_request("ValidationError", e.0))?;
+    value
+        .validate()
+        .map_err(|e| ApiError::bad_request("ValidationError", e.to_string()))?;
+    Ok(value)
+}
