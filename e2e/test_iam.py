@@ -360,6 +360,13 @@ def test_mfa_required_until_get_session_token(server, iam):
                            aws_session_token=creds["SessionToken"],
                            verify=server.ca_bundle if not server.http else False)
     assert "Keys" in session.list_keys()
+    # An MFA session may call IAM (GetSessionToken without MFA may not): this one
+    # reaches authorization, and its policy does not allow iam:ListUsers.
+    session_iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                               aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                               aws_session_token=creds["SessionToken"],
+                               verify=server.ca_bundle if not server.http else False)
+    assert error_of(session_iam.list_users)[0] == "AccessDenied"
     assert error_of(iam.delete_virtual_mfa_device, SerialNumber=serial)[0] == "DeleteConflict"
     iam.deactivate_mfa_device(UserName=name, SerialNumber=serial)
     iam.delete_virtual_mfa_device(SerialNumber=serial)

@@ -16,6 +16,10 @@ pub struct ServeConfig {
     pub region: String,
     /// Drop-in mode for test suites that used moto or LocalStack.
     pub emulate: bool,
+    /// The test controls of emulation (`/_mlguard/clock`, `/_mlguard/scheduler/run`,
+    /// `/_mlguard/reset`) with real authentication, so a suite can expire sessions
+    /// and deletion windows while every request is still signed and authorized.
+    pub test_controls: bool,
     /// Account id for a new data directory (emulation defaults to moto's `123456789012`).
     pub account_id: Option<String>,
     /// Allow a non-loopback listen address in emulation.
@@ -35,6 +39,7 @@ impl ServeConfig {
             http: false,
             region: "us-east-1".to_string(),
             emulate: false,
+            test_controls: false,
             account_id: None,
             allow_remote: false,
             scheduler_interval: std::time::Duration::from_secs(30),

@@ -53,6 +53,15 @@ pub struct Engines {
 /// (access key id, date, region, service): what a SigV4 signing key depends on.
 type SigningScope = (String, String, String, String);
 
+/// How far the server departs from AWS for test suites.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Modes {
+    /// Any credentials act as root (`--emulate`).
+    pub emulate: bool,
+    /// The `/_mlguard/` controls are served (`--emulate` or `--test-controls`).
+    pub controls: bool,
+}
+
 /// Everything a request may need.
 pub struct Services {
     /// This server's account.
@@ -61,6 +70,9 @@ pub struct Services {
     pub region: String,
     /// Emulation mode.
     pub emulate: bool,
+    /// The reset, clock and scheduler controls are served (emulation or
+    /// `--test-controls`).
+    pub controls: bool,
     /// The clock.
     pub clock: Arc<Clock>,
     /// Accepted credentials.
@@ -89,7 +101,7 @@ impl Services {
     pub fn new(
         account_id: String,
         region: String,
-        emulate: bool,
+        modes: Modes,
         clock: Arc<Clock>,
         credentials: Arc<Credentials>,
         engines: Engines,
@@ -100,7 +112,8 @@ impl Services {
         Services {
             account_id,
             region,
-            emulate,
+            emulate: modes.emulate,
+            controls: modes.controls,
             clock,
             credentials,
             kms: engines.kms,
@@ -164,7 +177,7 @@ pub async fn handle(
     }
 }
 
-/// Health, and in emulation the reset, clock and scheduler controls.
+/// Health, and with test controls the reset, clock and scheduler controls.
 fn internal_route(
     services: &Arc<Services>,
     req: &Request<Incoming>,
@@ -177,10 +190,10 @@ fn internal_route(
     if !controls {
         return None;
     }
-    if !services.emulate {
+    if !services.controls {
         return Some(plain(
             404,
-            "not found: test controls exist only with --emulate\n",
+            "not found: test controls exist only with --emulate or --test-controls\n",
         ));
     }
     if req.method() != Method::POST {
@@ -337,11 +350,27 @@ fn authenticate(
         expected_service: None,
     };
     mlguard_sigv4::verify(&request, &auth, payload, &key, &options)?;
+    if auth.service == "iam" && !may_call_iam(&credential.caller) {
+        return Err(SigV4Error::invalid_security_token());
+    }
     Ok(Authenticated {
         credential,
         region: auth.region.clone(),
         service: auth.service.clone(),
     })
+}
+
+/// GetSessionToken's credentials cannot call IAM unless the session was
+/// authenticated with MFA; IAM answers them as it does an unknown token
+/// (`InvalidClientTokenId`, "The security token included in the request is
+/// invalid"). Assumed-role sessions and long-term keys are not limited here.
+fn may_call_iam(caller: &crate::identity::Caller) -> bool {
+    match &caller.session {
+        Some(session) if caller.kind != crate::identity::CallerKind::AssumedRole => {
+            session.mfa_authenticated_at.is_some()
+        }
+        _ => true,
+    }
 }
 
 /// How far a request's signing time may be from the server's clock. The newer

@@ -68,9 +68,17 @@ pub async fn start(
     ),
     ServeError,
 > {
-    if config.emulate && !config.listen.ip().is_loopback() && !config.allow_remote {
+    if (config.emulate || config.test_controls)
+        && !config.listen.ip().is_loopback()
+        && !config.allow_remote
+    {
+        let flag = if config.emulate {
+            "--emulate accepts any credentials"
+        } else {
+            "--test-controls lets anyone move the clock and reset state"
+        };
         return Err(ServeError::Config(format!(
-            "--emulate accepts any credentials and must not be reachable from other machines; \
+            "{flag} and must not be reachable from other machines; \
              {} is not a loopback address (add --allow-remote to force it)",
             config.listen
         )));
@@ -178,7 +186,10 @@ pub async fn start(
     let services = Arc::new(Services::new(
         account_id.clone(),
         config.region.clone(),
-        config.emulate,
+        http::Modes {
+            emulate: config.emulate,
+            controls: config.emulate || config.test_controls,
+        },
         clock,
         credentials,
         http::Engines { kms, iam, sts },
@@ -215,6 +226,9 @@ pub async fn start(
         credentials_path.display(),
         if config.http { String::new() } else { format!("AWS_CA_BUNDLE={} ", config.data_dir.join("tls/ca.pem").display()) }
     ));
+    if config.test_controls && !config.emulate {
+        banner.push_str("WARNING: --test-controls lets any client move the clock and wipe state. It is for test suites, never for production.\n");
+    }
     if config.emulate {
         banner.push_str("WARNING: --emulate accepts any credentials as the account's root. It is for test suites, never for production.\n");
     }

@@ -63,6 +63,10 @@ pub struct Sts {
     iam: Arc<Iam>,
 }
 
+/// How long an expired session is remembered so that its requests get
+/// `ExpiredToken` rather than `InvalidClientTokenId`.
+const EXPIRED_RETAIN_SECS: i64 = 86_400;
+
 fn internal(e: impl std::fmt::Display) -> ApiError {
     tracing::error!("sts: {e}");
     ApiError::new(500, "InternalFailure", "The request processing has failed.")
@@ -110,7 +114,7 @@ impl Sts {
         let now = sts.clock.now();
         for record in sts.store.load_all(STORE_KIND).map_err(internal)? {
             let doc: SessionDoc = serde_json::from_str(&record.doc).map_err(internal)?;
-            if doc.expires <= now {
+            if doc.expires + EXPIRED_RETAIN_SECS <= now {
                 continue;
             }
             let Some(sealed) = record.sealed else {
@@ -208,15 +212,20 @@ impl Sts {
         ))
     }
 
-    /// Forgets expired sessions (the scheduler calls this).
+    /// Forgets sessions a day after they expired (the scheduler calls this).
+    /// Until then their requests are answered `ExpiredToken`, as AWS answers a
+    /// stale token; afterwards the access key is unknown (`InvalidClientTokenId`).
     pub fn expire(&self) -> Result<usize, ApiError> {
-        let now = self.clock.now();
-        let dropped = self
-            .credentials
-            .remove_where(|c| c.caller.session.as_ref().is_some_and(|s| s.expires <= now));
+        let cutoff = self.clock.now() - EXPIRED_RETAIN_SECS;
+        let dropped = self.credentials.remove_where(|c| {
+            c.caller
+                .session
+                .as_ref()
+                .is_some_and(|s| s.expires <= cutoff)
+        });
         for record in self.store.load_all(STORE_KIND).map_err(internal)? {
             if let Ok(doc) = serde_json::from_str::<SessionDoc>(&record.doc)
-                && doc.expires <= now
+                && doc.expires <= cutoff
             {
                 self.store
                     .transaction(|tx| tx.delete(STORE_KIND, &record.id).map(|_| ()))

@@ -27,10 +27,15 @@ pub(crate) struct ServeArgs {
     /// Loopback only unless --allow-remote. Never for production.
     #[arg(long)]
     emulate: bool,
+    /// The test controls of --emulate (POST /_mlguard/clock?advance=SECONDS,
+    /// /_mlguard/scheduler/run, /_mlguard/reset) with real authentication.
+    /// Loopback only unless --allow-remote. Never for production.
+    #[arg(long)]
+    test_controls: bool,
     /// The account id of a new data directory (emulation defaults to 123456789012).
     #[arg(long, value_name = "ID")]
     account_id: Option<String>,
-    /// Allow --emulate on a non-loopback address.
+    /// Allow --emulate or --test-controls on a non-loopback address.
     #[arg(long)]
     allow_remote: bool,
     /// An extra DNS name or IP address for the server certificate (repeatable).
@@ -68,6 +73,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode, String> {
     config.http = args.http;
     config.region = args.region;
     config.emulate = args.emulate;
+    config.test_controls = args.test_controls;
     config.account_id = args.account_id;
     config.allow_remote = args.allow_remote;
     config.tls_names = args.tls_names;

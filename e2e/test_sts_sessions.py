@@ -1,0 +1,112 @@
+"""Temporary credentials as AWS limits them: GetSessionToken sessions without MFA
+cannot call IAM, and every session stops working when it expires (the clock is
+moved through --test-controls, with real authentication throughout)."""
+
+import json
+import uuid
+
+import boto3
+import botocore.exceptions
+import pytest
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def error_of(call, *args, **kwargs):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call(*args, **kwargs)
+    return e.value.response["Error"]["Code"], e.value.response["Error"].get("Message", "")
+
+
+def session_client(server, service, creds):
+    return boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"],
+                        verify=server.ca_bundle if not server.http else False,
+                        config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+def test_session_without_mfa_cannot_call_iam(server):
+    iam = server.client("iam")
+    name = unique("nomfa")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:ListUsers", "kms:ListKeys"], "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user_iam = server.client("iam", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    user_sts = server.client("sts", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert "Users" in user_iam.list_users()  # the long-term key may call IAM
+    creds = user_sts.get_session_token(DurationSeconds=900)["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    # Other services accept the session, with the user's permissions.
+    assert "Keys" in session_client(server, "kms", creds).list_keys()
+    assert session_client(server, "sts", creds).get_caller_identity()["Arn"].endswith(f":user/{name}")
+    # IAM does not, whatever the policies say.
+    assert error_of(session_client(server, "iam", creds).list_users) == ("InvalidClientTokenId", INVALID_TOKEN)
+    assert error_of(session_client(server, "sts", creds).get_session_token) == (
+        "AccessDenied", "Cannot call GetSessionToken with session credentials")
+    # The aws CLI with the session in its environment sees the same.
+    env = {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+           "AWS_SESSION_TOKEN": creds["SessionToken"]}
+    failed = server.cli("iam", "list-users", check=False, env=env)
+    assert failed.returncode != 0 and "InvalidClientTokenId" in failed.stderr
+    assert "Keys" in server.cli("kms", "list-keys", env=env)
+    # So do the root's own sessions.
+    root_creds = server.client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    assert error_of(session_client(server, "iam", root_creds).list_users)[0] == "InvalidClientTokenId"
+    iam.delete_user_policy(UserName=name, PolicyName="p")
+    iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user(UserName=name)
+
+
+@pytest.fixture()
+def controlled(fresh_server):
+    return fresh_server(http=True, extra=("--test-controls",))
+
+
+def advance(server, seconds):
+    assert server.post(f"/_mlguard/clock?advance={int(seconds)}") == 200
+
+
+def test_test_controls_keep_real_authentication(controlled):
+    kms = controlled.client("kms", access_key="AKIAIOSFODNN7EXAMPLE", secret="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    assert error_of(kms.list_keys)[0] == "UnrecognizedClientException"
+    assert "Keys" in controlled.client("kms").list_keys()
+
+
+def test_assumed_role_session_expires(controlled):
+    iam = controlled.client("iam")
+    account = controlled.client("sts").get_caller_identity()["Account"]
+    role = unique("short")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=role, PolicyName="list", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*"}]}))
+    assumed = controlled.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
+                                                   RoleSessionName="job", DurationSeconds=900)
+    creds = assumed["Credentials"]
+    kms = session_client(controlled, "kms", creds)
+    sts = session_client(controlled, "sts", creds)
+    assert "Keys" in kms.list_keys()
+    assert sts.get_caller_identity()["Arn"] == f"arn:aws:sts::{account}:assumed-role/{role}/job"
+    # Ten minutes on, the session still works (STS allows fifteen minutes of
+    # signing skew, so the moved clock does not stand in the way).
+    advance(controlled, 600)
+    assert sts.get_caller_identity()["Arn"].endswith(f"/{role}/job")
+    advance(controlled, 301)
+    assert error_of(kms.list_keys) == ("ExpiredTokenException", EXPIRED_TOKEN)
+    assert error_of(sts.get_caller_identity) == ("ExpiredToken", EXPIRED_TOKEN)
+    # The scheduler keeps an expired session for a day, so it still reads as expired...
+    assert controlled.post("/_mlguard/scheduler/run") == 200
+    assert error_of(kms.list_keys)[0] == "ExpiredTokenException"
+    # ...and then forgets it.
+    advance(controlled, 86_400)
+    assert controlled.post("/_mlguard/scheduler/run") == 200
+    assert error_of(kms.list_keys)[0] == "UnrecognizedClientException"
+    assert error_of(sts.get_caller_identity)[0] == "InvalidClientTokenId"
