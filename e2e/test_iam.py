@@ -548,3 +548,50 @@ def test_virtual_mfa_devices_listing_and_errors(iam):
 def test_unknown_and_unimplemented_actions(iam):
     assert error_of(iam.get_context_keys_for_custom_policy, PolicyInputList=[json.dumps(ALLOW_ALL_KMS)])[0] \
         == "NotImplemented"
+
+
+def test_context_keys_for_custom_and_principal_policies(server, iam):
+    # AWS's own example: the policy variable in the resource, then the condition key.
+    example = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "dynamodb:*",
+        "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}",
+        "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2015-08-16T12:00:00Z"}}}}
+    got = iam.get_context_keys_for_custom_policy(PolicyInputList=[json.dumps(example)])
+    assert got["ContextKeyNames"] == ["aws:username", "aws:CurrentTime"]
+    assert server.cli("iam", "get-context-keys-for-custom-policy", "--policy-input-list",
+                      json.dumps(example))["ContextKeyNames"] == ["aws:username", "aws:CurrentTime"]
+    assert error_of(iam.get_context_keys_for_custom_policy, PolicyInputList=["{not json"])[0] == \
+        "MalformedPolicyDocument"
+    # A user's keys include its groups' and its attached policies', each key once.
+    name = unique("keys")
+    group = unique("keys-group")
+    iam.create_user(UserName=name)
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="mfa", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
+                                                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}))
+    iam.put_group_policy(GroupName=group, PolicyName="net", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                                                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+                                                              "Bool": {"aws:multifactorauthpresent": "true"}}}]}))
+    managed = iam.create_policy(PolicyName=unique("tagged"), PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                "Resource": "arn:aws:s3:::data/${aws:PrincipalTag/team}/*"}]}))["Policy"]
+    iam.attach_user_policy(UserName=name, PolicyArn=managed["Arn"])
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=arn)["ContextKeyNames"]
+    assert sorted(keys, key=str.lower) == ["aws:MultiFactorAuthPresent", "aws:PrincipalTag/team", "aws:SourceIp"]
+    extra = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                                     "Condition": {"StringEquals": {"s3:prefix": "home/"}}}]}
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=arn, PolicyInputList=[json.dumps(extra)])
+    assert "s3:prefix" in keys["ContextKeyNames"]
+    assert error_of(iam.get_context_keys_for_principal_policy,
+                    PolicySourceArn=arn.replace(name, unique("nobody")))[0] == "NoSuchEntity"
+    iam.detach_user_policy(UserName=name, PolicyArn=managed["Arn"])
+    iam.delete_policy(PolicyArn=managed["Arn"])
+    iam.delete_user_policy(UserName=name, PolicyName="mfa")
+    iam.delete_group_policy(GroupName=group, PolicyName="net")
+    iam.remove_user_from_group(GroupName=group, UserName=name)
+    iam.delete_group(GroupName=group)
+    iam.delete_user(UserName=name)

@@ -254,6 +254,44 @@ impl Policy {
         line_col(&self.source, span.start)
     }
 
+    /// The context keys the policy refers to, as `GetContextKeysForCustomPolicy`
+    /// lists them: in document order, each once (keys are case-insensitive; the
+    /// first spelling is kept), from the policy variables of resources and
+    /// string/ARN condition values (version 2012-10-17 only) and the condition keys.
+    pub fn context_keys(&self) -> Vec<&str> {
+        let variables = self.language_version() == Version::V2012_10_17;
+        fn add<'p>(key: &'p str, keys: &mut Vec<&'p str>) {
+            if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key);
+            }
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        for statement in &self.statements {
+            if variables && let Some(block) = &statement.resource {
+                for item in &block.items {
+                    for key in crate::template::variable_keys(&item.text) {
+                        add(key, &mut keys);
+                    }
+                }
+            }
+            for condition in &statement.conditions {
+                add(&condition.key, &mut keys);
+                let templated = matches!(
+                    condition.operator.base.family(),
+                    crate::Family::String | crate::Family::Arn
+                );
+                if variables && templated {
+                    for value in &condition.values {
+                        for key in crate::template::variable_keys(value) {
+                            add(key, &mut keys);
+                        }
+                    }
+                }
+            }
+        }
+        keys
+    }
+
     /// True when evaluating the policy can read the request context: a statement
     /// has a condition, or a resource pattern uses a policy variable. When no
     /// policy of a request reads it, a caller may skip building the context:

@@ -219,6 +219,24 @@ enum VarRef {
 }
 
 /// Parses the inside of `${...}`: a special character, a key, or `key, 'default'`.
+/// The context keys of the policy variables in `text`, as written (`${aws:username}`
+/// gives `aws:username`), in order; `${*}`, `${?}` and `${$}` are not keys.
+pub(crate) fn variable_keys(text: &str) -> Vec<&str> {
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some((inner, after)) = rest.get(start + 2..).and_then(|r| r.split_once('}')) else {
+            break;
+        };
+        if let Some(VarRef::Key(_)) = parse_variable(inner) {
+            let key = inner.split_once(',').map_or(inner, |(k, _)| k).trim();
+            keys.push(key);
+        }
+        rest = after;
+    }
+    keys
+}
+
 fn parse_variable(inner: &str) -> Option<VarRef> {
     match inner {
         "*" => return Some(VarRef::Char('*')),

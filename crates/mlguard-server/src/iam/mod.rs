@@ -602,6 +602,14 @@ impl Iam {
             "SimulatePrincipalPolicy" => {
                 op!(w::SimulatePrincipalPolicyRequest, simulate_principal_policy)
             }
+            "GetContextKeysForCustomPolicy" => op!(
+                w::GetContextKeysForCustomPolicyRequest,
+                get_context_keys_for_custom_policy
+            ),
+            "GetContextKeysForPrincipalPolicy" => op!(
+                w::GetContextKeysForPrincipalPolicyRequest,
+                get_context_keys_for_principal_policy
+            ),
             "GetAccountAuthorizationDetails" => op!(
                 w::GetAccountAuthorizationDetailsRequest,
                 get_account_authorization_details

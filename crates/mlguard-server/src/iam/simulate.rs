@@ -56,6 +56,65 @@ fn parse_inputs(
         .collect()
 }
 
+/// The identity-based policies of the user, group or role `arn` (a user's include
+/// its groups'), as the simulator and `GetContextKeysForPrincipalPolicy` read them.
+fn entity_policies(
+    inner: &super::Inner,
+    arn: &str,
+) -> Result<(Arc<Entity>, Vec<Source>), ApiError> {
+    let entity = [Kind::User, Kind::Group, Kind::Role]
+        .iter()
+        .flat_map(|k| inner.entities(*k).values())
+        .find(|e| e.arn == arn)
+        .cloned()
+        .ok_or_else(|| super::no_such_entity(format!("Could not find entity {arn}.")))?;
+    let mut sources = Vec::new();
+    let mut add = |e: &Entity| {
+        for (name, doc) in &e.inline {
+            if let Some(p) = &doc.policy {
+                sources.push(Source {
+                    policy: Arc::clone(p),
+                    id: name.clone(),
+                    kind: e.kind.noun(),
+                });
+            }
+        }
+        for policy_arn in &e.attached {
+            if let Some(p) = inner.policy_by_arn(policy_arn)
+                && let Some(policy) = p.default_policy()
+            {
+                sources.push(Source {
+                    policy: Arc::clone(policy),
+                    id: p.name.clone(),
+                    kind: "user-managed",
+                });
+            }
+        }
+    };
+    add(&entity);
+    for g in &entity.groups {
+        if let Some(group) = inner.groups.get(g) {
+            add(group);
+        }
+    }
+    Ok((entity, sources))
+}
+
+/// Every context key the policies refer to, each once, in the order met.
+fn context_keys(sources: &[Source]) -> w::GetContextKeysForPolicyResponse {
+    let mut keys: Vec<String> = Vec::new();
+    for source in sources {
+        for key in source.policy.context_keys() {
+            if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key.to_string());
+            }
+        }
+    }
+    w::GetContextKeysForPolicyResponse {
+        context_key_names: Some(keys),
+    }
+}
+
 fn context_from(entries: &[w::ContextEntry]) -> Result<Context, ApiError> {
     let mut context = Context::new();
     for entry in entries {
@@ -250,41 +309,7 @@ impl Iam {
         let source_arn = req.policy_source_arn.clone().unwrap_or_default();
         self.allow(ctx, "iam:SimulatePrincipalPolicy", &source_arn, &|_| {})?;
         let inner = self.read()?;
-        let entity = [Kind::User, Kind::Group, Kind::Role]
-            .iter()
-            .flat_map(|k| inner.entities(*k).values())
-            .find(|e| e.arn == source_arn)
-            .cloned()
-            .ok_or_else(|| super::no_such_entity(format!("Could not find entity {source_arn}.")))?;
-        let mut identity = Vec::new();
-        let mut add = |e: &Entity| {
-            for (name, doc) in &e.inline {
-                if let Some(p) = &doc.policy {
-                    identity.push(Source {
-                        policy: Arc::clone(p),
-                        id: name.clone(),
-                        kind: e.kind.noun(),
-                    });
-                }
-            }
-            for arn in &e.attached {
-                if let Some(p) = inner.policy_by_arn(arn)
-                    && let Some(policy) = p.default_policy()
-                {
-                    identity.push(Source {
-                        policy: Arc::clone(policy),
-                        id: p.name.clone(),
-                        kind: "user-managed",
-                    });
-                }
-            }
-        };
-        add(&entity);
-        for g in &entity.groups {
-            if let Some(group) = inner.groups.get(g) {
-                add(group);
-            }
-        }
+        let (entity, mut identity) = entity_policies(&inner, &source_arn)?;
         identity.extend(parse_inputs(
             req.policy_input_list.as_deref().unwrap_or_default(),
             PolicyKind::RoleInline,
@@ -333,6 +358,43 @@ impl Iam {
             req.max_items,
         )?;
         Ok((out, AuditInfo::default()))
+    }
+
+    pub(crate) fn get_context_keys_for_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        req: w::GetContextKeysForCustomPolicyRequest,
+    ) -> Out<w::GetContextKeysForPolicyResponse> {
+        self.allow(ctx, "iam:GetContextKeysForCustomPolicy", "*", &|_| {})?;
+        let inputs = parse_inputs(
+            req.policy_input_list.as_deref().unwrap_or_default(),
+            PolicyKind::RoleInline,
+            "PolicyInputList",
+            "IAM Policy",
+        )?;
+        Ok((context_keys(&inputs), AuditInfo::default()))
+    }
+
+    pub(crate) fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        req: w::GetContextKeysForPrincipalPolicyRequest,
+    ) -> Out<w::GetContextKeysForPolicyResponse> {
+        let source_arn = req.policy_source_arn.clone().unwrap_or_default();
+        self.allow(
+            ctx,
+            "iam:GetContextKeysForPrincipalPolicy",
+            &source_arn,
+            &|_| {},
+        )?;
+        let (_, mut sources) = entity_policies(&*self.read()?, &source_arn)?;
+        sources.extend(parse_inputs(
+            req.policy_input_list.as_deref().unwrap_or_default(),
+            PolicyKind::RoleInline,
+            "PolicyInputList",
+            "IAM Policy",
+        )?);
+        Ok((context_keys(&sources), AuditInfo::default()))
     }
 
     pub(crate) fn get_account_authorization_details(
