@@ -595,3 +595,70 @@ def test_context_keys_for_custom_and_principal_policies(server, iam):
     iam.remove_user_from_group(GroupName=group, UserName=name)
     iam.delete_group(GroupName=group)
     iam.delete_user(UserName=name)
+
+
+AWS_POLICY = "arn:aws:iam::aws:policy/"
+
+
+def test_aws_managed_policies(server, iam):
+    admin = iam.get_policy(PolicyArn=AWS_POLICY + "AdministratorAccess")["Policy"]
+    assert admin["PolicyName"] == "AdministratorAccess" and admin["Path"] == "/"
+    assert admin["DefaultVersionId"] == "v1" and admin["IsAttachable"] and admin["PolicyId"].startswith("ANPA")
+    version = iam.get_policy_version(PolicyArn=admin["Arn"], VersionId="v1")["PolicyVersion"]
+    assert version["IsDefaultVersion"]
+    assert version["Document"]["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    lambda_basic = iam.get_policy(PolicyArn=AWS_POLICY + "service-role/AWSLambdaBasicExecutionRole")["Policy"]
+    assert lambda_basic["Path"] == "/service-role/"
+    assert error_of(iam.get_policy, PolicyArn=AWS_POLICY + "NoSuchPolicyAnywhere")[0] == "NoSuchEntity"
+    # Listing: Scope=AWS has only AWS's, Local only the account's, All both; pages hold together.
+    local = iam.create_policy(PolicyName=unique("local"), PolicyDocument=json.dumps(ALLOW_ALL_KMS))["Policy"]
+    aws_names = [p["PolicyName"] for p in iam.list_policies(Scope="AWS")["Policies"]]
+    assert {"AdministratorAccess", "IAMReadOnlyAccess", "AWSKeyManagementServicePowerUser"} <= set(aws_names)
+    assert local["PolicyName"] not in aws_names
+    assert "AdministratorAccess" not in [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
+    paged = [p["PolicyName"] for page in iam.get_paginator("list_policies").paginate(
+        Scope="All", PaginationConfig={"PageSize": 3}) for p in page["Policies"]]
+    assert set(aws_names) | {local["PolicyName"]} <= set(paged) and len(paged) == len(set(paged))
+    cli_names = [p["PolicyName"] for p in server.cli("iam", "list-policies", "--scope", "AWS")["Policies"]]
+    assert cli_names == aws_names
+    # AWS's policies are AWS's: no new versions, no deletion, even by the root.
+    code, message = error_of(iam.create_policy_version, PolicyArn=admin["Arn"],
+                             PolicyDocument=json.dumps(ALLOW_ALL_KMS))
+    assert code == "AccessDenied" and "iam:CreatePolicyVersion on resource: policy " + admin["Arn"] in message
+    assert error_of(iam.delete_policy, PolicyArn=admin["Arn"])[0] == "AccessDenied"
+    assert error_of(iam.set_default_policy_version, PolicyArn=admin["Arn"], VersionId="v1")[0] == "AccessDenied"
+    iam.delete_policy(PolicyArn=local["Arn"])
+
+
+def test_aws_managed_policies_grant_what_they_say(server, iam):
+    """A key administrator with AWS's AWSKeyManagementServicePowerUser can create and
+    describe keys but not use or delete them; IAMReadOnlyAccess reads IAM only."""
+    name, user_kms, _, key = user_with_key(server, iam)
+    iam.attach_user_policy(UserName=name, PolicyArn=AWS_POLICY + "AWSKeyManagementServicePowerUser")
+    iam.attach_user_policy(UserName=name, PolicyArn=AWS_POLICY + "IAMReadOnlyAccess")
+    attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+    assert {p["PolicyName"] for p in attached} == {"AWSKeyManagementServicePowerUser", "IAMReadOnlyAccess"}
+    created = user_kms.create_key()["KeyMetadata"]
+    assert user_kms.describe_key(KeyId=created["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+    code, message = error_of(user_kms.encrypt, KeyId=created["KeyId"], Plaintext=b"x")
+    assert code == "AccessDeniedException" and "kms:Encrypt" in message
+    assert error_of(user_kms.schedule_key_deletion, KeyId=created["KeyId"])[0] == "AccessDeniedException"
+    user_iam = server.client("iam", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert name in [u["UserName"] for u in user_iam.list_users()["Users"]]
+    assert error_of(user_iam.create_user, UserName=unique("nope"))[0] == "AccessDenied"
+    # The attachment shows where AWS shows it.
+    policy = iam.get_policy(PolicyArn=AWS_POLICY + "IAMReadOnlyAccess")["Policy"]
+    assert policy["AttachmentCount"] >= 1
+    users = iam.list_entities_for_policy(PolicyArn=policy["Arn"])["PolicyUsers"]
+    assert name in [u["UserName"] for u in users]
+    details = iam.get_account_authorization_details(Filter=["AWSManagedPolicy"])["Policies"]
+    assert "IAMReadOnlyAccess" in [p["PolicyName"] for p in details]
+    assert "AdministratorAccess" not in [p["PolicyName"] for p in details]  # attached to nothing
+    # As a permissions boundary, too: ReadOnly IAM caps an admin-by-inline-policy user.
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=AWS_POLICY + "IAMReadOnlyAccess")
+    code, message = error_of(user_kms.describe_key, KeyId=created["KeyId"])
+    assert code == "AccessDeniedException" and "permissions boundary" in message
+    iam.delete_user_permissions_boundary(UserName=name)
+    for arn in (AWS_POLICY + "AWSKeyManagementServicePowerUser", AWS_POLICY + "IAMReadOnlyAccess"):
+        iam.detach_user_policy(UserName=name, PolicyArn=arn)
+    server.client("kms").schedule_key_deletion(KeyId=created["KeyId"], PendingWindowInDays=7)

@@ -3,6 +3,7 @@
 //! through the store before memory changes, and the source of every caller's
 //! identity policies (`policies_for`).
 
+pub mod aws;
 mod entities;
 mod keys;
 mod mfa;
@@ -66,8 +67,11 @@ impl Inner {
         }
     }
 
-    /// A managed policy by ARN.
+    /// A managed policy by ARN: the account's own, or one of AWS's.
     pub fn policy_by_arn(&self, arn: &str) -> Option<&Arc<ManagedPolicy>> {
+        if aws::is_aws(arn) {
+            return aws::get(arn);
+        }
         let name = arn.rsplit('/').next()?;
         self.policies
             .get(&name.to_ascii_lowercase())
@@ -147,13 +151,18 @@ pub fn encode_document(text: &str) -> String {
 
 /// A new IAM id: the kind's prefix and 17 characters of AWS's alphabet.
 pub fn new_id(prefix: &str) -> Result<String, ApiError> {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let bytes: [u8; 17] = mlguard_crypto::random::array().map_err(internal)?;
+    Ok(encode_id(prefix, &bytes))
+}
+
+/// `prefix` and 17 characters of AWS's id alphabet drawn from `bytes`.
+pub fn encode_id(prefix: &str, bytes: &[u8; 17]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let chars: String = bytes
         .iter()
         .filter_map(|b| ALPHABET.get(usize::from(b % 32)).map(|c| char::from(*c)))
         .collect();
-    Ok(format!("{prefix}{chars}"))
+    format!("{prefix}{chars}")
 }
 
 /// Tags to the wire.

@@ -35,6 +35,24 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Doc, ApiError> {
         .map_err(|e| policy_error(&e))
 }
 
+/// AWS managed policies belong to AWS, not to the caller's account: changing one
+/// is denied as any request on another account's resource without a resource
+/// policy is.
+fn owned_by_account(ctx: &RequestContext, action: &str, arn: &str) -> Result<(), ApiError> {
+    if !super::aws::is_aws(arn) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        403,
+        "AccessDenied",
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: policy {arn} \
+             because no resource-based policy allows the {action} action",
+            ctx.caller.arn
+        ),
+    ))
+}
+
 fn not_attachable(arn: &str) -> ApiError {
     no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
@@ -516,14 +534,24 @@ impl Iam {
         let inner = self.read()?;
         let prefix = req.path_prefix.as_deref().unwrap_or("/");
         let only_attached = req.only_attached.unwrap_or(false);
-        // Only customer managed policies exist here: Scope=AWS lists nothing.
-        let aws_only = req.scope.as_deref() == Some("AWS");
-        let items: Vec<(String, w::Policy)> = inner
+        // Scope: `Local` (the account's), `AWS` (AWS managed), `All` (default).
+        // AWS's are listed first, each kind in name order.
+        let scope = req.scope.as_deref().unwrap_or("All");
+        let aws = super::aws::all()
+            .values()
+            .filter(|_| scope != "Local")
+            .map(|p| (format!("0/{}", p.name.to_ascii_lowercase()), p));
+        let local = inner
             .policies
             .iter()
-            .filter(|_| !aws_only)
+            .filter(|_| scope != "AWS")
+            .map(|(k, p)| (format!("1/{k}"), p));
+        let mut found: Vec<(String, &Arc<ManagedPolicy>)> = aws.chain(local).collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let items: Vec<(String, w::Policy)> = found
+            .into_iter()
             .filter(|(_, p)| p.path.starts_with(prefix))
-            .map(|(k, p)| (k.clone(), Self::wire_policy(&inner, p, false)))
+            .map(|(k, p)| (k, Self::wire_policy(&inner, p, false)))
             .filter(|(_, p)| {
                 !only_attached
                     || p.attachment_count.unwrap_or(0) > 0
@@ -549,6 +577,7 @@ impl Iam {
         let arn = req.policy_arn.unwrap_or_default();
         let policy = self.managed(&arn)?;
         self.allow(ctx, "iam:DeletePolicy", &arn, &|_| {})?;
+        owned_by_account(ctx, "iam:DeletePolicy", &arn)?;
         let mut inner = self.state.write().map_err(internal)?;
         let used = [Kind::User, Kind::Group, Kind::Role]
             .iter()
@@ -581,6 +610,7 @@ impl Iam {
         let arn = req.policy_arn.unwrap_or_default();
         let current = self.managed(&arn)?;
         self.allow(ctx, "iam:CreatePolicyVersion", &arn, &|_| {})?;
+        owned_by_account(ctx, "iam:CreatePolicyVersion", &arn)?;
         let doc = parse(
             req.policy_document.as_deref().unwrap_or(""),
             PolicyKind::Managed,
@@ -701,6 +731,7 @@ impl Iam {
         let arn = req.policy_arn.unwrap_or_default();
         let current = self.managed(&arn)?;
         self.allow(ctx, "iam:SetDefaultPolicyVersion", &arn, &|_| {})?;
+        owned_by_account(ctx, "iam:SetDefaultPolicyVersion", &arn)?;
         let version = req.version_id.unwrap_or_default();
         Self::version_of(&current, &version)?;
         let mut policy = (*current).clone();
@@ -718,6 +749,7 @@ impl Iam {
         let arn = req.policy_arn.unwrap_or_default();
         let current = self.managed(&arn)?;
         self.allow(ctx, "iam:DeletePolicyVersion", &arn, &|_| {})?;
+        owned_by_account(ctx, "iam:DeletePolicyVersion", &arn)?;
         let version = req.version_id.unwrap_or_default();
         Self::version_of(&current, &version)?;
         if version == current.default_version {

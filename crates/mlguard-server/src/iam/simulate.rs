@@ -507,37 +507,55 @@ impl Iam {
                 ));
             }
         }
+        // The account's managed policies, and the AWS managed ones in use (AWS
+        // lists those, not its whole catalog).
+        let mut managed: Vec<(String, &Arc<super::model::ManagedPolicy>)> = Vec::new();
         if wants("LocalManagedPolicy") {
-            for (k, p) in &inner.policies {
-                let summary = Self::wire_policy(&inner, p, true);
-                items.push((
-                    format!("4/{k}"),
-                    Item::Policy(Box::new(w::ManagedPolicyDetail {
-                        policy_name: summary.policy_name,
-                        policy_id: summary.policy_id,
-                        arn: summary.arn,
-                        path: summary.path,
-                        default_version_id: summary.default_version_id,
-                        attachment_count: summary.attachment_count,
-                        permissions_boundary_usage_count: summary.permissions_boundary_usage_count,
-                        is_attachable: summary.is_attachable,
-                        description: summary.description,
-                        create_date: summary.create_date,
-                        update_date: summary.update_date,
-                        policy_version_list: Some(
-                            p.versions
-                                .iter()
-                                .map(|v| w::PolicyVersion {
-                                    document: Some(encode_document(&v.doc.text)),
-                                    version_id: Some(v.id.clone()),
-                                    is_default_version: Some(v.id == p.default_version),
-                                    create_date: Some(Timestamp::from_unix(v.created)),
-                                })
-                                .collect(),
-                        ),
-                    })),
-                ));
-            }
+            managed.extend(inner.policies.iter().map(|(k, p)| (format!("4/{k}"), p)));
+        }
+        if wants("AWSManagedPolicy") {
+            let in_use = |arn: &str| {
+                [Kind::User, Kind::Group, Kind::Role]
+                    .iter()
+                    .flat_map(|k| inner.entities(*k).values())
+                    .any(|e| e.attached.contains(arn) || e.boundary.as_deref() == Some(arn))
+            };
+            managed.extend(
+                super::aws::all()
+                    .values()
+                    .filter(|p| in_use(&p.arn))
+                    .map(|p| (format!("5/{}", p.name.to_ascii_lowercase()), p)),
+            );
+        }
+        for (k, p) in managed {
+            let summary = Self::wire_policy(&inner, p, true);
+            items.push((
+                k,
+                Item::Policy(Box::new(w::ManagedPolicyDetail {
+                    policy_name: summary.policy_name,
+                    policy_id: summary.policy_id,
+                    arn: summary.arn,
+                    path: summary.path,
+                    default_version_id: summary.default_version_id,
+                    attachment_count: summary.attachment_count,
+                    permissions_boundary_usage_count: summary.permissions_boundary_usage_count,
+                    is_attachable: summary.is_attachable,
+                    description: summary.description,
+                    create_date: summary.create_date,
+                    update_date: summary.update_date,
+                    policy_version_list: Some(
+                        p.versions
+                            .iter()
+                            .map(|v| w::PolicyVersion {
+                                document: Some(encode_document(&v.doc.text)),
+                                version_id: Some(v.id.clone()),
+                                is_default_version: Some(v.id == p.default_version),
+                                create_date: Some(Timestamp::from_unix(v.created)),
+                            })
+                            .collect(),
+                    ),
+                })),
+            ));
         }
         drop(inner);
         let (found, marker) = page(&items, req.marker.as_deref(), req.max_items)?;
