@@ -1,5 +1,7 @@
 //! `Policy::context_keys`: what `GetContextKeysForCustomPolicy` answers.
 
+#![allow(clippy::expect_used, reason = "tests")]
+
 use mlguard_policy::{Policy, PolicyKind};
 
 fn keys(text: &str) -> Vec<String> {
