@@ -342,6 +342,11 @@ def test_mfa_required_until_get_session_token(server, iam):
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
     seed = device["Base32StringSeed"].decode()
     assert len(seed) == 64
+    # The QR code authenticator apps scan: a square grayscale PNG.
+    png = device["QRCodePNG"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == height and width >= 21 * 6
     serial = device["SerialNumber"]
     step = int(time.time()) // 30
     assert error_of(iam.enable_mfa_device, UserName=name, SerialNumber=serial,
@@ -387,6 +392,14 @@ def test_aws_cli_iam_and_sts(server):
     assert failed.returncode != 0 and "NoSuchEntity" in failed.stderr
     server.cli("iam", "detach-user-policy", "--user-name", name, "--policy-arn", policy["Arn"])
     server.cli("iam", "delete-user", "--user-name", name)
+    # The CLI writes the QR code (or the seed) of a new virtual MFA device to a file.
+    for method, check in (("QRCodePNG", lambda b: b[:4] == b"\x89PNG"),
+                          ("Base32StringSeed", lambda b: len(b) == 64 and b.isalnum())):
+        out = server.data_dir.parent / f"{name}-{method}"
+        device = server.cli("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", f"{name}-{method}",
+                            "--outfile", str(out), "--bootstrap-method", method)["VirtualMFADevice"]
+        assert check(out.read_bytes())
+        server.cli("iam", "delete-virtual-mfa-device", "--serial-number", device["SerialNumber"])
 
 
 def test_iam_calls_are_audited_without_secrets(server, iam):

@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(all().len(), count, "a shipped policy failed to compile");
         for (arn, p) in all() {
             assert!(is_aws(arn));
-            assert_eq!(*arn, format!("{ARN_PREFIX}{}{}", p.path.trim_start_matches('/'), p.name));
+            assert_eq!(
+                *arn,
+                format!("{ARN_PREFIX}{}{}", p.path.trim_start_matches('/'), p.name)
+            );
             assert!(p.id.starts_with("ANPA") && p.id.len() == 21);
             assert!(p.default_policy().is_some());
         }

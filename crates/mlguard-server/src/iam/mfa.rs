@@ -184,15 +184,22 @@ impl Iam {
                 .collect(),
         };
         self.put_device(&device, Some(&sealed))?;
-        let secret = base32(&seed);
+        let secret = Zeroizing::new(base32(&seed));
+        // AWS's form: otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String
+        // (the account's id, as no user is attached yet).
+        let uri = Zeroizing::new(format!(
+            "otpauth://totp/{name}@{}?secret={}",
+            self.account_id, *secret
+        ));
+        let qr = super::qr::png(&uri).map_err(internal)?;
         Ok((
             w::CreateVirtualMFADeviceResponse {
                 virtual_mfa_device: Some(w::VirtualMFADevice {
                     serial_number: Some(serial),
-                    base32_string_seed: Some(SensitiveBlob(Zeroizing::new(secret.into_bytes()))),
-                    // No QR image is drawn: authenticator apps take the seed
-                    // typed in, or `otpauth://totp/NAME@ACCOUNT?secret=SEED`.
-                    qr_code_png: None,
+                    base32_string_seed: Some(SensitiveBlob(Zeroizing::new(
+                        secret.as_bytes().to_vec(),
+                    ))),
+                    qr_code_png: Some(SensitiveBlob(qr)),
                     user: None,
                     enable_date: None,
                     tags: (!device.tags.is_empty()).then(|| wire_tags(&device.tags)),

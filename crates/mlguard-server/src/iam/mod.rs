@@ -9,6 +9,7 @@ mod keys;
 mod mfa;
 pub mod model;
 mod policies;
+mod qr;
 mod simulate;
 
 use std::collections::{BTreeMap, HashMap};
