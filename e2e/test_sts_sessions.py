@@ -110,3 +110,30 @@ def test_assumed_role_session_expires(controlled):
     assert controlled.post("/_mlguard/scheduler/run") == 200
     assert error_of(kms.list_keys)[0] == "UnrecognizedClientException"
     assert error_of(sts.get_caller_identity)[0] == "InvalidClientTokenId"
+
+
+def test_access_key_last_use_survives_a_restart(fresh_server):
+    from conftest import Server
+    server = fresh_server(http=True)
+    iam = server.client("iam")
+    iam.create_user(UserName="worker")
+    iam.put_user_policy(UserName="worker", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="worker")["AccessKey"]
+    unused = iam.create_access_key(UserName="worker")["AccessKey"]
+    server.client("kms", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"]).list_keys()
+    before = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert before["ServiceName"] == "kms" and before["Region"] == "us-east-1"
+    server.stop()
+    again = Server(server.data_dir, http=True)
+    try:
+        iam = again.client("iam")
+        after = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+        assert after == before
+        never = iam.get_access_key_last_used(AccessKeyId=unused["AccessKeyId"])["AccessKeyLastUsed"]
+        assert never == {"ServiceName": "N/A", "Region": "N/A"}
+        # A deleted key takes its last use with it.
+        iam.delete_access_key(UserName="worker", AccessKeyId=key["AccessKeyId"])
+        assert error_of(iam.get_access_key_last_used, AccessKeyId=key["AccessKeyId"])[0] == "NoSuchEntity"
+    finally:
+        again.stop()

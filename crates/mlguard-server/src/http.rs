@@ -233,6 +233,7 @@ fn internal_route(
         "/_mlguard/scheduler/run" => match services
             .sts
             .expire()
+            .and_then(|_| services.iam.persist_key_use())
             .and_then(|_| services.kms.run_scheduled())
         {
             Ok(_) => Some(plain(200, "ran\n")),

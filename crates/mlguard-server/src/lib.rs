@@ -283,8 +283,13 @@ pub async fn run(
                 tick.tick().await;
                 let kms = Arc::clone(&services.kms);
                 let sts = Arc::clone(&services.sts);
+                let iam = Arc::clone(&services.iam);
                 if let Ok(Err(e)) = tokio::task::spawn_blocking(move || sts.expire()).await {
                     tracing::error!("scheduler: {e}");
+                }
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || iam.persist_key_use()).await
+                {
+                    tracing::error!("scheduler: access keys' last use: {e}");
                 }
                 match tokio::task::spawn_blocking(move || kms.run_scheduled()).await {
                     Ok(Ok((deleted, rotated))) if deleted + rotated > 0 => {
@@ -345,6 +350,9 @@ pub async fn run(
         });
     }
     scheduler.abort();
+    if let Err(e) = services.iam.persist_key_use() {
+        tracing::error!("access keys' last use not saved: {e}");
+    }
     services.audit.stop();
     tracing::info!("mlguard stopped");
 }

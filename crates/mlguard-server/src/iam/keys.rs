@@ -213,14 +213,11 @@ impl Iam {
             let mut inner = self.state.write().map_err(internal)?;
             self.store.transaction(|tx| {
                 tx.delete("iam.accesskey", &id).map_err(internal)?;
-                Ok::<(), ApiError>(())
+                self.forget_key_use(tx, &id)
             })?;
             inner.access_keys.remove(&id);
         }
         self.credentials.remove(&id);
-        if let Ok(mut used) = self.last_used.lock() {
-            used.remove(&id);
-        }
         Ok(((), AuditInfo::default()))
     }
 
@@ -235,7 +232,7 @@ impl Iam {
         })?;
         let user = Self::entity(&*self.read()?, Kind::User, &key.user)?;
         self.allow(ctx, "iam:GetAccessKeyLastUsed", &user.arn, &|_| {})?;
-        let used = self.last_used.lock().ok().and_then(|m| m.get(&id).cloned());
+        let used = self.key_last_used(&id);
         let last = match used {
             Some(u) => w::AccessKeyLastUsed {
                 last_used_date: Some(Timestamp::from_unix(u.at)),

@@ -88,9 +88,20 @@ pub struct Iam {
     clock: Arc<Clock>,
     account_id: String,
     credentials: Arc<Credentials>,
-    /// Access keys' last use, kept in memory (updated at most once a minute per key).
-    last_used: Mutex<HashMap<String, LastUsed>>,
+    /// Access keys' last use (updated at most once a minute per key; written to
+    /// the store by the scheduler and at stop, not on the request path).
+    last_used: Mutex<KeyUse>,
 }
+
+/// Access keys' last use, and which of them the store has not seen yet.
+#[derive(Default)]
+struct KeyUse {
+    by_key: HashMap<String, LastUsed>,
+    dirty: std::collections::HashSet<String>,
+}
+
+/// The store kind of access keys' last use (by access key id).
+const KEY_USE_KIND: &str = "iam.keyuse";
 
 /// The store kinds IAM writes.
 pub const STORE_KINDS: &[&str] = &[
@@ -100,6 +111,7 @@ pub const STORE_KINDS: &[&str] = &[
     "iam.policy",
     "iam.accesskey",
     "iam.mfa",
+    KEY_USE_KIND,
 ];
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -214,7 +226,7 @@ impl Iam {
             clock,
             account_id,
             credentials,
-            last_used: Mutex::new(HashMap::new()),
+            last_used: Mutex::new(KeyUse::default()),
         };
         iam.reload()?;
         Ok(iam)
@@ -252,6 +264,14 @@ impl Iam {
             }
             inner.access_keys.insert(record.id, key);
         }
+        let mut key_use = KeyUse::default();
+        for record in self.store.load_all(KEY_USE_KIND).map_err(internal)? {
+            if inner.access_keys.contains_key(&record.id) {
+                let used: LastUsed = serde_json::from_str(&record.doc).map_err(internal)?;
+                key_use.by_key.insert(record.id, used);
+            }
+        }
+        *self.last_used.lock().map_err(internal)? = key_use;
         *self.state.write().map_err(internal)? = inner;
         Ok(())
     }
@@ -262,7 +282,7 @@ impl Iam {
             *inner = Inner::default();
         }
         if let Ok(mut used) = self.last_used.lock() {
-            used.clear();
+            *used = KeyUse::default();
         }
     }
 
@@ -405,10 +425,11 @@ impl Iam {
         }
         if let Ok(mut used) = self.last_used.lock() {
             let stale = used
+                .by_key
                 .get(access_key_id)
                 .is_none_or(|u| now - u.at >= 60 || u.service != service);
             if stale {
-                used.insert(
+                used.by_key.insert(
                     access_key_id.to_string(),
                     LastUsed {
                         at: now,
@@ -416,8 +437,63 @@ impl Iam {
                         region: region.to_string(),
                     },
                 );
+                used.dirty.insert(access_key_id.to_string());
             }
         }
+    }
+
+    /// An access key's last use.
+    pub(crate) fn key_last_used(&self, access_key_id: &str) -> Option<LastUsed> {
+        let used = self.last_used.lock().ok()?;
+        used.by_key.get(access_key_id).cloned()
+    }
+
+    /// Forgets a deleted access key's last use (its record goes with the key's).
+    pub(crate) fn forget_key_use(
+        &self,
+        tx: &mlguard_store::Tx<'_>,
+        access_key_id: &str,
+    ) -> Result<(), ApiError> {
+        if let Ok(mut used) = self.last_used.lock() {
+            used.by_key.remove(access_key_id);
+            used.dirty.remove(access_key_id);
+        }
+        tx.delete(KEY_USE_KIND, access_key_id).map_err(internal)?;
+        Ok(())
+    }
+
+    /// Writes the access keys' last use noted since the previous call (the
+    /// scheduler calls this, and the server at stop). Returns how many.
+    pub fn persist_key_use(&self) -> Result<usize, ApiError> {
+        let pending: Vec<(String, LastUsed)> = {
+            let mut used = self.last_used.lock().map_err(internal)?;
+            let dirty = std::mem::take(&mut used.dirty);
+            dirty
+                .into_iter()
+                .filter_map(|id| used.by_key.get(&id).cloned().map(|u| (id, u)))
+                .collect()
+        };
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        // Under the state lock, so a key deleted meanwhile is not written back.
+        let inner = self.read()?;
+        let result = self.store.transaction(|tx| {
+            for (id, used) in &pending {
+                if inner.access_keys.contains_key(id) {
+                    let doc = serde_json::to_string(used).map_err(internal)?;
+                    tx.put(KEY_USE_KIND, id, &self.account_id, &doc, None, used.at)
+                        .map_err(internal)?;
+                }
+            }
+            Ok::<(), ApiError>(())
+        });
+        if result.is_err()
+            && let Ok(mut used) = self.last_used.lock()
+        {
+            used.dirty.extend(pending.iter().map(|(id, _)| id.clone()));
+        }
+        result.map(|()| pending.len())
     }
 
     /// Authorizes an IAM action on an IAM resource (identity policies only: IAM
