@@ -559,8 +559,8 @@ def test_virtual_mfa_devices_listing_and_errors(iam):
 
 
 def test_unknown_and_unimplemented_actions(iam):
-    assert error_of(iam.get_context_keys_for_custom_policy, PolicyInputList=[json.dumps(ALLOW_ALL_KMS)])[0] \
-        == "NotImplemented"
+    code, message = error_of(iam.create_saml_provider, Name="corp", SAMLMetadataDocument="x" * 1000)
+    assert code == "NotImplemented" and "CreateSAMLProvider" in message
 
 
 def test_context_keys_for_custom_and_principal_policies(server, iam):

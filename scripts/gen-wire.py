@@ -10,7 +10,7 @@ crates/mlguard-wire/src/generated/<service>.rs with:
   validation, so a missing one answers AWS's ValidationException, not a decode error);
 - `Validate` impls that check AWS's model constraints (required, length and value
   ranges, enums, patterns) and phrase violations exactly as AWS does;
-- `OPERATIONS`: the served operation names;
+- `OPERATIONS`: the served operation names; `MODEL_OPERATIONS`: all of the model's;
 - `MAP_MEMBERS`: members whose values are maps, whose keys are the caller's data
   (an encryption context), not member names (the audit trail keeps them as written).
 
@@ -352,6 +352,9 @@ class Gen:
             "",
             f"/// The operations mlguard serves for this service.",
             f"pub const OPERATIONS: &[&str] = &[{', '.join(rust_str(o) for o in self.operations)}];",
+            "",
+            "/// Every operation of the service's model (those not served answer NotImplemented).",
+            f"pub const MODEL_OPERATIONS: &[&str] = &[{', '.join(rust_str(o) for o in sorted(self.m['operations']))}];",
             "",
             "/// Members (of any structure) whose values are maps: their keys are data.",
             f"pub const MAP_MEMBERS: &[&str] = &[{', '.join(rust_str(m) for m in self.map_members())}];",

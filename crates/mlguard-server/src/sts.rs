@@ -277,12 +277,10 @@ impl Sts {
             "GetCallerIdentity" => op!(w::GetCallerIdentityRequest, get_caller_identity),
             "GetSessionToken" => op!(w::GetSessionTokenRequest, get_session_token),
             "AssumeRole" => op!(w::AssumeRoleRequest, assume_role),
-            other if w::OPERATIONS.contains(&other) || other.starts_with("Assume") => {
-                Err(ApiError::bad_request(
-                    "NotImplemented",
-                    format!("{other} is not implemented by this mlguard yet."),
-                ))
-            }
+            other if w::MODEL_OPERATIONS.contains(&other) => Err(ApiError::bad_request(
+                "NotImplemented",
+                format!("{other} is not implemented by this mlguard yet."),
+            )),
             other => Err(ApiError::bad_request(
                 "InvalidAction",
                 format!("Could not find operation {other} for version 2011-06-15"),

@@ -700,7 +700,7 @@ impl Iam {
                 w::GetAccountAuthorizationDetailsRequest,
                 get_account_authorization_details
             ),
-            other if w::OPERATIONS.contains(&other) => Err(ApiError::bad_request(
+            other if w::MODEL_OPERATIONS.contains(&other) => Err(ApiError::bad_request(
                 "NotImplemented",
                 format!("{other} is not implemented by this mlguard yet."),
             )),

@@ -13,6 +13,21 @@ use crate::{Blob, SensitiveBlob, SensitiveString, Timestamp, Validate, Violation
 /// The operations mlguard serves for this service.
 pub const OPERATIONS: &[&str] = &["GetCallerIdentity", "AssumeRole", "GetSessionToken"];
 
+/// Every operation of the service's model (those not served answer NotImplemented).
+pub const MODEL_OPERATIONS: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetDelegatedAccessToken",
+    "GetFederationToken",
+    "GetSessionToken",
+    "GetWebIdentityToken",
+];
+
 /// Members (of any structure) whose values are maps: their keys are data.
 pub const MAP_MEMBERS: &[&str] = &[];
 
