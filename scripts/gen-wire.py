@@ -79,6 +79,15 @@ SERVICES = {
         "model": "sts-2011-06-15.json",
         "operations": ["GetCallerIdentity", "AssumeRole", "GetSessionToken"],
     },
+    "secretsmanager": {
+        "model": "secretsmanager-2017-10-17.json",
+        "operations": [
+            "BatchGetSecretValue", "CancelRotateSecret", "CreateSecret", "DeleteResourcePolicy", "DeleteSecret",
+            "DescribeSecret", "GetRandomPassword", "GetResourcePolicy", "GetSecretValue", "ListSecretVersionIds",
+            "ListSecrets", "PutResourcePolicy", "PutSecretValue", "RestoreSecret", "RotateSecret", "TagResource",
+            "UntagResource", "UpdateSecret", "UpdateSecretVersionStage", "ValidateResourcePolicy",
+        ],
+    },
 }
 
 # AWS lists an enum's values in its ValidationException messages in the order of a

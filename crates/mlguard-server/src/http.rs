@@ -38,6 +38,7 @@ const SENSITIVE: &[&str] = &[
     "TokenCode",
     "Base32StringSeed",
     "QRCodePNG",
+    "RandomPassword",
 ];
 
 /// The services behind the protocols.
@@ -48,6 +49,8 @@ pub struct Engines {
     pub iam: Arc<Iam>,
     /// STS.
     pub sts: Arc<Sts>,
+    /// Secrets Manager.
+    pub secrets: Arc<crate::secrets::Secrets>,
 }
 
 /// (access key id, date, region, service): what a SigV4 signing key depends on.
@@ -83,6 +86,8 @@ pub struct Services {
     pub iam: Arc<Iam>,
     /// STS.
     pub sts: Arc<Sts>,
+    /// Secrets Manager.
+    pub secrets: Arc<crate::secrets::Secrets>,
     /// The root's (empty) policies, shared by every root request.
     no_policies: Arc<PrincipalPolicies>,
     /// The audit trail.
@@ -119,6 +124,7 @@ impl Services {
             kms: engines.kms,
             iam: engines.iam,
             sts: engines.sts,
+            secrets: engines.secrets,
             no_policies: Arc::new(PrincipalPolicies::default()),
             audit,
             store,
@@ -209,6 +215,7 @@ fn internal_route(
             }
             services.kms.reset();
             services.iam.reset();
+            services.secrets.reset();
             services.credentials.clear_non_root();
             if let Ok(mut keys) = services.signing_keys.lock() {
                 keys.clear();
@@ -234,6 +241,7 @@ fn internal_route(
             .sts
             .expire()
             .and_then(|_| services.iam.persist_key_use())
+            .and_then(|_| services.secrets.run_scheduled())
             .and_then(|_| services.kms.run_scheduled())
         {
             Ok(_) => Some(plain(200, "ran\n")),
@@ -386,7 +394,7 @@ fn max_skew_secs(service: &str) -> u64 {
 }
 
 /// Records that emulation's reset deletes: every service's data.
-const RESET_KINDS: &[&str] = &["kms.", "iam.", "sts."];
+const RESET_KINDS: &[&str] = &["kms.", "iam.", "sts.", "secretsmanager."];
 
 fn header(parts: &http::request::Parts, name: &str) -> String {
     parts
@@ -436,6 +444,15 @@ async fn serve(
                 ));
             }
         },
+        (Protocol::Json, "secretsmanager") => match json::target(&parts.headers) {
+            Some(("secretsmanager", op)) => ("secretsmanager", op.to_string()),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "UnknownOperationException",
+                    "The X-Amz-Target header does not name a Secrets Manager operation.",
+                ));
+            }
+        },
         (Protocol::Query, svc @ ("iam" | "sts")) => {
             let mut params = mlguard_wire::query::QueryParams::parse(body);
             if let Some(q) = parts.uri.query() {
@@ -449,7 +466,7 @@ async fn serve(
             return Err(ApiError::bad_request(
                 "UnknownServiceException",
                 format!(
-                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts)."
+                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts, secretsmanager)."
                 ),
             ));
         }
@@ -482,6 +499,7 @@ async fn serve(
     };
     let result = match (service, query) {
         ("kms", _) => services.kms.handle(&ctx, &operation, body).await,
+        ("secretsmanager", _) => services.secrets.handle(&ctx, &operation, body).await,
         ("iam", Some(params)) => services.iam.handle(&ctx, &operation, params).await,
         ("sts", Some(params)) => services.sts.handle(&ctx, &operation, params).await,
         _ => Err(ApiError::internal("InternalFailure")),
@@ -496,6 +514,7 @@ async fn serve(
     let source = match service {
         "iam" => "iam.amazonaws.com",
         "sts" => "sts.amazonaws.com",
+        "secretsmanager" => "secretsmanager.amazonaws.com",
         _ => "kms.amazonaws.com",
     };
     record(services, &ctx, source, body, audit, error.as_ref());
@@ -535,8 +554,9 @@ fn record(
     event.source_ip_address = ctx.source_ip.to_string();
     event.user_agent = ctx.user_agent.clone();
     event.request_id = ctx.request_id.clone();
-    event.read_only = match ctx.protocol {
-        Protocol::Query => crate::iam::is_read_only(&ctx.operation),
+    event.read_only = match (ctx.protocol, source) {
+        (Protocol::Query, _) => crate::iam::is_read_only(&ctx.operation),
+        (_, "secretsmanager.amazonaws.com") => crate::secrets::is_read_only(&ctx.operation),
         _ => crate::kms::is_read_only(&ctx.operation),
     };
     event.recipient_account_id = services.account_id.clone();

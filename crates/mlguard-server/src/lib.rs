@@ -18,6 +18,7 @@ pub mod identity;
 pub mod kms;
 pub mod paging;
 pub mod protocol;
+pub mod secrets;
 pub mod sts;
 pub mod tls;
 
@@ -183,6 +184,15 @@ pub async fn start(
         )
         .map_err(|e| ServeError::State(e.to_string()))?,
     );
+    let secrets = Arc::new(
+        secrets::Secrets::load(
+            Arc::clone(&store),
+            Arc::clone(&kms),
+            Arc::clone(&clock),
+            account_id.clone(),
+        )
+        .map_err(|e| ServeError::State(e.to_string()))?,
+    );
     let services = Arc::new(Services::new(
         account_id.clone(),
         config.region.clone(),
@@ -192,7 +202,12 @@ pub async fn start(
         },
         clock,
         credentials,
-        http::Engines { kms, iam, sts },
+        http::Engines {
+            kms,
+            iam,
+            sts,
+            secrets,
+        },
         audit,
         store,
         root_key,
@@ -284,6 +299,14 @@ pub async fn run(
                 let kms = Arc::clone(&services.kms);
                 let sts = Arc::clone(&services.sts);
                 let iam = Arc::clone(&services.iam);
+                let secrets = Arc::clone(&services.secrets);
+                match tokio::task::spawn_blocking(move || secrets.run_scheduled()).await {
+                    Ok(Ok(purged)) if purged > 0 => {
+                        tracing::info!(purged, "secrets past their recovery window deleted");
+                    }
+                    Ok(Err(e)) => tracing::error!("scheduler: {e}"),
+                    _ => {}
+                }
                 if let Ok(Err(e)) = tokio::task::spawn_blocking(move || sts.expire()).await {
                     tracing::error!("scheduler: {e}");
                 }

@@ -15,12 +15,13 @@ use zeroize::Zeroizing;
 mod generated {
     pub mod iam;
     pub mod kms;
+    pub mod secretsmanager;
     pub mod sts;
 }
 
 pub mod query;
 
-pub use generated::{iam, kms, sts};
+pub use generated::{iam, kms, secretsmanager, sts};
 
 /// A `blob` member: bytes, base64 in JSON.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -1034,3 +1034,65 @@ fn ignores_ciphertext(modifiers: Option<&[String]>) -> bool {
         .iter()
         .any(|m| m == "IGNORE_CIPHERTEXT")
 }
+
+/// A data key made for another service: (key ARN, plaintext, ciphertext blob).
+pub type ServiceDataKey = (String, mlguard_crypto::Zeroizing<Vec<u8>>, Vec<u8>);
+
+/// What another service asks of KMS on its caller's behalf (Secrets Manager's
+/// envelope encryption): authorized as the caller, with `kms:ViaService` set to
+/// the asking service's endpoint, as AWS's forward-access sessions do.
+impl Kms {
+    /// A 256-bit data key under `key_id`, bound to `context`: (key ARN, plaintext,
+    /// ciphertext blob).
+    pub fn data_key_via(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        context: &BTreeMap<String, String>,
+        via_service: &str,
+    ) -> Result<ServiceDataKey, ApiError> {
+        let key = self.crypto_key(
+            ctx,
+            key_id,
+            "GenerateDataKey",
+            "GenerateDataKey",
+            &|c| c.insert("kms:ViaService", ContextValue::string(via_service)),
+            Some(context),
+        )?;
+        if key.spec() != KeySpec::SymmetricDefault {
+            return Err(usage_error(&key, "GenerateDataKey"));
+        }
+        let plaintext = mlguard_crypto::random::secret_bytes(32).map_err(internal)?;
+        let (blob, _) =
+            self.seal_symmetric(&key, &EncryptionContext::from(context.clone()), &plaintext)?;
+        Ok((key.arn.clone(), plaintext, blob))
+    }
+
+    /// Decrypts a data key made by [`Kms::data_key_via`]: (key ARN, plaintext).
+    pub fn decrypt_via(
+        &self,
+        ctx: &RequestContext,
+        blob: &[u8],
+        context: &BTreeMap<String, String>,
+        via_service: &str,
+    ) -> Result<(String, mlguard_crypto::Zeroizing<Vec<u8>>), ApiError> {
+        let (key, parsed) = self.blob_key(ctx, blob, None)?;
+        self.authorize_key(
+            ctx,
+            &key,
+            "Decrypt",
+            &|c| {
+                c.insert("kms:ViaService", ContextValue::string(via_service));
+                c.insert(
+                    "kms:EncryptionAlgorithm",
+                    ContextValue::string("SYMMETRIC_DEFAULT"),
+                );
+            },
+            Some(context),
+        )?;
+        require_state(&key, USABLE)?;
+        let (plaintext, _) =
+            self.open_symmetric(&key, &parsed, &EncryptionContext::from(context.clone()))?;
+        Ok((key.arn.clone(), plaintext))
+    }
+}

@@ -35,6 +35,56 @@ pub fn default_key_policy(account: &str) -> String {
     )
 }
 
+/// The key policy of an AWS managed key (`alias/aws/<service>`): the account's
+/// principals may use it only through the service (`kms:ViaService`), and read
+/// its metadata directly; as AWS writes them (`auto-<service>-2`).
+pub fn aws_managed_key_policy(account: &str, region: &str, service: &str) -> String {
+    let name = match service {
+        "secretsmanager" => "AWS Secrets Manager",
+        "s3" => "Amazon S3",
+        other => other,
+    };
+    let sid = format!(
+        "Allow access through {name} for all principals in the account that are authorized to use {name}"
+    );
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": format!("auto-{service}-2"),
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:CreateGrant", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {
+                    "kms:CallerAccount": account,
+                    "kms:ViaService": format!("{service}.{region}.amazonaws.com"),
+                }},
+            },
+            {
+                "Sid": format!("{sid} (data keys)"),
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account},
+                    "StringLike": {"kms:ViaService": format!("{service}.{region}.amazonaws.com")},
+                },
+            },
+            {
+                "Sid": "Allow direct access to key metadata to the account",
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+                "Resource": "*",
+            },
+        ],
+    })
+    .to_string()
+}
+
 /// Parses a key policy with KMS's rules, answering `MalformedPolicyDocumentException`.
 pub fn parse_key_policy(text: &str) -> Result<Policy, ApiError> {
     Policy::parse(text, PolicyKind::KeyPolicy).map_err(|e| match e.kind {
@@ -317,6 +367,11 @@ impl Kms {
         service: &str,
     ) -> Result<Arc<Key>, ApiError> {
         let alias_name = format!("alias/aws/{service}");
+        // One creation at a time, so two first uses do not make two keys.
+        let _creating = self
+            .aws_key_creation
+            .lock()
+            .map_err(|_| ApiError::internal("KMSInternalException"))?;
         {
             let inner = self.state.read()?;
             if let Some(alias) =
@@ -334,7 +389,7 @@ impl Kms {
                 .map_err(|_| ApiError::internal("KMSInternalException"))?,
         );
         let arn = format!("arn:aws:kms:{region}:{account}:key/{id}");
-        let policy_text = default_key_policy(account);
+        let policy_text = aws_managed_key_policy(account, region, service);
         let policy = parse_key_policy(&policy_text)?;
         let version = new_version(
             &self.root_key,

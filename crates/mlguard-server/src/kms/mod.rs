@@ -33,6 +33,8 @@ pub struct Kms {
     pub(crate) store: Arc<Store>,
     pub(crate) root_key: Arc<RootKey>,
     pub(crate) clock: Arc<Clock>,
+    /// Held while an AWS managed key is created on first use.
+    pub(crate) aws_key_creation: std::sync::Mutex<()>,
 }
 
 /// The operations mlguard serves and whether each only reads.
@@ -78,6 +80,7 @@ impl Kms {
             store,
             root_key,
             clock,
+            aws_key_creation: std::sync::Mutex::new(()),
         })
     }
 
