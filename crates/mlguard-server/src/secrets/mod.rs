@@ -43,6 +43,8 @@ pub struct Secrets {
     kms: Arc<Kms>,
     clock: Arc<Clock>,
     account_id: String,
+    /// The next creation order number.
+    next_order: std::sync::atomic::AtomicU64,
 }
 
 /// Operations that only read (CloudTrail's `readOnly`).
@@ -86,7 +88,9 @@ impl Secrets {
                 Arc::new(secret),
             );
         }
+        let next_order = map.values().map(|s| s.order + 1).max().unwrap_or(0);
         Ok(Secrets {
+            next_order: std::sync::atomic::AtomicU64::new(next_order),
             state: RwLock::new(map),
             write: Mutex::new(()),
             store,

@@ -48,6 +48,9 @@ pub struct Secret {
     #[serde(default)]
     pub kms_key_id: Option<String>,
     pub created: i64,
+    /// Creation order among the account's secrets (ties of `created`).
+    #[serde(default)]
+    pub order: u64,
     pub last_changed: i64,
     /// The date (midnight UTC) of the last GetSecretValue.
     #[serde(default)]

@@ -429,6 +429,9 @@ impl Secrets {
             description: req.description.clone().filter(|d| !d.is_empty()),
             kms_key_id,
             created: now,
+            order: self
+                .next_order
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             last_changed: now,
             last_accessed: None,
             deleted: None,
@@ -863,9 +866,9 @@ impl Secrets {
         drop(state);
         match sort_by.unwrap_or("created-date") {
             "name" => found.sort_by(|a, b| a.name.cmp(&b.name)),
-            "last-changed-date" => found.sort_by_key(|s| (s.last_changed, s.created)),
-            "last-accessed-date" => found.sort_by_key(|s| (s.last_accessed, s.created)),
-            _ => found.sort_by_key(|s| s.created),
+            "last-changed-date" => found.sort_by_key(|s| (s.last_changed, s.created, s.order)),
+            "last-accessed-date" => found.sort_by_key(|s| (s.last_accessed, s.created, s.order)),
+            _ => found.sort_by_key(|s| (s.created, s.order)),
         }
         if sort_order == Some("desc") {
             found.reverse();
