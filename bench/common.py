@@ -65,9 +65,13 @@ class Mlguard:
             self.env["AWS_CA_BUNDLE"] = str(ca)
         akid, secret = (line.split(" = ", 1)[1] for line in credentials.read_text().splitlines()
                         if line.startswith(("aws_access_key_id", "aws_secret_access_key")))
-        self.kms = boto3.client("kms", endpoint_url=self.endpoint, region_name="us-east-1",
-                                aws_access_key_id=akid, aws_secret_access_key=secret,
-                                verify=str(ca) if transport == "https" else False)
+        self._boto = {"aws_access_key_id": akid, "aws_secret_access_key": secret,
+                      "verify": str(ca) if transport == "https" else False}
+        self.kms = boto3.client("kms", endpoint_url=self.endpoint, region_name="us-east-1", **self._boto)
+
+    def boto_kwargs(self):
+        """Credentials and TLS verification for a boto3 client of this server."""
+        return dict(self._boto)
 
     def stop(self):
         if self.proc.poll() is None:

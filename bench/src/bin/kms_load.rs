@@ -1,9 +1,10 @@
-//! A compiled, concurrent load generator for awsJson KMS endpoints: every request
-//! is signed (SigV4) and sent over keep-alive connections; it reports completed
-//! requests per second. Used by `bench/kms_vs_moto.py` against mlguard and moto in
-//! the same run.
+//! A compiled, concurrent load generator for awsJson endpoints (KMS and Secrets
+//! Manager): every request is signed (SigV4) and sent over keep-alive connections;
+//! it reports completed requests per second. Used by `bench/kms_vs_moto.py` and
+//! `bench/secrets_vs_moto.py` against mlguard and moto in the same run.
 //!
 //! kms_load --endpoint URL --key-id KEY [--operation encrypt|generate-data-key]
+//! kms_load --endpoint URL --key-id SECRET --operation get-secret-value|put-secret-value
 //!          [--concurrency 64] [--seconds 10] [--threads 1] [--ca-bundle FILE]
 //! Credentials come from the environment or the shared credentials file, as the
 //! aws CLI finds them.
@@ -84,6 +85,10 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let profile = resolve(None).map_err(|e| e.to_string())?;
+    let (service, target) = match args.operation.as_str() {
+        "get-secret-value" | "put-secret-value" => ("secretsmanager", "secretsmanager"),
+        _ => ("kms", "TrentService"),
+    };
     let client = JsonClient::new(
         ClientConfig {
             endpoint: args.endpoint.clone(),
@@ -91,8 +96,8 @@ fn run() -> Result<(), String> {
             credentials: profile.credentials,
             ca_bundle: args.ca_bundle.clone(),
         },
-        "kms",
-        "TrentService",
+        service,
+        target,
     )
     .map_err(|e| e.to_string())?;
     let (operation, body) = match args.operation.as_str() {
@@ -106,6 +111,20 @@ fn run() -> Result<(), String> {
         "generate-data-key" => (
             "GenerateDataKey",
             serde_json::json!({ "KeyId": args.key_id, "KeySpec": "AES_256" }),
+        ),
+        "get-secret-value" => (
+            "GetSecretValue",
+            serde_json::json!({ "SecretId": args.key_id }),
+        ),
+        // The same value under the same token: after the first, each request is an
+        // idempotent retry (decrypt and compare), which stores nothing new.
+        "put-secret-value" => (
+            "PutSecretValue",
+            serde_json::json!({
+                "SecretId": args.key_id,
+                "SecretString": "x".repeat(1024),
+                "ClientRequestToken": "00000000-0000-4000-8000-000000000001",
+            }),
         ),
         other => return Err(format!("unknown operation {other}")),
     };
