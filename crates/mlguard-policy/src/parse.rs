@@ -992,13 +992,20 @@ impl<'s> Parser<'s> {
             .into_iter()
             .map(|s| self.compile_statement(s, variables))
             .collect();
-        Policy {
+        let mut policy = Policy {
             source: self.source.into(),
             kind: self.kind,
             version: raw.version,
             id: raw.id,
             statements,
-        }
+            read_keys: Box::default(),
+        };
+        policy.read_keys = policy
+            .context_keys()
+            .into_iter()
+            .map(|k| k.to_ascii_lowercase().into_boxed_str())
+            .collect();
+        policy
     }
 
     fn compile_statement(&self, s: RawStatement<'_>, variables: bool) -> Statement {

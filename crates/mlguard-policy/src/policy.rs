@@ -229,6 +229,8 @@ pub struct Policy {
     pub id: Option<Spanned<String>>,
     /// The statements, in source order.
     pub statements: Vec<Statement>,
+    /// [`Policy::context_keys`], lower-cased, computed once at parse time.
+    pub(crate) read_keys: Box<[Box<str>]>,
 }
 
 impl Policy {
@@ -290,6 +292,12 @@ impl Policy {
             }
         }
         keys
+    }
+
+    /// The context keys evaluation can read ([`Policy::context_keys`]), lower-cased:
+    /// a caller building a request context may leave out every other key.
+    pub fn read_keys(&self) -> &[Box<str>] {
+        &self.read_keys
     }
 
     /// True when evaluating the policy can read the request context: a statement

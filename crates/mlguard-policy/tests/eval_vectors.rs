@@ -164,6 +164,32 @@ fn run_case(case: &Value) -> Result<(), String> {
             return Err("reads_context() is false, yet the context changed the decision".into());
         }
     }
+    // Policy::read_keys's promise: a context holding only the keys the policies
+    // read gives the same decision and the same matches.
+    let read: Vec<&str> = all
+        .clone()
+        .flat_map(|p| p.read_keys().iter().map(AsRef::as_ref))
+        .collect();
+    let mut narrowed = Context::new();
+    for (key, value) in req.context.iter() {
+        if read.iter().any(|r| r.eq_ignore_ascii_case(key)) {
+            narrowed.insert(key, value.clone());
+        }
+    }
+    let with_read_keys = authorize(
+        &set,
+        &Request {
+            context: &narrowed,
+            ..req
+        },
+    );
+    if with_read_keys.decision != evaluation.decision || with_read_keys.matched != evaluation.matched
+    {
+        return Err(format!(
+            "a context of read_keys() {read:?} changed the decision to {}",
+            with_read_keys.decision
+        ));
+    }
     if let Some(Value::Array(sids)) = case.get("matched") {
         let mut got: Vec<String> = evaluation
             .matched

@@ -69,74 +69,90 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// The global condition keys of this request.
-    pub fn condition_context(&self) -> Context {
+    /// The global condition keys of this request that the caller's policies or
+    /// `resource_policy` can read ([`Policy::read_keys`]): a key no policy reads
+    /// cannot change a decision, so it is not built. Services add their own keys
+    /// to the result.
+    pub fn condition_context(&self, resource_policy: Option<&Policy>) -> Context {
+        let reads: Vec<&str> = resource_policy
+            .into_iter()
+            .chain(self.all_policies())
+            .flat_map(|p| p.read_keys().iter().map(AsRef::as_ref))
+            .collect();
+        let wants = |key: &str| reads.iter().any(|r| r.eq_ignore_ascii_case(key));
         let mut c = Context::new();
+        let mut put = |key: &str, value: &dyn Fn() -> ContextValue| {
+            if wants(key) {
+                c.insert(key, value());
+            }
+        };
         let caller = &self.caller;
-        c.insert(
-            "aws:PrincipalArn",
-            ContextValue::string(caller.arn.as_str()),
-        );
-        c.insert(
-            "aws:PrincipalAccount",
-            ContextValue::string(caller.account_id.as_str()),
-        );
-        c.insert(
-            "aws:PrincipalType",
-            ContextValue::string(caller.principal_type()),
-        );
-        c.insert("aws:userid", ContextValue::string(caller.user_id.as_str()));
+        put("aws:PrincipalArn", &|| {
+            ContextValue::string(caller.arn.as_str())
+        });
+        put("aws:PrincipalAccount", &|| {
+            ContextValue::string(caller.account_id.as_str())
+        });
+        put("aws:PrincipalType", &|| {
+            ContextValue::string(caller.principal_type())
+        });
+        put("aws:userid", &|| {
+            ContextValue::string(caller.user_id.as_str())
+        });
         if let Some(name) = &caller.username {
-            c.insert("aws:username", ContextValue::string(name.as_str()));
+            put("aws:username", &|| ContextValue::string(name.as_str()));
         }
-        c.insert(
-            "aws:SourceIp",
-            ContextValue::string(self.source_ip.to_string()),
-        );
-        c.insert(
-            "aws:SecureTransport",
-            ContextValue::boolean(self.secure_transport),
-        );
-        c.insert(
-            "aws:CurrentTime",
-            ContextValue::string(crate::clock::iso8601(self.now)),
-        );
-        c.insert("aws:EpochTime", ContextValue::string(self.now.to_string()));
-        c.insert(
-            "aws:RequestedRegion",
-            ContextValue::string(self.region.as_str()),
-        );
-        c.insert(
-            "aws:UserAgent",
-            ContextValue::string(self.user_agent.as_str()),
-        );
-        c.insert("aws:ViaAWSService", ContextValue::boolean(false));
-        for (k, v) in &self.policies.tags {
-            c.insert(
-                &format!("aws:PrincipalTag/{k}"),
-                ContextValue::string(v.as_str()),
-            );
-        }
+        put("aws:SourceIp", &|| {
+            ContextValue::string(self.source_ip.to_string())
+        });
+        put("aws:SecureTransport", &|| {
+            ContextValue::boolean(self.secure_transport)
+        });
+        put("aws:CurrentTime", &|| {
+            ContextValue::string(crate::clock::iso8601(self.now))
+        });
+        put("aws:EpochTime", &|| {
+            ContextValue::string(self.now.to_string())
+        });
+        put("aws:RequestedRegion", &|| {
+            ContextValue::string(self.region.as_str())
+        });
+        put("aws:UserAgent", &|| {
+            ContextValue::string(self.user_agent.as_str())
+        });
+        put("aws:ViaAWSService", &|| ContextValue::boolean(false));
         // MFA and token keys exist only for temporary credentials: long-term
         // access keys carry no aws:MultiFactorAuthPresent at all (which is why
         // AWS's MFA policies use BoolIfExists).
         if let Some(session) = &caller.session {
-            c.insert(
-                "aws:MultiFactorAuthPresent",
-                ContextValue::boolean(session.mfa_authenticated_at.is_some()),
-            );
+            put("aws:MultiFactorAuthPresent", &|| {
+                ContextValue::boolean(session.mfa_authenticated_at.is_some())
+            });
             if let Some(at) = session.mfa_authenticated_at {
-                c.insert(
-                    "aws:MultiFactorAuthAge",
-                    ContextValue::string((self.now - at).max(0).to_string()),
-                );
+                put("aws:MultiFactorAuthAge", &|| {
+                    ContextValue::string((self.now - at).max(0).to_string())
+                });
             }
-            c.insert(
-                "aws:TokenIssueTime",
-                ContextValue::string(crate::clock::iso8601(session.issued)),
-            );
+            put("aws:TokenIssueTime", &|| {
+                ContextValue::string(crate::clock::iso8601(session.issued))
+            });
             if let Some(source) = &session.source_identity {
-                c.insert("aws:SourceIdentity", ContextValue::string(source.as_str()));
+                put("aws:SourceIdentity", &|| {
+                    ContextValue::string(source.as_str())
+                });
+            }
+        }
+        for (k, v) in &self.policies.tags {
+            let read = reads.iter().any(|r| {
+                r.get(..17)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("aws:principaltag/"))
+                    && r.get(17..).is_some_and(|t| t.eq_ignore_ascii_case(k))
+            });
+            if read {
+                c.insert(
+                    &format!("aws:PrincipalTag/{k}"),
+                    ContextValue::string(v.as_str()),
+                );
             }
         }
         c

@@ -424,7 +424,7 @@ impl Sts {
                 )
             })
             .collect();
-        let mut context: Context = ctx.condition_context();
+        let mut context: Context = ctx.condition_context(Some(&trust));
         if let Some(external) = &req.external_id {
             context.insert("sts:ExternalId", ContextValue::string(external.as_str()));
         }

@@ -506,7 +506,7 @@ impl Iam {
         extra: &dyn Fn(&mut Context),
     ) -> Result<(), ApiError> {
         let context = if ctx.needs_condition_context(None) {
-            let mut c = ctx.condition_context();
+            let mut c = ctx.condition_context(None);
             extra(&mut c);
             c
         } else {

@@ -65,7 +65,7 @@ impl Kms {
         alias_arn: &str,
         key: &Key,
     ) -> Result<(), ApiError> {
-        let context = ctx.condition_context();
+        let context = ctx.condition_context(None);
         let action = format!("kms:{operation}");
         ctx.authorize(&AuthzCheck {
             action: &action,
@@ -220,7 +220,7 @@ impl Kms {
             Some(id) => Some(self.resolve(ctx, id, Naming::KeyOnly)?.id.clone()),
             None => None,
         };
-        let context = ctx.condition_context();
+        let context = ctx.condition_context(None);
         ctx.authorize(&AuthzCheck {
             action: "kms:ListAliases",
             resource: "*",

@@ -68,7 +68,7 @@ impl Kms {
                 })
                 .map(|_| ());
         }
-        let mut context = ctx.condition_context();
+        let mut context = ctx.condition_context(Some(&key.policy));
         context.insert(
             "kms:CallerAccount",
             ContextValue::string(ctx.caller.account_id.as_str()),

@@ -760,7 +760,7 @@ impl Kms {
                 "Custom key stores are not supported by this server.",
             ));
         }
-        let context = ctx.condition_context();
+        let context = ctx.condition_context(None);
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:GenerateRandom",
             resource: "*",

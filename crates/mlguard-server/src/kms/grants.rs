@@ -271,7 +271,7 @@ impl Kms {
         req: w::ListRetirableGrantsRequest,
     ) -> Out<w::ListGrantsResponse> {
         let principal = req.retiring_principal.clone().unwrap_or_default();
-        let context = ctx.condition_context();
+        let context = ctx.condition_context(None);
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:ListRetirableGrants",
             resource: "*",

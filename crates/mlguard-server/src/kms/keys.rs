@@ -264,7 +264,7 @@ impl Kms {
         let tags = check_tags(&BTreeMap::new(), req.tags.as_deref().unwrap_or_default())?;
 
         // CreateKey is authorized by identity policies only: the key does not exist yet.
-        let mut context = ctx.condition_context();
+        let mut context = ctx.condition_context(None);
         context.insert("kms:KeySpec", ContextValue::string(spec.as_str()));
         context.insert("kms:KeyUsage", ContextValue::string(usage.as_str()));
         context.insert("kms:KeyOrigin", ContextValue::string(origin.as_str()));
@@ -476,7 +476,7 @@ impl Kms {
         ctx: &RequestContext,
         req: w::ListKeysRequest,
     ) -> Out<w::ListKeysResponse> {
-        let context = ctx.condition_context();
+        let context = ctx.condition_context(None);
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:ListKeys",
             resource: "*",

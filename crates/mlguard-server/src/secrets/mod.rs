@@ -217,7 +217,7 @@ impl Secrets {
     ) -> Result<(), ApiError> {
         let policy = secret.and_then(|s| s.compiled_policy.as_deref());
         let context = if ctx.needs_condition_context(policy) {
-            let mut c = ctx.condition_context();
+            let mut c = ctx.condition_context(policy);
             if let Some(s) = secret {
                 c.insert(
                     "secretsmanager:SecretId",
