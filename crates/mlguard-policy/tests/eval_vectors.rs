@@ -183,7 +183,8 @@ fn run_case(case: &Value) -> Result<(), String> {
             ..req
         },
     );
-    if with_read_keys.decision != evaluation.decision || with_read_keys.matched != evaluation.matched
+    if with_read_keys.decision != evaluation.decision
+        || with_read_keys.matched != evaluation.matched
     {
         return Err(format!(
             "a context of read_keys() {read:?} changed the decision to {}",

@@ -73,7 +73,10 @@ impl RequestContext {
     /// `resource_policy` can read ([`Policy::read_keys`]): a key no policy reads
     /// cannot change a decision, so it is not built. Services add their own keys
     /// to the result.
-    pub fn condition_context(&self, resource_policy: Option<&Policy>) -> Context {
+    pub fn condition_context<'p>(
+        &'p self,
+        resource_policy: Option<&'p Policy>,
+    ) -> ConditionContext<'p> {
         let reads: Vec<&str> = resource_policy
             .into_iter()
             .chain(self.all_policies())
@@ -155,7 +158,7 @@ impl RequestContext {
                 );
             }
         }
-        c
+        ConditionContext { context: c, reads }
     }
 
     /// The caller's identity-based policies. The account root has none: it is
@@ -259,6 +262,52 @@ impl RequestContext {
             Protocol::Query | Protocol::RestXml => "AccessDenied",
         };
         ApiError::new(400, code, message)
+    }
+}
+
+/// A request's condition keys, holding only those some policy in play can read:
+/// [`ConditionContext::insert`] drops any other. It reads as a [`Context`].
+pub struct ConditionContext<'p> {
+    context: Context,
+    reads: Vec<&'p str>,
+}
+
+impl ConditionContext<'_> {
+    /// Whether some policy reads `key`.
+    pub fn reads(&self, key: &str) -> bool {
+        self.reads.iter().any(|r| r.eq_ignore_ascii_case(key))
+    }
+
+    /// Adds `key` if some policy reads it.
+    pub fn insert(&mut self, key: &str, value: ContextValue) {
+        if self.reads(key) {
+            self.context.insert(key, value);
+        }
+    }
+
+    /// Adds `key`, computing its value only if some policy reads it.
+    pub fn insert_with(&mut self, key: &str, value: impl FnOnce() -> ContextValue) {
+        if self.reads(key) {
+            self.context.insert(key, value());
+        }
+    }
+
+    /// The keys.
+    pub fn into_context(self) -> Context {
+        self.context
+    }
+}
+
+impl std::ops::Deref for ConditionContext<'_> {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.context
+    }
+}
+
+impl std::ops::DerefMut for ConditionContext<'_> {
+    fn deref_mut(&mut self) -> &mut Context {
+        &mut self.context
     }
 }
 

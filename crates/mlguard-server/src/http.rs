@@ -473,7 +473,9 @@ async fn serve(
     };
     let caller = Arc::clone(&auth.credential.caller);
     let policies = if caller.entity.is_some() {
-        Arc::new(services.iam.policies_for(&caller))
+        services
+            .iam
+            .policies_for(&auth.credential.access_key_id, &caller)
     } else {
         Arc::clone(&services.no_policies)
     };

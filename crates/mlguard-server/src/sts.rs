@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::Response;
 use http_body_util::Full;
 use mlguard_crypto::RootKey;
-use mlguard_policy::{Context, ContextValue, Policy, PolicyKind};
+use mlguard_policy::{ContextValue, Policy, PolicyKind};
 use mlguard_store::Store;
 use mlguard_wire::query::QueryParams;
 use mlguard_wire::sts as w;
@@ -424,7 +424,7 @@ impl Sts {
                 )
             })
             .collect();
-        let mut context: Context = ctx.condition_context(Some(&trust));
+        let mut context = ctx.condition_context(Some(&trust));
         if let Some(external) = &req.external_id {
             context.insert("sts:ExternalId", ContextValue::string(external.as_str()));
         }

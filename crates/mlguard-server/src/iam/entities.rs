@@ -191,7 +191,7 @@ impl Iam {
         name: &str,
         change: impl FnOnce(&Inner, &mut Entity) -> Result<(), ApiError>,
     ) -> Result<Arc<Entity>, ApiError> {
-        let mut inner = self.state.write().map_err(super::internal)?;
+        let mut inner = self.write_state()?;
         let current = Self::entity(&inner, kind, name)?;
         let mut changed = (*current).clone();
         change(&inner, &mut changed)?;
@@ -324,7 +324,7 @@ impl Iam {
             _ => "iam:UpdateGroup",
         };
         self.allow(ctx, action, &current.arn, &|_| {})?;
-        let mut inner = self.state.write().map_err(super::internal)?;
+        let mut inner = self.write_state()?;
         let current = Self::entity(&inner, kind, name)?;
         let mut changed = (*current).clone();
         if let Some(n) = new_name {
@@ -417,7 +417,7 @@ impl Iam {
 
     /// Deletes a user, group or role once nothing depends on it, as AWS requires.
     fn remove_entity(&self, kind: Kind, name: &str) -> Result<Arc<Entity>, ApiError> {
-        let mut inner = self.state.write().map_err(super::internal)?;
+        let mut inner = self.write_state()?;
         let e = Self::entity(&inner, kind, name)?;
         let key = e.key();
         match kind {

@@ -104,7 +104,7 @@ impl Iam {
             created: self.clock.now(),
         };
         {
-            let mut inner = self.state.write().map_err(internal)?;
+            let mut inner = self.write_state()?;
             let count = inner
                 .access_keys
                 .values()
@@ -183,7 +183,7 @@ impl Iam {
         let record = self.store.get("iam.accesskey", &id).map_err(internal)?;
         let sealed = record.and_then(|r| r.sealed);
         {
-            let mut inner = self.state.write().map_err(internal)?;
+            let mut inner = self.write_state()?;
             self.store
                 .transaction(|tx| self.put_key_record(tx, &key, sealed.as_deref()))?;
             inner.access_keys.insert(id.clone(), key.clone());
@@ -210,7 +210,7 @@ impl Iam {
         let id = req.access_key_id.unwrap_or_default();
         self.key_of(&user, &id)?;
         {
-            let mut inner = self.state.write().map_err(internal)?;
+            let mut inner = self.write_state()?;
             self.store.transaction(|tx| {
                 tx.delete("iam.accesskey", &id).map_err(internal)?;
                 self.forget_key_use(tx, &id)

@@ -87,7 +87,7 @@ impl Iam {
     }
 
     fn put_device(&self, device: &MfaDevice, sealed: Option<&[u8]>) -> Result<(), ApiError> {
-        let mut inner = self.state.write().map_err(internal)?;
+        let mut inner = self.write_state()?;
         let sealed = match sealed {
             Some(s) => Some(s.to_vec()),
             None => self
@@ -379,7 +379,7 @@ impl Iam {
     ) -> Out<()> {
         let serial = req.serial_number.unwrap_or_default();
         self.allow(ctx, "iam:DeleteVirtualMFADevice", &serial, &|_| {})?;
-        let mut inner = self.state.write().map_err(internal)?;
+        let mut inner = self.write_state()?;
         let device = inner.mfa.get(&serial).ok_or_else(|| no_device(&serial))?;
         if device.enabled.is_some() {
             return Err(delete_conflict(

@@ -13,6 +13,7 @@ mod qr;
 mod simulate;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
@@ -91,7 +92,16 @@ pub struct Iam {
     /// Access keys' last use (updated at most once a minute per key; written to
     /// the store by the scheduler and at stop, not on the request path).
     last_used: Mutex<KeyUse>,
+    /// Bumped whenever the state may change: cached policies of an older
+    /// generation are stale.
+    generation: AtomicU64,
+    /// The policies of each credential's caller, by access key id, with the
+    /// generation they were read at.
+    policy_cache: Mutex<HashMap<String, (u64, Arc<PrincipalPolicies>)>>,
 }
+
+/// Cached callers at most (the cache is emptied when full).
+const POLICY_CACHE_MAX: usize = 10_000;
 
 /// Access keys' last use, and which of them the store has not seen yet.
 #[derive(Default)]
@@ -227,6 +237,8 @@ impl Iam {
             account_id,
             credentials,
             last_used: Mutex::new(KeyUse::default()),
+            generation: AtomicU64::new(0),
+            policy_cache: Mutex::new(HashMap::new()),
         };
         iam.reload()?;
         Ok(iam)
@@ -272,18 +284,25 @@ impl Iam {
             }
         }
         *self.last_used.lock().map_err(internal)? = key_use;
-        *self.state.write().map_err(internal)? = inner;
+        *self.write_state()? = inner;
         Ok(())
     }
 
     /// Forgets everything (emulation's reset; the store is wiped by the caller).
     pub fn reset(&self) {
-        if let Ok(mut inner) = self.state.write() {
+        if let Ok(mut inner) = self.write_state() {
             *inner = Inner::default();
         }
         if let Ok(mut used) = self.last_used.lock() {
             *used = KeyUse::default();
         }
+    }
+
+    /// The state, for a change: cached policies are stale from now on.
+    pub(crate) fn write_state(&self) -> Result<RwLockWriteGuard<'_, Inner>, ApiError> {
+        let guard = self.state.write().map_err(internal)?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(guard)
     }
 
     pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Inner>, ApiError> {
@@ -297,7 +316,7 @@ impl Iam {
         write: impl FnOnce(&mlguard_store::Tx<'_>) -> Result<(), ApiError>,
         apply: impl FnOnce(&mut Inner) -> T,
     ) -> Result<T, ApiError> {
-        let mut inner: RwLockWriteGuard<'_, Inner> = self.state.write().map_err(internal)?;
+        let mut inner: RwLockWriteGuard<'_, Inner> = self.write_state()?;
         self.store.transaction(|tx| write(tx))?;
         Ok(apply(&mut inner))
     }
@@ -373,15 +392,42 @@ impl Iam {
         }
     }
 
-    /// The policies that apply to a caller now: for a user its inline and attached
+    /// The policies that apply to the caller of `access_key_id` now (see
+    /// [`Iam::read_policies`]), from a cache that any change to IAM's state
+    /// invalidates.
+    pub fn policies_for(&self, access_key_id: &str, caller: &Caller) -> Arc<PrincipalPolicies> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Ok(cache) = self.policy_cache.lock()
+            && let Some((g, policies)) = cache.get(access_key_id)
+            && *g == generation
+        {
+            return Arc::clone(policies);
+        }
+        let Ok(inner) = self.state.read() else {
+            return Arc::new(PrincipalPolicies::default());
+        };
+        // Read under the lock: no change can come between the two.
+        let generation = self.generation.load(Ordering::Acquire);
+        let policies = Arc::new(Self::read_policies(&inner, caller));
+        drop(inner);
+        if let Ok(mut cache) = self.policy_cache.lock() {
+            if cache.len() >= POLICY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(
+                access_key_id.to_string(),
+                (generation, Arc::clone(&policies)),
+            );
+        }
+        policies
+    }
+
+    /// The policies that apply to a caller: for a user its inline and attached
     /// policies and its groups'; for a role session the role's and the session's;
     /// the permissions boundary; and the principal's tags.
-    pub fn policies_for(&self, caller: &Caller) -> PrincipalPolicies {
+    fn read_policies(inner: &Inner, caller: &Caller) -> PrincipalPolicies {
         let mut out = PrincipalPolicies::default();
         let Some(entity) = &caller.entity else {
-            return out;
-        };
-        let Ok(inner) = self.state.read() else {
             return out;
         };
         let (kind, name) = match entity {
@@ -392,10 +438,10 @@ impl Iam {
             // Deleted since the credentials were issued: nothing is allowed.
             return out;
         };
-        collect_policies(&inner, e, &mut out.identity);
+        collect_policies(inner, e, &mut out.identity);
         for group in &e.groups {
             if let Some(g) = inner.groups.get(group) {
-                collect_policies(&inner, g, &mut out.identity);
+                collect_policies(inner, g, &mut out.identity);
             }
         }
         out.boundary = e
@@ -508,7 +554,7 @@ impl Iam {
         let context = if ctx.needs_condition_context(None) {
             let mut c = ctx.condition_context(None);
             extra(&mut c);
-            c
+            c.into_context()
         } else {
             Context::new()
         };

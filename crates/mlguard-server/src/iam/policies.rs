@@ -485,7 +485,7 @@ impl Iam {
         let policy = Arc::new(policy);
         let key = name.to_ascii_lowercase();
         {
-            let mut inner = self.state.write().map_err(internal)?;
+            let mut inner = self.write_state()?;
             if inner.policies.contains_key(&key) {
                 return Err(already_exists(format!(
                     "A policy called {name} already exists. Duplicate names are not allowed."
@@ -578,7 +578,7 @@ impl Iam {
         let policy = self.managed(&arn)?;
         self.allow(ctx, "iam:DeletePolicy", &arn, &|_| {})?;
         owned_by_account(ctx, "iam:DeletePolicy", &arn)?;
-        let mut inner = self.state.write().map_err(internal)?;
+        let mut inner = self.write_state()?;
         let used = [Kind::User, Kind::Group, Kind::Role]
             .iter()
             .flat_map(|k| inner.entities(*k).values())

@@ -69,31 +69,30 @@ impl Kms {
                 .map(|_| ());
         }
         let mut context = ctx.condition_context(Some(&key.policy));
-        context.insert(
-            "kms:CallerAccount",
-            ContextValue::string(ctx.caller.account_id.as_str()),
-        );
-        context.insert(
-            "kms:KeySpec",
-            ContextValue::string(key.meta.key_spec.as_str()),
-        );
-        context.insert(
-            "kms:KeyUsage",
-            ContextValue::string(key.meta.key_usage.as_str()),
-        );
-        context.insert(
-            "kms:KeyOrigin",
-            ContextValue::string(key.meta.origin.as_str()),
-        );
+        // Only the keys some policy reads are built (ConditionContext).
+        context.insert_with("kms:CallerAccount", || {
+            ContextValue::string(ctx.caller.account_id.as_str())
+        });
+        context.insert_with("kms:KeySpec", || {
+            ContextValue::string(key.meta.key_spec.as_str())
+        });
+        context.insert_with("kms:KeyUsage", || {
+            ContextValue::string(key.meta.key_usage.as_str())
+        });
+        context.insert_with("kms:KeyOrigin", || {
+            ContextValue::string(key.meta.origin.as_str())
+        });
         for (k, v) in &key.meta.tags {
             context.insert(
                 &format!("aws:ResourceTag/{k}"),
                 ContextValue::string(v.as_str()),
             );
         }
-        let aliases = self.aliases_of(key)?;
-        if !aliases.is_empty() {
-            context.insert("kms:ResourceAliases", ContextValue::string_list(aliases));
+        if context.reads("kms:ResourceAliases") {
+            let aliases = self.aliases_of(key)?;
+            if !aliases.is_empty() {
+                context.insert("kms:ResourceAliases", ContextValue::string_list(aliases));
+            }
         }
         if let Some(ec) = encryption_context {
             for (k, v) in ec {

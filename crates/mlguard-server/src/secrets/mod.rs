@@ -236,7 +236,7 @@ impl Secrets {
                 }
             }
             extra(&mut c);
-            c
+            c.into_context()
         } else {
             Context::new()
         };
