@@ -10,6 +10,10 @@ that allows kms:Encrypt on the key. Every request of either caller is SigV4-veri
 evaluated (the user's ten policies and the key policy; root's key policy only) and
 audited.
 
+Throughput on this two-core machine moves by ±15 % from run to run (the load
+generator shares the cores), so the table also gives the server's own CPU time per
+request (from /proc), which is what authorization adds to.
+
 Usage: python3 bench/authz_cost.py [--seconds 10] [--concurrency 64] [--rounds 3]
 Needs: cargo build --release -p mlguard -p mlguard-bench
 Prints a Markdown table for docs/benchmarks.md.
@@ -50,7 +54,15 @@ POLICIES = [
 ]
 
 
-def load(endpoint, key_id, seconds, concurrency, env):
+def cpu_seconds(pid):
+    """The server's user + system CPU time so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(endpoint, key_id, seconds, concurrency, env, pid=None):
+    """Requests per second, and the server's CPU microseconds per request."""
+    before = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         [str(TARGET / "kms_load"), "--endpoint", endpoint, "--key-id", key_id, "--operation", "encrypt",
          "--seconds", str(seconds), "--concurrency", str(concurrency), "--threads", "2"],
@@ -59,7 +71,8 @@ def load(endpoint, key_id, seconds, concurrency, env):
     result = json.loads(out.stdout)
     if result["failed"]:
         raise RuntimeError(f"{result['failed']} failed requests: {out.stderr}")
-    return result["per_second"]
+    cpu = (cpu_seconds(pid) - before) * 1e6 / result["ok"] if pid else 0.0
+    return result["per_second"], cpu
 
 
 def main():
@@ -90,15 +103,19 @@ def main():
                          "AWS_SECRET_ACCESS_KEY": user_key["SecretAccessKey"],
                          "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
         root, user = [], []
+        pid = server.proc.pid
         for _ in range(args.rounds):
-            root.append(load(server.endpoint, key["KeyId"], args.seconds, args.concurrency, server.env))
-            user.append(load(server.endpoint, key["KeyId"], args.seconds, args.concurrency, user_env))
-        r, u = statistics.median(root), statistics.median(user)
-        print(f"rounds: root {[round(x) for x in root]}, user {[round(x) for x in user]}")
-        print("| caller | Encrypt req/s (median) | vs root |")
-        print("| --- | ---: | ---: |")
-        print(f"| root (key policy only) | {r:,.0f} | 1.00 |")
-        print(f"| IAM user, 10 attached policies | {u:,.0f} | {u / r:.2f} ({(1 - u / r) * 100:.1f}% loss) |")
+            root.append(load(server.endpoint, key["KeyId"], args.seconds, args.concurrency, server.env, pid))
+            user.append(load(server.endpoint, key["KeyId"], args.seconds, args.concurrency, user_env, pid))
+        r, u = statistics.median(x for x, _ in root), statistics.median(x for x, _ in user)
+        rc, uc = statistics.median(c for _, c in root), statistics.median(c for _, c in user)
+        print(f"rounds: root {[round(x) for x, _ in root]}, user {[round(x) for x, _ in user]}")
+        print(f"server CPU µs/request: root {[round(c, 1) for _, c in root]}, user {[round(c, 1) for _, c in user]}")
+        print("| caller | Encrypt req/s (median) | vs root | server CPU per request (median) | vs root |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        print(f"| root (key policy only) | {r:,.0f} | 1.00 | {rc:.1f} µs | 1.00 |")
+        print(f"| IAM user, 10 attached policies | {u:,.0f} | {u / r:.2f} ({(1 - u / r) * 100:.1f}% loss) "
+              f"| {uc:.1f} µs | {uc / rc:.2f} (+{(uc / rc - 1) * 100:.1f}%) |")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
