@@ -28,6 +28,9 @@ pub struct ServeConfig {
     pub scheduler_interval: std::time::Duration,
     /// Extra names for the server certificate.
     pub tls_names: Vec<String>,
+    /// Secrets Manager rotation functions: `NAME=python:FILE[:HANDLER][,role=ROLE]`
+    /// or `NAME=exec:PROGRAM[,role=ROLE]`.
+    pub rotation_functions: Vec<String>,
 }
 
 impl ServeConfig {
@@ -44,6 +47,7 @@ impl ServeConfig {
             allow_remote: false,
             scheduler_interval: std::time::Duration::from_secs(30),
             tls_names: Vec::new(),
+            rotation_functions: Vec::new(),
         }
     }
 }

@@ -84,6 +84,12 @@ pub async fn start(
             config.listen
         )));
     }
+    let rotation_functions = config
+        .rotation_functions
+        .iter()
+        .map(|spec| secrets::rotation::parse_spec(spec))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ServeError::Config(format!("--rotation-function {e}")))?;
     let data = DataDir::open(&config.data_dir)?;
     let store = Arc::new(data.store);
     let root_key = Arc::new(data.root_key);
@@ -188,8 +194,10 @@ pub async fn start(
         secrets::Secrets::load(
             Arc::clone(&store),
             Arc::clone(&kms),
+            Arc::clone(&sts),
             Arc::clone(&clock),
             account_id.clone(),
+            rotation_functions,
         )
         .map_err(|e| ServeError::State(e.to_string()))?,
     );
@@ -224,6 +232,16 @@ pub async fn start(
     })?;
     let scheme = if config.http { "http" } else { "https" };
     let endpoint = format!("{scheme}://{local}");
+    // Rotation functions run on this machine: they reach the server over loopback.
+    let reachable = if local.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], local.port()))
+    } else {
+        local
+    };
+    services.secrets.start(secrets::rotation::Endpoint {
+        url: format!("{scheme}://{reachable}"),
+        ca_bundle: (!config.http).then(|| config.data_dir.join("tls/ca.pem")),
+    });
     let mut banner = format!(
         "mlguard serving account {account_id} in {} at {endpoint}\n  data directory: {}\n  credentials:    {}\n",
         config.region,

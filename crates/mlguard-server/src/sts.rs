@@ -555,3 +555,77 @@ impl Sts {
         ))
     }
 }
+
+impl Sts {
+    /// Temporary credentials of role `role_name` for code a service runs on its own
+    /// (a rotation function, as Lambda runs one under its execution role): the
+    /// role's trust policy must let `service` (e.g. `lambda.amazonaws.com`) assume
+    /// it. Returns (access key id, secret, session token).
+    pub fn service_session(
+        &self,
+        role_name: &str,
+        session_name: &str,
+        service: &str,
+        duration: i64,
+    ) -> Result<(String, Zeroizing<String>, Zeroizing<String>), ApiError> {
+        let role = {
+            let inner = self.iam.read()?;
+            inner
+                .entities(Kind::Role)
+                .get(&role_name.to_ascii_lowercase())
+                .cloned()
+        }
+        .ok_or_else(|| access_denied(format!("The role {role_name} does not exist.")))?;
+        let trust = role
+            .trust
+            .as_ref()
+            .and_then(|d| d.policy.clone())
+            .ok_or_else(|| access_denied(format!("The role {role_name} has no trust policy.")))?;
+        let principal = mlguard_policy::Principal::service(service);
+        let evaluation = mlguard_policy::authorize(
+            &mlguard_policy::PolicySet {
+                resource: Some(&trust),
+                resource_policy_mandatory: true,
+                ..mlguard_policy::PolicySet::default()
+            },
+            &mlguard_policy::Request {
+                principal: &principal,
+                action: "sts:AssumeRole",
+                resource: &role.arn,
+                resource_account: Some(&self.account_id),
+                context: &mlguard_policy::Context::new(),
+            },
+        );
+        if !evaluation.decision.is_allowed() {
+            return Err(access_denied(format!(
+                "The trust policy of role {} does not allow {service} to assume it.",
+                role.arn
+            )));
+        }
+        let now = self.clock.now();
+        let doc = SessionDoc {
+            access_key_id: String::new(),
+            kind: "role".into(),
+            name: Some(role.name.clone()),
+            arn: Some(role.arn.clone()),
+            id: Some(role.id.clone()),
+            session_name: Some(session_name.to_string()),
+            issued: now,
+            expires: now + duration,
+            mfa_at: None,
+            policies: None,
+            source_identity: None,
+            tags: Vec::new(),
+        };
+        let (credentials, _) = self.issue(doc)?;
+        let secret = credentials
+            .secret_access_key
+            .map(|s| s.0)
+            .unwrap_or_default();
+        Ok((
+            credentials.access_key_id.unwrap_or_default(),
+            secret,
+            Zeroizing::new(credentials.session_token.unwrap_or_default()),
+        ))
+    }
+}

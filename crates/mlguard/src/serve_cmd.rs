@@ -41,6 +41,13 @@ pub(crate) struct ServeArgs {
     /// An extra DNS name or IP address for the server certificate (repeatable).
     #[arg(long = "tls-name", value_name = "NAME")]
     tls_names: Vec<String>,
+    /// A Secrets Manager rotation function (repeatable), invoked by RotateSecret
+    /// through the ARN arn:aws:lambda:REGION:ACCOUNT:function:NAME:
+    /// NAME=python:FILE[:HANDLER] runs an AWS Lambda Python file unchanged,
+    /// NAME=exec:PROGRAM any program (the event on stdin); ,role=ROLE gives it that
+    /// role's temporary credentials. mlguard-rotate-random-password is built in.
+    #[arg(long = "rotation-function", value_name = "NAME=SPEC")]
+    rotation_functions: Vec<String>,
     /// Seconds between runs of background jobs (key rotation, deletion).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     scheduler_interval: u64,
@@ -77,6 +84,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode, String> {
     config.account_id = args.account_id;
     config.allow_remote = args.allow_remote;
     config.tls_names = args.tls_names;
+    config.rotation_functions = args.rotation_functions;
     config.scheduler_interval = std::time::Duration::from_secs(args.scheduler_interval.max(1));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,10 +8,13 @@ mod filters;
 pub mod model;
 mod ops;
 mod password;
+mod rotate;
+pub mod rotation;
 pub mod stages;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use bytes::Bytes;
 use http::Response;
@@ -45,6 +48,16 @@ pub struct Secrets {
     account_id: String,
     /// The next creation order number.
     next_order: std::sync::atomic::AtomicU64,
+    /// STS, for rotation functions' credentials.
+    sts: Arc<crate::sts::Sts>,
+    /// Registered rotation functions by name.
+    functions: BTreeMap<String, rotation::Function>,
+    /// Where rotation functions reach this server (set once it listens).
+    endpoint: OnceLock<rotation::Endpoint>,
+    /// This service, for rotations run in the background.
+    me: OnceLock<Weak<Secrets>>,
+    /// Secrets (ARNs) whose rotation is running.
+    rotating: Mutex<HashSet<String>>,
 }
 
 /// Operations that only read (CloudTrail's `readOnly`).
@@ -76,8 +89,10 @@ impl Secrets {
     pub fn load(
         store: Arc<Store>,
         kms: Arc<Kms>,
+        sts: Arc<crate::sts::Sts>,
         clock: Arc<Clock>,
         account_id: String,
+        functions: Vec<rotation::Function>,
     ) -> Result<Secrets, ApiError> {
         let mut map = BTreeMap::new();
         for record in store.load_all(SECRET_KIND).map_err(internal)? {
@@ -89,7 +104,22 @@ impl Secrets {
             );
         }
         let next_order = map.values().map(|s| s.order + 1).max().unwrap_or(0);
+        let mut registry: BTreeMap<String, rotation::Function> =
+            functions.into_iter().map(|f| (f.name.clone(), f)).collect();
+        registry.insert(
+            rotation::BUILTIN_RANDOM_PASSWORD.to_string(),
+            rotation::Function {
+                name: rotation::BUILTIN_RANDOM_PASSWORD.to_string(),
+                runner: rotation::Runner::RandomPassword,
+                role: None,
+            },
+        );
         Ok(Secrets {
+            sts,
+            functions: registry,
+            endpoint: OnceLock::new(),
+            me: OnceLock::new(),
+            rotating: Mutex::new(HashSet::new()),
             next_order: std::sync::atomic::AtomicU64::new(next_order),
             state: RwLock::new(map),
             write: Mutex::new(()),
@@ -98,6 +128,12 @@ impl Secrets {
             clock,
             account_id,
         })
+    }
+
+    /// Lets rotations run: where functions reach the server.
+    pub fn start(self: &Arc<Self>, endpoint: rotation::Endpoint) {
+        let _ = self.me.set(Arc::downgrade(self));
+        let _ = self.endpoint.set(endpoint);
     }
 
     /// Forgets every secret (emulation's reset; the store is wiped by the caller).
@@ -111,6 +147,7 @@ impl Secrets {
     /// good, values included. Returns how many.
     pub fn run_scheduled(&self) -> Result<usize, ApiError> {
         let now = self.clock.now();
+        self.start_due_rotations(now)?;
         let due: Vec<Arc<Secret>> = self
             .state
             .read()

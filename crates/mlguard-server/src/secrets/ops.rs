@@ -25,21 +25,21 @@ const MAX_TAGS: usize = 50;
 const SECRET_TYPE: &str = "AWS::SecretsManager::Secret";
 
 /// A value to store: `SecretBinary` or not, and its bytes.
-type Value = (bool, Zeroizing<Vec<u8>>);
+pub(super) type Value = (bool, Zeroizing<Vec<u8>>);
 
-fn audit(secret: &Secret) -> AuditInfo {
+pub(super) fn audit(secret: &Secret) -> AuditInfo {
     AuditInfo {
         response_elements: None,
         resources: vec![(secret.arn.clone(), SECRET_TYPE, secret.account.clone())],
     }
 }
 
-fn ts(secs: i64) -> Option<Timestamp> {
+pub(super) fn ts(secs: i64) -> Option<Timestamp> {
     Some(Timestamp::from_unix(secs))
 }
 
 /// The value of a request: exactly one of SecretString and SecretBinary, or none.
-fn value_of(
+pub(super) fn value_of(
     string: Option<&SensitiveString>,
     binary: Option<&SensitiveBlob>,
 ) -> Result<Option<Value>, ApiError> {
@@ -53,7 +53,7 @@ fn value_of(
     }
 }
 
-fn require_token(token: Option<&String>, code: &str) -> Result<String, ApiError> {
+pub(super) fn require_token(token: Option<&String>, code: &str) -> Result<String, ApiError> {
     token.cloned().ok_or_else(|| {
         ApiError::bad_request(
             code,
@@ -207,7 +207,7 @@ impl Secrets {
 
     /// Encrypts a version's value under the secret's key (the account's
     /// `aws/secretsmanager` key, created on first use, when it names none).
-    fn encrypt(
+    pub(super) fn encrypt(
         &self,
         ctx: &RequestContext,
         secret: &Secret,
@@ -239,7 +239,7 @@ impl Secrets {
     }
 
     /// Decrypts a version's value (the caller needs kms:Decrypt on its key).
-    fn decrypt(
+    pub(super) fn decrypt(
         &self,
         ctx: &RequestContext,
         secret: &Secret,
@@ -270,7 +270,7 @@ impl Secrets {
     }
 
     /// The latest state of a secret, under the write lock.
-    fn latest(&self, secret: &Secret) -> Result<Secret, ApiError> {
+    pub(super) fn latest(&self, secret: &Secret) -> Result<Secret, ApiError> {
         let state = self.state.read().map_err(internal)?;
         state
             .get(&super::state_key(
@@ -286,7 +286,7 @@ impl Secrets {
     /// Adds (or fills) version `id` with `value`, labels it, prunes; returns the
     /// values to write and remove.
     #[expect(clippy::type_complexity, reason = "the store rows of one change")]
-    fn add_version(
+    pub(super) fn add_version(
         &self,
         ctx: &RequestContext,
         secret: &mut Secret,
@@ -1075,53 +1075,6 @@ impl Secrets {
                 name: Some(saved.name.clone()),
             },
             audit(&saved),
-        ))
-    }
-
-    pub(crate) fn rotate_secret(
-        &self,
-        ctx: &RequestContext,
-        req: w::RotateSecretRequest,
-    ) -> Out<w::RotateSecretResponse> {
-        require_token(
-            req.client_request_token.as_ref(),
-            "InvalidParameterException",
-        )?;
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
-        let lambda = req
-            .rotation_lambda_arn
-            .clone()
-            .or_else(|| secret.rotation.as_ref().map(|r| r.lambda_arn.clone()));
-        self.allow(ctx, "RotateSecret", Some(&secret), &secret.arn, &|c| {
-            if let Some(l) = &lambda {
-                c.insert(
-                    "secretsmanager:RotationLambdaARN",
-                    ContextValue::string(l.as_str()),
-                );
-            }
-        })?;
-        if secret.deleted.is_some() {
-            return Err(marked_for_deletion());
-        }
-        if let Some(rules) = &req.rotation_rules
-            && rules.automatically_after_days.is_some()
-            && rules.schedule_expression.is_some()
-        {
-            return Err(invalid_parameter(
-                "You can't specify both AutomaticallyAfterDays and ScheduleExpression.",
-            ));
-        }
-        if lambda.is_none() {
-            return Err(invalid_request(
-                "No Lambda rotation function ARN is associated with this secret.",
-            ));
-        }
-        // No rotation function can be registered with this server yet, so none can
-        // be invoked: AWS's answer for a function it cannot invoke, and (as on AWS)
-        // the rotation settings are not saved.
-        Err(ApiError::bad_request(
-            "AccessDeniedException",
-            "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.",
         ))
     }
 

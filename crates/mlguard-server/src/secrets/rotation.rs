@@ -1,0 +1,333 @@
+//! Rotation: AWS's four-step protocol (`createSecret`, `setSecret`, `testSecret`,
+//! `finishSecret`) run against a rotation function the operator registers
+//! (`mlguard serve --rotation-function NAME=python:FILE[:HANDLER][,role=ROLE]` or
+//! `NAME=exec:PROGRAM[,role=ROLE]`) and names by a Lambda-style ARN
+//! (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`), or the built-in
+//! `mlguard-rotate-random-password`.
+//!
+//! A function runs as Lambda runs one: the event JSON (`Step`, `SecretId`,
+//! `ClientRequestToken`, `RotationToken`) goes to the handler — for `python:`, an
+//! AWS Lambda Python file unchanged, through a shim that imports it and calls
+//! `handler(event, context)`; for `exec:`, on standard input — with
+//! `SECRETS_MANAGER_ENDPOINT` set to this server (AWS's rotation templates read it),
+//! the region, the CA bundle, and, with `role=`, temporary credentials of that role
+//! (its trust policy must allow `lambda.amazonaws.com`, as for a Lambda execution
+//! role). Nothing else of the server's environment is passed on. Exit status 0 is
+//! success; a step that fails (or runs past five minutes) stops the rotation with
+//! AWSPENDING left in place, as on AWS.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::ApiError;
+
+/// The built-in function: a new random password (the whole value, or the
+/// `password` member of a JSON value).
+pub const BUILTIN_RANDOM_PASSWORD: &str = "mlguard-rotate-random-password";
+
+/// How long a step may run.
+const STEP_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How a registered function runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// An AWS Lambda Python file and its handler.
+    Python { file: PathBuf, handler: String },
+    /// Any program, the event on standard input.
+    Exec { program: PathBuf },
+    /// [`BUILTIN_RANDOM_PASSWORD`], in the server.
+    RandomPassword,
+}
+
+/// A registered rotation function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    pub runner: Runner,
+    /// The IAM role whose temporary credentials the function gets.
+    pub role: Option<String>,
+}
+
+/// Parses `NAME=python:FILE[:HANDLER][,role=ROLE]` or `NAME=exec:PROGRAM[,role=ROLE]`.
+pub fn parse_spec(spec: &str) -> Result<Function, String> {
+    let (name, rest) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("{spec}: expected NAME=python:FILE or NAME=exec:PROGRAM"))?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "{name}: a function name is 1-64 letters, digits, - and _"
+        ));
+    }
+    let (target, role) = match rest.rsplit_once(",role=") {
+        Some((t, r)) if !r.is_empty() => (t, Some(r.to_string())),
+        _ => (rest, None),
+    };
+    let runner = if let Some(p) = target.strip_prefix("python:") {
+        let (file, handler) = match p.rsplit_once(':') {
+            Some((f, h)) if !h.contains('/') && !h.is_empty() => (f, h.to_string()),
+            _ => (p, "lambda_handler".to_string()),
+        };
+        Runner::Python {
+            file: PathBuf::from(file),
+            handler,
+        }
+    } else if let Some(p) = target.strip_prefix("exec:") {
+        Runner::Exec {
+            program: PathBuf::from(p),
+        }
+    } else {
+        return Err(format!(
+            "{spec}: the target is python:FILE[:HANDLER] or exec:PROGRAM"
+        ));
+    };
+    Ok(Function {
+        name: name.to_string(),
+        runner,
+        role,
+    })
+}
+
+/// The function name of a Lambda ARN of this account and region
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
+pub fn function_name<'a>(arn: &'a str, region: &str, account: &str) -> Option<&'a str> {
+    let rest = arn.strip_prefix(&format!("arn:aws:lambda:{region}:{account}:function:"))?;
+    Some(rest.split(':').next().unwrap_or(rest))
+}
+
+/// Where functions reach the server.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// Temporary credentials for a function.
+pub struct FunctionCredentials {
+    pub access_key_id: String,
+    pub secret: zeroize::Zeroizing<String>,
+    pub token: zeroize::Zeroizing<String>,
+}
+
+/// The shim that runs an AWS Lambda Python handler: imports the file as Lambda
+/// does (its directory on `sys.path`), reads the event from standard input, and
+/// calls `handler(event, context)`.
+const PYTHON_SHIM: &str = r#"
+import importlib.util, json, os, sys, time, uuid
+path, handler = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+event = json.load(sys.stdin)
+deadline = time.time() + 300
+class Context:
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    function_version = "$LATEST"
+    invoked_function_arn = os.environ.get("MLGUARD_FUNCTION_ARN", "")
+    memory_limit_in_mb = 128
+    aws_request_id = str(uuid.uuid4())
+    log_group_name = "/aws/lambda/" + function_name
+    log_stream_name = "mlguard"
+    def get_remaining_time_in_millis(self):
+        return max(0, int((deadline - time.time()) * 1000))
+getattr(module, handler)(event, Context())
+"#;
+
+/// Runs one step of an external function. The event carries no secret value.
+pub fn run_external(
+    function: &Function,
+    arn: &str,
+    event: &serde_json::Value,
+    region: &str,
+    endpoint: &Endpoint,
+    credentials: Option<&FunctionCredentials>,
+) -> Result<(), ApiError> {
+    let mut command = match &function.runner {
+        Runner::Python { file, handler } => {
+            let mut c = Command::new("python3");
+            c.arg("-c").arg(PYTHON_SHIM).arg(file).arg(handler);
+            c
+        }
+        Runner::Exec { program } => Command::new(program),
+        Runner::RandomPassword => {
+            return Err(ApiError::internal("InternalServiceError"));
+        }
+    };
+    command.env_clear();
+    for keep in ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"] {
+        if let Some(v) = std::env::var_os(keep) {
+            command.env(keep, v);
+        }
+    }
+    command
+        .env("SECRETS_MANAGER_ENDPOINT", &endpoint.url)
+        .env("AWS_REGION", region)
+        .env("AWS_DEFAULT_REGION", region)
+        .env("AWS_LAMBDA_FUNCTION_NAME", &function.name)
+        .env("MLGUARD_FUNCTION_ARN", arn)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    if let Some(ca) = &endpoint.ca_bundle {
+        command.env("AWS_CA_BUNDLE", ca);
+    }
+    if let Some(c) = credentials {
+        command
+            .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", c.secret.as_str())
+            .env("AWS_SESSION_TOKEN", c.token.as_str());
+    }
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let failed = |what: String| {
+        tracing::warn!(function = %function.name, "rotation function {what}");
+        ApiError::bad_request(
+            "InternalServiceError",
+            format!("The rotation function {} {what}.", function.name),
+        )
+    };
+    let mut child = command
+        .spawn()
+        .map_err(|e| failed(format!("could not start: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        let body = serde_json::to_vec(event).map_err(|e| failed(e.to_string()))?;
+        // A function that does not read its input still runs.
+        let _ = stdin.write_all(&body);
+    }
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(failed(format!("failed ({status})"))),
+            Ok(None) if start.elapsed() > STEP_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(failed("timed out".into()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(failed(e.to_string())),
+        }
+    }
+}
+
+/// Seconds between automatic rotations: `AutomaticallyAfterDays`, or a
+/// `rate(N hours|days)` schedule (at least four hours, as AWS requires).
+pub fn period_secs(
+    after_days: Option<i64>,
+    schedule: Option<&str>,
+) -> Result<Option<i64>, ApiError> {
+    let invalid = |m: &str| ApiError::bad_request("InvalidParameterException", m);
+    match (after_days, schedule) {
+        (Some(_), Some(_)) => Err(invalid(
+            "You can't specify both AutomaticallyAfterDays and ScheduleExpression.",
+        )),
+        (Some(days), None) if (1..=1000).contains(&days) => Ok(Some(days * 86_400)),
+        (Some(_), None) => Err(invalid(
+            "RotationRules.AutomaticallyAfterDays must be within 1-1000.",
+        )),
+        (None, Some(expr)) => {
+            if expr.starts_with("cron(") {
+                return Err(ApiError::bad_request(
+                    "InvalidRequestException",
+                    "cron() rotation schedules are not supported by this server yet; use rate() or AutomaticallyAfterDays.",
+                ));
+            }
+            let inner = expr
+                .strip_prefix("rate(")
+                .and_then(|r| r.strip_suffix(')'))
+                .ok_or_else(|| invalid("The ScheduleExpression is not valid."))?;
+            let (n, unit) = inner
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| invalid("The ScheduleExpression is not valid."))?;
+            let n: i64 = n
+                .parse()
+                .map_err(|_| invalid("The ScheduleExpression is not valid."))?;
+            let secs = match unit.trim() {
+                "hour" | "hours" => n * 3_600,
+                "day" | "days" => n * 86_400,
+                _ => return Err(invalid("The ScheduleExpression is not valid.")),
+            };
+            if !(4 * 3_600..=1000 * 86_400).contains(&secs) {
+                return Err(invalid(
+                    "The rotation schedule must be between four hours and 1000 days.",
+                ));
+            }
+            Ok(Some(secs))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn specs() {
+        assert_eq!(
+            parse_spec("db=python:/opt/rot/lambda_function.py,role=rotator").expect("ok"),
+            Function {
+                name: "db".into(),
+                runner: Runner::Python {
+                    file: "/opt/rot/lambda_function.py".into(),
+                    handler: "lambda_handler".into()
+                },
+                role: Some("rotator".into()),
+            }
+        );
+        assert_eq!(
+            parse_spec("x=python:/a/f.py:main").expect("ok").runner,
+            Runner::Python {
+                file: "/a/f.py".into(),
+                handler: "main".into()
+            }
+        );
+        assert_eq!(
+            parse_spec("y=exec:/usr/local/bin/rotate")
+                .expect("ok")
+                .runner,
+            Runner::Exec {
+                program: "/usr/local/bin/rotate".into()
+            }
+        );
+        assert!(parse_spec("nope").is_err());
+        assert!(parse_spec("bad name=exec:/x").is_err());
+        assert!(parse_spec("z=ftp:/x").is_err());
+    }
+
+    #[test]
+    fn arns_and_schedules() {
+        let arn = "arn:aws:lambda:us-east-1:111122223333:function:db:$LATEST";
+        assert_eq!(function_name(arn, "us-east-1", "111122223333"), Some("db"));
+        assert_eq!(function_name(arn, "eu-west-1", "111122223333"), None);
+        assert_eq!(period_secs(Some(30), None).expect("ok"), Some(30 * 86_400));
+        assert_eq!(
+            period_secs(None, Some("rate(10 days)")).expect("ok"),
+            Some(864_000)
+        );
+        assert_eq!(
+            period_secs(None, Some("rate(4 hours)")).expect("ok"),
+            Some(14_400)
+        );
+        assert!(period_secs(None, Some("rate(1 hour)")).is_err());
+        assert!(period_secs(Some(0), None).is_err());
+        assert!(period_secs(Some(1), Some("rate(1 day)")).is_err());
+        assert_eq!(
+            period_secs(None, Some("cron(0 16 1,15 * ? *)"))
+                .expect_err("not yet")
+                .code,
+            "InvalidRequestException"
+        );
+    }
+}
