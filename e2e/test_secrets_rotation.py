@@ -129,6 +129,17 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
     assert code == "ResourceNotFoundException"  # the pending version never got a value
     assert error_of(sm.rotate_secret, SecretId="flaky") == (
         "InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.")
+    # The failure is in the audit trail as Secrets Manager's own event.
+    deadline = time.time() + 10
+    failed = []
+    while time.time() < deadline and not failed:
+        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+        failed = [e for e in (json.loads(line)["event"] for line in text.splitlines())
+                  if e["eventName"] == "RotationFailed"]
+        time.sleep(0.2)
+    assert failed and failed[0]["eventType"] == "AwsServiceEvent"
+    assert failed[0]["additionalEventData"]["SecretId"].endswith(":secret:flaky-" + first["ARN"][-6:])
+    assert "broken failed" in failed[0]["errorMessage"] and "createSecret" in failed[0]["errorMessage"]
     # Unknown functions and bad schedules, as AWS answers them.
     assert error_of(sm.rotate_secret, SecretId="flaky", RotationLambdaARN=lambda_arn(server, "nope"))[0] == \
         "AccessDeniedException"

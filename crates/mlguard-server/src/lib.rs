@@ -238,10 +238,18 @@ pub async fn start(
     } else {
         local
     };
-    services.secrets.start(secrets::rotation::Endpoint {
-        url: format!("{scheme}://{reachable}"),
-        ca_bundle: (!config.http).then(|| config.data_dir.join("tls/ca.pem")),
-    });
+    let weak = Arc::downgrade(&services);
+    services.secrets.start(
+        secrets::rotation::Endpoint {
+            url: format!("{scheme}://{reachable}"),
+            ca_bundle: (!config.http).then(|| config.data_dir.join("tls/ca.pem")),
+        },
+        Arc::new(move |event| {
+            if let Some(services) = weak.upgrade() {
+                services.audit.record(event);
+            }
+        }),
+    );
     let mut banner = format!(
         "mlguard serving account {account_id} in {} at {endpoint}\n  data directory: {}\n  credentials:    {}\n",
         config.region,

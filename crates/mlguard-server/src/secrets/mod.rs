@@ -58,7 +58,12 @@ pub struct Secrets {
     me: OnceLock<Weak<Secrets>>,
     /// Secrets (ARNs) whose rotation is running.
     rotating: Mutex<HashSet<String>>,
+    /// Records the service's own events (rotations) in the audit trail.
+    audit: OnceLock<AuditHook>,
 }
+
+/// Where the service's own events go.
+pub type AuditHook = Arc<dyn Fn(mlguard_audit::Event) + Send + Sync>;
 
 /// Operations that only read (CloudTrail's `readOnly`).
 pub fn is_read_only(operation: &str) -> bool {
@@ -120,6 +125,7 @@ impl Secrets {
             endpoint: OnceLock::new(),
             me: OnceLock::new(),
             rotating: Mutex::new(HashSet::new()),
+            audit: OnceLock::new(),
             next_order: std::sync::atomic::AtomicU64::new(next_order),
             state: RwLock::new(map),
             write: Mutex::new(()),
@@ -130,10 +136,12 @@ impl Secrets {
         })
     }
 
-    /// Lets rotations run: where functions reach the server.
-    pub fn start(self: &Arc<Self>, endpoint: rotation::Endpoint) {
+    /// Lets rotations run: where functions reach the server, and where the
+    /// service's own events (RotationStarted, RotationSucceeded, RotationFailed) go.
+    pub fn start(self: &Arc<Self>, endpoint: rotation::Endpoint, audit: AuditHook) {
         let _ = self.me.set(Arc::downgrade(self));
         let _ = self.endpoint.set(endpoint);
+        let _ = self.audit.set(audit);
     }
 
     /// Forgets every secret (emulation's reset; the store is wiped by the caller).

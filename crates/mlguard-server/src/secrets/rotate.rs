@@ -154,8 +154,13 @@ impl Secrets {
         let spawned = std::thread::Builder::new()
             .name("rotation".into())
             .spawn(move || {
-                if let Err(e) = me.rotate(&owned_arn, &owned_token) {
-                    tracing::warn!(secret = %owned_arn, "rotation failed: {}", e.code);
+                me.audit_rotation("RotationStarted", &owned_arn, None);
+                match me.rotate(&owned_arn, &owned_token) {
+                    Ok(()) => me.audit_rotation("RotationSucceeded", &owned_arn, None),
+                    Err(e) => {
+                        tracing::warn!(secret = %owned_arn, "rotation failed: {}", e.code);
+                        me.audit_rotation("RotationFailed", &owned_arn, Some(&e));
+                    }
                 }
                 if let Ok(mut running) = me.rotating.lock() {
                     running.remove(&owned_arn);
@@ -166,6 +171,38 @@ impl Secrets {
         {
             running.remove(arn);
         }
+    }
+
+    /// A rotation's service event, as CloudTrail records Secrets Manager's own
+    /// (`AwsServiceEvent`, invoked by the service, `additionalEventData.SecretId`).
+    fn audit_rotation(&self, name: &str, arn: &str, error: Option<&ApiError>) {
+        let Some(hook) = self.audit.get() else { return };
+        let region = arn.split(':').nth(3).unwrap_or_default();
+        let mut identity =
+            mlguard_audit::UserIdentity::new(mlguard_audit::IdentityType::AwsService);
+        identity.account_id = Some(self.account_id.clone());
+        identity.invoked_by = Some("secretsmanager.amazonaws.com".into());
+        let mut event =
+            mlguard_audit::Event::new("secretsmanager.amazonaws.com", name, region, identity);
+        event.event_time = mlguard_audit::OffsetDateTime::from_unix_timestamp(self.clock.now())
+            .unwrap_or(mlguard_audit::OffsetDateTime::UNIX_EPOCH);
+        event.event_type = "AwsServiceEvent".into();
+        event.source_ip_address = "secretsmanager.amazonaws.com".into();
+        event.user_agent = "secretsmanager.amazonaws.com".into();
+        event.additional_event_data = Some(mlguard_audit::RedactedJson::new(
+            serde_json::json!({ "SecretId": arn }),
+            &[],
+        ));
+        event.resources = Some(vec![mlguard_audit::Resource {
+            arn: arn.to_string(),
+            account_id: Some(self.account_id.clone()),
+            resource_type: Some("AWS::SecretsManager::Secret".into()),
+        }]);
+        if let Some(e) = error {
+            event.error_code = Some(e.code.clone());
+            event.error_message = e.message.clone();
+        }
+        hook(event);
     }
 
     /// The four steps, then the bookkeeping of a finished rotation.
@@ -218,7 +255,17 @@ impl Secrets {
                         &secret.region,
                         &endpoint,
                         credentials.as_ref(),
-                    )?;
+                    )
+                    .map_err(|e| {
+                        let message = format!(
+                            "{} (step {step})",
+                            e.message
+                                .as_deref()
+                                .unwrap_or_default()
+                                .trim_end_matches('.')
+                        );
+                        ApiError::bad_request(e.code, message)
+                    })?;
                 }
             }
         }
