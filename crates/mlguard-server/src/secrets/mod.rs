@@ -13,7 +13,7 @@ pub mod rotation;
 pub mod stages;
 
 use std::collections::BTreeMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use bytes::Bytes;
@@ -60,7 +60,16 @@ pub struct Secrets {
     rotating: Mutex<HashSet<String>>,
     /// Records the service's own events (rotations) in the audit trail.
     audit: OnceLock<AuditHook>,
+    /// Sealed values read or written recently, by value id: what the store holds
+    /// (data keys in KMS's ciphertext form, values sealed), kept to spare a read.
+    sealed: Mutex<HashMap<String, Arc<SealedValue>>>,
 }
+
+/// A version's stored value and its sealed bytes.
+pub(crate) type SealedValue = (model::StoredValue, Vec<u8>);
+
+/// Sealed values cached at most (the cache is emptied when full).
+const SEALED_CACHE_MAX: usize = 10_000;
 
 /// Where the service's own events go.
 pub type AuditHook = Arc<dyn Fn(mlguard_audit::Event) + Send + Sync>;
@@ -126,6 +135,7 @@ impl Secrets {
             me: OnceLock::new(),
             rotating: Mutex::new(HashSet::new()),
             audit: OnceLock::new(),
+            sealed: Mutex::new(HashMap::new()),
             next_order: std::sync::atomic::AtomicU64::new(next_order),
             state: RwLock::new(map),
             write: Mutex::new(()),
@@ -148,6 +158,9 @@ impl Secrets {
     pub fn reset(&self) {
         if let Ok(mut state) = self.state.write() {
             state.clear();
+        }
+        if let Ok(mut sealed) = self.sealed.lock() {
+            sealed.clear();
         }
     }
 
@@ -186,6 +199,11 @@ impl Secrets {
             &secret.region,
             &secret.name,
         ));
+        if let Ok(mut sealed) = self.sealed.lock() {
+            for id in secret.versions.keys() {
+                sealed.remove(&value_id(&secret.arn, id));
+            }
+        }
         Ok(())
     }
 
@@ -199,6 +217,12 @@ impl Secrets {
         use mlguard_wire::secretsmanager as w;
         let id = ctx.request_id.clone();
         macro_rules! op {
+            (inline $req:ty, $f:ident) => {{
+                // Reads from memory: no need to leave the async worker.
+                let request: $req = json::decode(body)?;
+                let (response, audit) = self.$f(ctx, request)?;
+                Ok((json::ok(&id, &response)?, audit))
+            }};
             ($req:ty, $f:ident) => {{
                 let request: $req = json::decode(body)?;
                 let this = Arc::clone(self);
@@ -213,7 +237,7 @@ impl Secrets {
         }
         match operation {
             "CreateSecret" => op!(w::CreateSecretRequest, create_secret),
-            "GetSecretValue" => op!(w::GetSecretValueRequest, get_secret_value),
+            "GetSecretValue" => op!(inline w::GetSecretValueRequest, get_secret_value),
             "BatchGetSecretValue" => op!(w::BatchGetSecretValueRequest, batch_get_secret_value),
             "PutSecretValue" => op!(w::PutSecretValueRequest, put_secret_value),
             "UpdateSecret" => op!(w::UpdateSecretRequest, update_secret),
@@ -362,6 +386,20 @@ impl Secrets {
             }
             Ok::<(), ApiError>(())
         })?;
+        if let Ok(mut sealed) = self.sealed.lock() {
+            for version in removed_values {
+                sealed.remove(&value_id(&secret.arn, version));
+            }
+            for (version, stored, bytes) in values {
+                if sealed.len() >= SEALED_CACHE_MAX {
+                    sealed.clear();
+                }
+                sealed.insert(
+                    value_id(&secret.arn, version),
+                    Arc::new((stored.clone(), bytes.clone())),
+                );
+            }
+        }
         let secret = Arc::new(secret);
         self.state.write().map_err(internal)?.insert(
             state_key(&secret.account, &secret.region, &secret.name),

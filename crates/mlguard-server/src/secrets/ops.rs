@@ -245,15 +245,8 @@ impl Secrets {
         secret: &Secret,
         version: &str,
     ) -> Result<Value, ApiError> {
-        let record = self
-            .store
-            .get(super::VALUE_KIND, &value_id(&secret.arn, version))
-            .map_err(internal)?
-            .ok_or_else(|| internal("a version without its value"))?;
-        let stored: StoredValue = serde_json::from_str(&record.doc).map_err(internal)?;
-        let sealed = record
-            .sealed
-            .ok_or_else(|| internal("a value without its ciphertext"))?;
+        let sealed_value = self.sealed_value(&secret.arn, version)?;
+        let (stored, sealed) = &*sealed_value;
         let blob = base64::engine::general_purpose::STANDARD
             .decode(&stored.data_key)
             .map_err(internal)?;
@@ -264,9 +257,38 @@ impl Secrets {
             .map_err(|e| kms_failure(e, false))?;
         let opener = RootKey::from_bytes(&data_key).map_err(internal)?;
         let plain = opener
-            .open(value_id(&secret.arn, version).as_bytes(), &sealed)
+            .open(value_id(&secret.arn, version).as_bytes(), sealed)
             .map_err(|_| kms_failure(ApiError::bare("InvalidCiphertextException"), false))?;
         Ok((stored.binary, plain))
+    }
+
+    /// A version's sealed value, from the cache or the store.
+    fn sealed_value(
+        &self,
+        arn: &str,
+        version: &str,
+    ) -> Result<Arc<super::SealedValue>, ApiError> {
+        let id = value_id(arn, version);
+        if let Some(hit) = self.sealed.lock().ok().and_then(|c| c.get(&id).cloned()) {
+            return Ok(hit);
+        }
+        let record = self
+            .store
+            .get(super::VALUE_KIND, &id)
+            .map_err(internal)?
+            .ok_or_else(|| internal("a version without its value"))?;
+        let stored: StoredValue = serde_json::from_str(&record.doc).map_err(internal)?;
+        let sealed = record
+            .sealed
+            .ok_or_else(|| internal("a value without its ciphertext"))?;
+        let entry = Arc::new((stored, sealed));
+        if let Ok(mut cache) = self.sealed.lock() {
+            if cache.len() >= super::SEALED_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(id, Arc::clone(&entry));
+        }
+        Ok(entry)
     }
 
     /// The latest state of a secret, under the write lock.
