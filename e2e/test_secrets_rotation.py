@@ -145,3 +145,99 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
         "AccessDeniedException"
     assert error_of(sm.rotate_secret, SecretId="flaky", RotationLambdaARN=lambda_arn(server, "broken"),
                     RotationRules={"ScheduleExpression": "rate(1 hours)"})[0] == "InvalidParameterException"
+
+
+def find_pg_bin():
+    import glob
+    import shutil
+    found = shutil.which("initdb")
+    if found:
+        return pathlib.Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not candidates:
+        pytest.fail("PostgreSQL is not installed (.ci/run installs the Debian package)")
+    return pathlib.Path(candidates[-1]).parent
+
+
+@pytest.fixture()
+def postgresql():
+    """A real PostgreSQL on 127.0.0.1 with password (SCRAM) logins, run as the
+    postgres user when the tests run as root; stopped by its PID."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+    from conftest import free_port
+    bindir = find_pg_bin()
+    base = pathlib.Path(tempfile.mkdtemp(prefix="mlguard-pg-"))
+    base.chmod(0o755)
+    as_user = []
+    if os.geteuid() == 0:
+        import pwd
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = base / "data", free_port()
+    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+        "--auth-host=scram-sha-256")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start")
+    psql = str(bindir / "psql") if (bindir / "psql").exists() else "psql"
+    run(psql, "-h", str(base), "-p", str(port), "-U", "postgres", "-c",
+        "CREATE ROLE app LOGIN PASSWORD 'initial-pw'")
+
+    def can_login(password):
+        env = {**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"}
+        return subprocess.run([psql, f"host=127.0.0.1 port={port} user=app dbname=postgres", "-c", "SELECT 1"],
+                              capture_output=True, env=env).returncode == 0
+
+    yield {"port": port, "can_login": can_login}
+    pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not (data / "postmaster.pid").exists():
+            break
+        time.sleep(0.1)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_postgresql_password_rotation_every_90_days(rotating, postgresql):
+    """The seed's "rotate database passwords every 90 days": the built-in function
+    changes the role's password in a real PostgreSQL and proves the new one works."""
+    server, pg = rotating, postgresql
+    sm = server.client("secretsmanager")
+    assert pg["can_login"]("initial-pw")
+    first = sm.create_secret(Name="prod/postgres/app", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": pg["port"], "username": "app",
+        "password": "initial-pw", "dbname": "postgres"}))
+    sm.rotate_secret(SecretId="prod/postgres/app",
+                     RotationLambdaARN=lambda_arn(server, "mlguard-rotate-postgresql-single-user"),
+                     RotationRules={"AutomaticallyAfterDays": 90})
+    wait_rotated(sm, "prod/postgres/app", first["VersionId"])
+    new = json.loads(sm.get_secret_value(SecretId="prod/postgres/app")["SecretString"])
+    assert new["password"] != "initial-pw" and new["port"] == pg["port"]
+    assert not pg["can_login"]("initial-pw"), "the old password must no longer work"
+    assert pg["can_login"](new["password"])
+    described = sm.describe_secret(SecretId="prod/postgres/app")
+    assert described["NextRotationDate"].timestamp() - described["LastRotatedDate"].timestamp() == 90 * 86400
+    # A secret whose credentials the database refuses: setSecret fails, AWSCURRENT
+    # stays, AWSPENDING waits, and the failure is audited.
+    wrong = sm.create_secret(Name="prod/postgres/wrong", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": pg["port"], "username": "app",
+        "password": "not-the-password", "dbname": "postgres"}))
+    attempt = sm.rotate_secret(SecretId="prod/postgres/wrong",
+                               RotationLambdaARN=lambda_arn(server, "mlguard-rotate-postgresql-single-user"))
+    deadline = time.time() + 30
+    failed = []
+    while time.time() < deadline and not failed:
+        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+        failed = [e for e in (json.loads(line)["event"] for line in text.splitlines())
+                  if e["eventName"] == "RotationFailed" and "wrong" in e["additionalEventData"]["SecretId"]]
+        time.sleep(0.2)
+    assert failed and "setSecret" in failed[0]["errorMessage"]
+    stages = sm.describe_secret(SecretId="prod/postgres/wrong")["VersionIdsToStages"]
+    assert stages[wrong["VersionId"]] == ["AWSCURRENT"] and stages[attempt["VersionId"]] == ["AWSPENDING"]
+    assert pg["can_login"](new["password"]), "the failed rotation changed nothing"
+    assert new["password"] not in text and "not-the-password" not in text

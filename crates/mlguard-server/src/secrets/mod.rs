@@ -8,6 +8,7 @@ mod filters;
 pub mod model;
 mod ops;
 mod password;
+mod postgres;
 mod rotate;
 pub mod rotation;
 pub mod stages;
@@ -120,6 +121,14 @@ impl Secrets {
         let next_order = map.values().map(|s| s.order + 1).max().unwrap_or(0);
         let mut registry: BTreeMap<String, rotation::Function> =
             functions.into_iter().map(|f| (f.name.clone(), f)).collect();
+        registry.insert(
+            postgres::BUILTIN_POSTGRES.to_string(),
+            rotation::Function {
+                name: postgres::BUILTIN_POSTGRES.to_string(),
+                runner: rotation::Runner::Postgres,
+                role: None,
+            },
+        );
         registry.insert(
             rotation::BUILTIN_RANDOM_PASSWORD.to_string(),
             rotation::Function {

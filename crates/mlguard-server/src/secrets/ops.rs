@@ -263,11 +263,7 @@ impl Secrets {
     }
 
     /// A version's sealed value, from the cache or the store.
-    fn sealed_value(
-        &self,
-        arn: &str,
-        version: &str,
-    ) -> Result<Arc<super::SealedValue>, ApiError> {
+    fn sealed_value(&self, arn: &str, version: &str) -> Result<Arc<super::SealedValue>, ApiError> {
         let id = value_id(arn, version);
         if let Some(hit) = self.sealed.lock().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(hit);

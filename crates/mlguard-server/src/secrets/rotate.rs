@@ -234,7 +234,8 @@ impl Secrets {
         };
         for step in STEPS {
             match &function.runner {
-                Runner::RandomPassword => self.builtin_step(step, arn, token)?,
+                Runner::RandomPassword => self.builtin_step(step, arn, token, false)?,
+                Runner::Postgres => self.builtin_step(step, arn, token, true)?,
                 _ => {
                     let endpoint = self
                         .endpoint
@@ -295,10 +296,41 @@ impl Secrets {
     /// The built-in random-password function: a new password in createSecret
     /// (the `password` member of a JSON value, else the whole value), nothing to
     /// set or test elsewhere, and AWSCURRENT moved in finishSecret.
-    fn builtin_step(&self, step: &str, arn: &str, token: &str) -> Result<(), ApiError> {
+    fn builtin_step(
+        &self,
+        step: &str,
+        arn: &str,
+        token: &str,
+        database: bool,
+    ) -> Result<(), ApiError> {
         let secret = self.by_arn(arn)?;
         let ctx = self.service_context(&secret);
+        let value_of = |stage: &str| -> Result<Option<Value>, ApiError> {
+            match stages::holder(&secret.versions, stage) {
+                Some(id) => self.decrypt(&ctx, &secret, id).map(Some),
+                None => Ok(None),
+            }
+        };
         match step {
+            "setSecret" if database => {
+                let pending = self.decrypt(&ctx, &secret, token)?;
+                let current = value_of(CURRENT)?
+                    .ok_or_else(|| invalid_request("The secret has no AWSCURRENT value."))?;
+                let previous = value_of(stages::PREVIOUS)?;
+                let previous = match &previous {
+                    Some(p) => super::postgres::parse(step, &p.1).ok(),
+                    None => None,
+                };
+                super::postgres::set_secret(
+                    &super::postgres::parse(step, &pending.1)?,
+                    &super::postgres::parse(step, &current.1)?,
+                    previous.as_ref(),
+                )
+            }
+            "testSecret" if database => {
+                let pending = self.decrypt(&ctx, &secret, token)?;
+                super::postgres::test_secret(&super::postgres::parse(step, &pending.1)?)
+            }
             "createSecret" => {
                 if secret
                     .versions
@@ -313,6 +345,9 @@ impl Secrets {
                         invalid_request("The secret has no AWSCURRENT value to rotate.")
                     })?;
                 let (binary, old) = self.decrypt(&ctx, &secret, &current)?;
+                if database {
+                    super::postgres::parse(step, &old)?;
+                }
                 let options = password::Options {
                     exclude_characters: "/@\"'\\".into(),
                     ..password::Options::default()

@@ -38,6 +38,8 @@ pub enum Runner {
     Exec { program: PathBuf },
     /// [`BUILTIN_RANDOM_PASSWORD`], in the server.
     RandomPassword,
+    /// The built-in PostgreSQL single-user function, in the server.
+    Postgres,
 }
 
 /// A registered rotation function.
@@ -155,7 +157,7 @@ pub fn run_external(
             c
         }
         Runner::Exec { program } => Command::new(program),
-        Runner::RandomPassword => {
+        Runner::RandomPassword | Runner::Postgres => {
             return Err(ApiError::internal("InternalServiceError"));
         }
     };
