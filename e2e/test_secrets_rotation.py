@@ -79,8 +79,10 @@ def test_python_lambda_function_rotates_a_database_password(rotating, tmp_path):
     described = sm.describe_secret(SecretId="prod/app-db")
     assert described["RotationEnabled"] and described["RotationLambdaARN"].endswith(":function:db-rotator")
     assert described["RotationRules"]["AutomaticallyAfterDays"] == 30
-    gap = described["NextRotationDate"].timestamp() - described["LastRotatedDate"].timestamp()
-    assert gap == 30 * 86400
+    # The next window opens at midnight UTC of the day 30 days on.
+    next_at = described["NextRotationDate"].timestamp()
+    assert next_at % 86400 == 0
+    assert 29 * 86400 < next_at - described["LastRotatedDate"].timestamp() <= 30 * 86400
     # The rotation ran as the function's role, audited as such.
     text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
     puts = [json.loads(line)["event"] for line in text.splitlines() if '"PutSecretValue"' in line]
@@ -108,6 +110,16 @@ def test_builtin_random_password_and_schedules(rotating):
     # Cancelled, it rotates no more.
     sm.cancel_rotate_secret(SecretId="api-key")
     assert sm.describe_secret(SecretId="api-key")["RotationEnabled"] is False
+    # cron(): 16:00 UTC on the 1st and the 15th (AWS's example), without rotating now.
+    sm.rotate_secret(SecretId="api-key", RotateImmediately=False,
+                     RotationRules={"ScheduleExpression": "cron(0 16 1,15 * ? *)", "Duration": "2h"})
+    described = sm.describe_secret(SecretId="api-key")
+    when = described["NextRotationDate"]
+    assert described["RotationEnabled"] and when.day in (1, 15) and (when.hour, when.minute) == (16, 0)
+    assert described["RotationRules"]["ScheduleExpression"] == "cron(0 16 1,15 * ? *)"
+    assert sm.get_secret_value(SecretId="api-key")["VersionId"] == third
+    assert error_of(sm.rotate_secret, SecretId="api-key", RotateImmediately=False,
+                    RotationRules={"ScheduleExpression": "cron(0 16 1 * * *)"})[0] == "InvalidParameterException"
 
 
 def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
@@ -221,7 +233,8 @@ def test_postgresql_password_rotation_every_90_days(rotating, postgresql):
     assert not pg["can_login"]("initial-pw"), "the old password must no longer work"
     assert pg["can_login"](new["password"])
     described = sm.describe_secret(SecretId="prod/postgres/app")
-    assert described["NextRotationDate"].timestamp() - described["LastRotatedDate"].timestamp() == 90 * 86400
+    gap = described["NextRotationDate"].timestamp() - described["LastRotatedDate"].timestamp()
+    assert 89 * 86400 < gap <= 90 * 86400 and described["NextRotationDate"].timestamp() % 86400 == 0
     # A secret whose credentials the database refuses: setSecret fails, AWSCURRENT
     # stays, AWSPENDING waits, and the failure is audited.
     wrong = sm.create_secret(Name="prod/postgres/wrong", SecretString=json.dumps({

@@ -11,6 +11,7 @@ mod password;
 mod postgres;
 mod rotate;
 pub mod rotation;
+mod schedule;
 pub mod stages;
 
 use std::collections::BTreeMap;

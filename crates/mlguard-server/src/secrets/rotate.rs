@@ -67,7 +67,7 @@ impl Secrets {
                 (r.after_days, r.schedule.clone(), r.duration.clone())
             }),
         };
-        let period = rotation::period_secs(after_days, schedule.as_deref())?;
+        let plan = super::schedule::parse(after_days, schedule.as_deref())?;
         let Some(lambda) = lambda else {
             return Err(invalid_request(
                 "No Lambda rotation function ARN is associated with this secret.",
@@ -92,7 +92,7 @@ impl Secrets {
             schedule,
             duration,
             last_rotated: previous.last_rotated,
-            next_rotation: period.map(|p| previous.last_rotated.unwrap_or(now) + p),
+            next_rotation: plan.and_then(|p| p.next(previous.last_rotated.unwrap_or(now))),
         });
         let saved = self.save(latest, &[], &[])?;
         drop(_guard);
@@ -284,10 +284,10 @@ impl Secrets {
         let now = self.clock.now();
         if let Some(r) = &mut latest.rotation {
             r.last_rotated = Some(now);
-            r.next_rotation = rotation::period_secs(r.after_days, r.schedule.as_deref())
+            r.next_rotation = super::schedule::parse(r.after_days, r.schedule.as_deref())
                 .ok()
                 .flatten()
-                .map(|p| now + p);
+                .and_then(|p| p.next(now));
         }
         self.save(latest, &[], &[])?;
         Ok(())

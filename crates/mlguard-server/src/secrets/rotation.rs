@@ -220,55 +220,6 @@ pub fn run_external(
     }
 }
 
-/// Seconds between automatic rotations: `AutomaticallyAfterDays`, or a
-/// `rate(N hours|days)` schedule (at least four hours, as AWS requires).
-pub fn period_secs(
-    after_days: Option<i64>,
-    schedule: Option<&str>,
-) -> Result<Option<i64>, ApiError> {
-    let invalid = |m: &str| ApiError::bad_request("InvalidParameterException", m);
-    match (after_days, schedule) {
-        (Some(_), Some(_)) => Err(invalid(
-            "You can't specify both AutomaticallyAfterDays and ScheduleExpression.",
-        )),
-        (Some(days), None) if (1..=1000).contains(&days) => Ok(Some(days * 86_400)),
-        (Some(_), None) => Err(invalid(
-            "RotationRules.AutomaticallyAfterDays must be within 1-1000.",
-        )),
-        (None, Some(expr)) => {
-            if expr.starts_with("cron(") {
-                return Err(ApiError::bad_request(
-                    "InvalidRequestException",
-                    "cron() rotation schedules are not supported by this server yet; use rate() or AutomaticallyAfterDays.",
-                ));
-            }
-            let inner = expr
-                .strip_prefix("rate(")
-                .and_then(|r| r.strip_suffix(')'))
-                .ok_or_else(|| invalid("The ScheduleExpression is not valid."))?;
-            let (n, unit) = inner
-                .trim()
-                .split_once(' ')
-                .ok_or_else(|| invalid("The ScheduleExpression is not valid."))?;
-            let n: i64 = n
-                .parse()
-                .map_err(|_| invalid("The ScheduleExpression is not valid."))?;
-            let secs = match unit.trim() {
-                "hour" | "hours" => n * 3_600,
-                "day" | "days" => n * 86_400,
-                _ => return Err(invalid("The ScheduleExpression is not valid.")),
-            };
-            if !(4 * 3_600..=1000 * 86_400).contains(&secs) {
-                return Err(invalid(
-                    "The rotation schedule must be between four hours and 1000 days.",
-                ));
-            }
-            Ok(Some(secs))
-        }
-        (None, None) => Ok(None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::expect_used, reason = "tests")]
@@ -309,27 +260,9 @@ mod tests {
     }
 
     #[test]
-    fn arns_and_schedules() {
+    fn lambda_arns() {
         let arn = "arn:aws:lambda:us-east-1:111122223333:function:db:$LATEST";
         assert_eq!(function_name(arn, "us-east-1", "111122223333"), Some("db"));
         assert_eq!(function_name(arn, "eu-west-1", "111122223333"), None);
-        assert_eq!(period_secs(Some(30), None).expect("ok"), Some(30 * 86_400));
-        assert_eq!(
-            period_secs(None, Some("rate(10 days)")).expect("ok"),
-            Some(864_000)
-        );
-        assert_eq!(
-            period_secs(None, Some("rate(4 hours)")).expect("ok"),
-            Some(14_400)
-        );
-        assert!(period_secs(None, Some("rate(1 hour)")).is_err());
-        assert!(period_secs(Some(0), None).is_err());
-        assert!(period_secs(Some(1), Some("rate(1 day)")).is_err());
-        assert_eq!(
-            period_secs(None, Some("cron(0 16 1,15 * ? *)"))
-                .expect_err("not yet")
-                .code,
-            "InvalidRequestException"
-        );
     }
 }
