@@ -254,3 +254,70 @@ def test_postgresql_password_rotation_every_90_days(rotating, postgresql):
     assert stages[wrong["VersionId"]] == ["AWSCURRENT"] and stages[attempt["VersionId"]] == ["AWSPENDING"]
     assert pg["can_login"](new["password"]), "the failed rotation changed nothing"
     assert new["password"] not in text and "not-the-password" not in text
+
+
+def test_https_webhook_rotation_function(fresh_server, tmp_path, monkeypatch):
+    """A rotation function served over HTTPS: each step's event is POSTed to it;
+    it calls Secrets Manager back with its own credentials."""
+    import http.server
+    import importlib.util
+    import ssl
+    import subprocess
+    import threading
+    from conftest import free_port
+    # A CA of the test's own, and the webhook's certificate for 127.0.0.1 signed by it.
+    ca, ca_key = tmp_path / "ca.pem", tmp_path / "ca-key.pem"
+    cert, key, csr = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "cert.csr"
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    openssl = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)  # noqa: E731
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca),
+            "-days", "1", "-subj", "/CN=webhook test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+            "-out", str(cert), "-days", "1", "-extfile", str(ext))
+    spec = importlib.util.spec_from_file_location("webhook_rotation", FUNCTION)
+    function = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(function)
+    steps = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            steps.append(event["Step"])
+            try:
+                function.lambda_handler(event, None)
+                self.send_response(200)
+            except Exception:  # noqa: BLE001 - the step failed: answer 500
+                self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", port), Hook)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    hook.socket = context.wrap_socket(hook.socket, server_side=True)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        server = fresh_server(http=True, extra=(
+            "--rotation-function", f"hook=https://127.0.0.1:{port}/rotate,ca={ca}"))
+        akid, secret = server.credentials()
+        monkeypatch.setenv("SECRETS_MANAGER_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", akid)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        sm = server.client("secretsmanager")
+        db = tmp_path / "hook-db.json"
+        first = sm.create_secret(Name="hooked", SecretString=json.dumps(
+            {"username": "svc", "password": "before", "dbfile": str(db)}))
+        sm.rotate_secret(SecretId="hooked", RotationLambdaARN=lambda_arn(server, "hook"))
+        wait_rotated(sm, "hooked", first["VersionId"], timeout=30)
+        assert steps == ["createSecret", "setSecret", "testSecret", "finishSecret"]
+        new = json.loads(sm.get_secret_value(SecretId="hooked")["SecretString"])
+        assert new["password"] != "before" and json.loads(db.read_text())["password"] == new["password"]
+    finally:
+        hook.shutdown()

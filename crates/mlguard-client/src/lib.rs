@@ -382,3 +382,41 @@ pub fn default_endpoint(service_env: &str, service: &str, region: &str) -> Strin
             format!("https://{service}.{region}.{suffix}")
         })
 }
+
+/// POSTs a JSON body to `url` — HTTPS verified against the web PKI roots and
+/// `ca_bundle`, or plain HTTP — and returns the response status. For webhooks
+/// (Secrets Manager rotation functions served over HTTPS).
+pub async fn post_json(
+    url: &str,
+    body: Vec<u8>,
+    ca_bundle: Option<&Path>,
+    timeout: std::time::Duration,
+) -> Result<u16, ClientError> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| ClientError::Config(format!("URL `{url}`: {e}")))?;
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config(ca_bundle)?)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| ClientError::Config(e.to_string()))?;
+    let transport = |detail: String| ClientError::Transport {
+        endpoint: url.to_string(),
+        detail,
+    };
+    let response = tokio::time::timeout(timeout, client.request(request))
+        .await
+        .map_err(|_| transport("timed out".into()))?
+        .map_err(|e| transport(e.to_string()))?;
+    let status = response.status().as_u16();
+    // Drain the body so the connection closes cleanly; its content is not used.
+    let _ = tokio::time::timeout(timeout, response.into_body().collect()).await;
+    Ok(status)
+}

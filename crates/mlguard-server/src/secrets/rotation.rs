@@ -36,6 +36,11 @@ pub enum Runner {
     Python { file: PathBuf, handler: String },
     /// Any program, the event on standard input.
     Exec { program: PathBuf },
+    /// An HTTPS webhook: the event is POSTed as JSON; a 2xx answer is success.
+    Webhook {
+        url: String,
+        ca_bundle: Option<PathBuf>,
+    },
     /// [`BUILTIN_RANDOM_PASSWORD`], in the server.
     RandomPassword,
     /// The built-in PostgreSQL single-user function, in the server.
@@ -51,7 +56,8 @@ pub struct Function {
     pub role: Option<String>,
 }
 
-/// Parses `NAME=python:FILE[:HANDLER][,role=ROLE]` or `NAME=exec:PROGRAM[,role=ROLE]`.
+/// Parses `NAME=python:FILE[:HANDLER][,role=ROLE]`, `NAME=exec:PROGRAM[,role=ROLE]`
+/// or `NAME=https://URL[,ca=CA_BUNDLE]`.
 pub fn parse_spec(spec: &str) -> Result<Function, String> {
     let (name, rest) = spec
         .split_once('=')
@@ -66,11 +72,49 @@ pub fn parse_spec(spec: &str) -> Result<Function, String> {
             "{name}: a function name is 1-64 letters, digits, - and _"
         ));
     }
-    let (target, role) = match rest.rsplit_once(",role=") {
-        Some((t, r)) if !r.is_empty() => (t, Some(r.to_string())),
-        _ => (rest, None),
-    };
-    let runner = if let Some(p) = target.strip_prefix("python:") {
+    let mut target = rest;
+    let mut role = None;
+    let mut ca = None;
+    for _ in 0..2 {
+        if let Some((t, r)) = target.rsplit_once(",role=") {
+            role = Some(r.to_string());
+            target = t;
+        } else if let Some((t, c)) = target.rsplit_once(",ca=") {
+            ca = Some(PathBuf::from(c));
+            target = t;
+        }
+    }
+    if role.as_deref() == Some("") {
+        return Err(format!("{spec}: role= needs a role name"));
+    }
+    let webhook = target.starts_with("https://") || target.starts_with("http://");
+    if webhook && role.is_some() {
+        return Err(format!(
+            "{spec}: a webhook runs elsewhere with its own credentials; role= is for python: and exec: functions"
+        ));
+    }
+    if !webhook && ca.is_some() {
+        return Err(format!("{spec}: ca= is for https:// webhooks"));
+    }
+    let runner = if webhook {
+        let plain_loopback = [
+            "http://127.0.0.1:",
+            "http://127.0.0.1/",
+            "http://localhost:",
+            "http://[::1]:",
+        ]
+        .iter()
+        .any(|p| target.starts_with(p));
+        if target.starts_with("http://") && !plain_loopback {
+            return Err(format!(
+                "{spec}: a webhook must be https:// (plain http only on loopback)"
+            ));
+        }
+        Runner::Webhook {
+            url: target.to_string(),
+            ca_bundle: ca,
+        }
+    } else if let Some(p) = target.strip_prefix("python:") {
         let (file, handler) = match p.rsplit_once(':') {
             Some((f, h)) if !h.contains('/') && !h.is_empty() => (f, h.to_string()),
             _ => (p, "lambda_handler".to_string()),
@@ -100,6 +144,40 @@ pub fn parse_spec(spec: &str) -> Result<Function, String> {
 pub fn function_name<'a>(arn: &'a str, region: &str, account: &str) -> Option<&'a str> {
     let rest = arn.strip_prefix(&format!("arn:aws:lambda:{region}:{account}:function:"))?;
     Some(rest.split(':').next().unwrap_or(rest))
+}
+
+/// POSTs a step's event to a webhook; any 2xx answer is success.
+fn run_webhook(
+    function: &Function,
+    url: &str,
+    ca_bundle: Option<&std::path::Path>,
+    event: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let failed = |what: String| {
+        tracing::warn!(function = %function.name, "rotation webhook {what}");
+        ApiError::bad_request(
+            "InternalServiceError",
+            format!("The rotation function {} {what}.", function.name),
+        )
+    };
+    let body = serde_json::to_vec(event).map_err(|e| failed(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let status = runtime
+        .block_on(mlguard_client::post_json(
+            url,
+            body,
+            ca_bundle,
+            STEP_TIMEOUT,
+        ))
+        .map_err(|e| failed(format!("could not be called: {e}")))?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(failed(format!("answered HTTP {status}")))
+    }
 }
 
 /// Where functions reach the server.
@@ -157,6 +235,9 @@ pub fn run_external(
             c
         }
         Runner::Exec { program } => Command::new(program),
+        Runner::Webhook { url, ca_bundle } => {
+            return run_webhook(function, url, ca_bundle.as_deref(), event);
+        }
         Runner::RandomPassword | Runner::Postgres => {
             return Err(ApiError::internal("InternalServiceError"));
         }
@@ -254,6 +335,25 @@ mod tests {
                 program: "/usr/local/bin/rotate".into()
             }
         );
+        assert_eq!(
+            parse_spec("hook=https://rotate.internal/db,ca=/etc/ca.pem")
+                .expect("ok")
+                .runner,
+            Runner::Webhook {
+                url: "https://rotate.internal/db".into(),
+                ca_bundle: Some("/etc/ca.pem".into())
+            }
+        );
+        assert!(
+            parse_spec("hook=http://rotate.internal/db").is_err(),
+            "plain http off loopback"
+        );
+        assert!(parse_spec("hook=http://127.0.0.1:9000/db").is_ok());
+        assert!(
+            parse_spec("hook=https://x/y,role=r").is_err(),
+            "webhooks bring their own credentials"
+        );
+        assert!(parse_spec("x=exec:/bin/true,ca=/c.pem").is_err());
         assert!(parse_spec("nope").is_err());
         assert!(parse_spec("bad name=exec:/x").is_err());
         assert!(parse_spec("z=ftp:/x").is_err());
