@@ -89,6 +89,19 @@ def test_python_lambda_function_rotates_a_database_password(rotating, tmp_path):
     assert puts and puts[-1]["userIdentity"]["arn"].startswith("arn:aws:sts::")
     assert ":assumed-role/rotation-role/" in puts[-1]["userIdentity"]["arn"]
     assert new["password"] not in text
+    # RotateImmediately=False tests the function (testSecret on a copy of the
+    # current value) and changes nothing.
+    tested = sm.rotate_secret(SecretId="prod/app-db", RotateImmediately=False)
+    assert "VersionId" not in tested
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        stages = sm.describe_secret(SecretId="prod/app-db")["VersionIdsToStages"]
+        if not any("AWSPENDING" in s for s in stages.values()):
+            break
+        time.sleep(0.2)
+    stages = sm.describe_secret(SecretId="prod/app-db")["VersionIdsToStages"]
+    assert stages[current] == ["AWSCURRENT"] and not any("AWSPENDING" in s for s in stages.values())
+    assert json.loads(sm.get_secret_value(SecretId="prod/app-db")["SecretString"]) == new
 
 
 def test_builtin_random_password_and_schedules(rotating):

@@ -80,8 +80,19 @@ impl Secrets {
         let immediately = req.rotate_immediately.unwrap_or(true);
         let _guard = self.write.lock().map_err(internal)?;
         let mut latest = self.latest(&secret)?;
-        if immediately {
-            self.stage_pending(&mut latest, &token)?;
+        self.stage_pending(&mut latest, &token)?;
+        let mut test_values = Vec::new();
+        if !immediately {
+            // AWS tests the configuration instead: testSecret runs against an
+            // AWSPENDING copy of the current value, which is then removed.
+            if let Some(current) = stages::holder(&latest.versions, CURRENT).map(str::to_string) {
+                let value = self.decrypt(ctx, &latest, &current)?;
+                let (key_arn, stored, sealed) = self.encrypt(ctx, &latest, &token, &value)?;
+                if let Some(v) = latest.versions.get_mut(&token) {
+                    v.key_arn = Some(key_arn);
+                }
+                test_values.push((token.clone(), stored, sealed));
+            }
         }
         let now = self.clock.now();
         let previous = latest.rotation.take().unwrap_or_default();
@@ -94,11 +105,9 @@ impl Secrets {
             last_rotated: previous.last_rotated,
             next_rotation: plan.and_then(|p| p.next(previous.last_rotated.unwrap_or(now))),
         });
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.save(latest, &test_values, &[])?;
         drop(_guard);
-        if immediately {
-            self.spawn_rotation(&saved.arn, &token);
-        }
+        self.spawn_rotation(&saved.arn, &token, !immediately);
         Ok((
             w::RotateSecretResponse {
                 arn: Some(saved.arn.clone()),
@@ -140,7 +149,7 @@ impl Secrets {
 
     /// Runs a rotation's four steps on a thread of its own (as AWS rotates
     /// asynchronously). At most one rotation of a secret runs at a time.
-    fn spawn_rotation(&self, arn: &str, token: &str) {
+    fn spawn_rotation(&self, arn: &str, token: &str, test_only: bool) {
         let Some(me) = self.me.get().and_then(std::sync::Weak::upgrade) else {
             tracing::warn!("rotation of {arn} not started: the server is not listening yet");
             return;
@@ -155,7 +164,12 @@ impl Secrets {
             .name("rotation".into())
             .spawn(move || {
                 me.audit_rotation("RotationStarted", &owned_arn, None);
-                match me.rotate(&owned_arn, &owned_token) {
+                let outcome = if test_only {
+                    me.test_rotation(&owned_arn, &owned_token)
+                } else {
+                    me.rotate(&owned_arn, &owned_token)
+                };
+                match outcome {
                     Ok(()) => me.audit_rotation("RotationSucceeded", &owned_arn, None),
                     Err(e) => {
                         tracing::warn!(secret = %owned_arn, "rotation failed: {}", e.code);
@@ -205,8 +219,25 @@ impl Secrets {
         hook(event);
     }
 
+    /// RotateImmediately=false: testSecret alone, then the AWSPENDING copy goes.
+    fn test_rotation(&self, arn: &str, token: &str) -> Result<(), ApiError> {
+        let outcome = self.run_steps(arn, token, &["testSecret"]);
+        let _guard = self.write.lock().map_err(internal)?;
+        let mut latest = self.by_arn(arn).map(|s| (*s).clone())?;
+        if latest.versions.remove(token).is_some() {
+            self.save(latest, &[], &[token.to_string()])?;
+        }
+        outcome
+    }
+
     /// The four steps, then the bookkeeping of a finished rotation.
     fn rotate(&self, arn: &str, token: &str) -> Result<(), ApiError> {
+        self.run_steps(arn, token, &STEPS)?;
+        self.finish(arn, token)
+    }
+
+    /// Runs `steps` of the secret's rotation function.
+    fn run_steps(&self, arn: &str, token: &str, steps: &[&str]) -> Result<(), ApiError> {
         let secret = self.by_arn(arn)?;
         let rotation = secret
             .rotation
@@ -232,7 +263,7 @@ impl Secrets {
             }
             None => None,
         };
-        for step in STEPS {
+        for &step in steps {
             match &function.runner {
                 Runner::RandomPassword => self.builtin_step(step, arn, token, false)?,
                 Runner::Postgres => self.builtin_step(step, arn, token, true)?,
@@ -270,7 +301,11 @@ impl Secrets {
                 }
             }
         }
-        // Done: the new version is AWSCURRENT; AWSPENDING goes, and the schedule moves.
+        Ok(())
+    }
+
+    /// Done: the new version is AWSCURRENT; AWSPENDING goes, and the schedule moves.
+    fn finish(&self, arn: &str, token: &str) -> Result<(), ApiError> {
         let _guard = self.write.lock().map_err(internal)?;
         let mut latest = self.by_arn(arn).map(|s| (*s).clone())?;
         if stages::holder(&latest.versions, CURRENT) != Some(token) {
@@ -461,9 +496,9 @@ impl Secrets {
                 }
             };
             if staged {
-                self.spawn_rotation(&secret.arn, &token);
+                self.spawn_rotation(&secret.arn, &token, false);
             } else if let Some(pending) = stages::holder(&secret.versions, PENDING) {
-                self.spawn_rotation(&secret.arn, pending);
+                self.spawn_rotation(&secret.arn, pending, false);
             }
         }
         Ok(())
