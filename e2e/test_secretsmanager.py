@@ -327,6 +327,20 @@ def test_aws_cli_and_audit_without_values(server):
     assert value["SecretString"] == "cli-hunter2" and value["ARN"] == created["ARN"]
     failed = server.cli("secretsmanager", "get-secret-value", "--secret-id", unique("nope"), check=False)
     assert failed.returncode != 0 and "ResourceNotFoundException" in failed.stderr
+    put = server.cli("secretsmanager", "put-secret-value", "--secret-id", name, "--secret-string", "cli-hunter3")
+    assert put["VersionStages"] == ["AWSCURRENT"]
+    described = server.cli("secretsmanager", "describe-secret", "--secret-id", name)
+    assert sorted(map(tuple, described["VersionIdsToStages"].values())) == [("AWSCURRENT",), ("AWSPREVIOUS",)]
+    listed = server.cli("secretsmanager", "list-secrets", "--filters", f"Key=name,Values={name}")
+    assert [s["Name"] for s in listed["SecretList"]] == [name]
+    versions = server.cli("secretsmanager", "list-secret-version-ids", "--secret-id", name)["Versions"]
+    assert len(versions) == 2
+    password = server.cli("secretsmanager", "get-random-password", "--password-length", "20",
+                          "--exclude-punctuation")["RandomPassword"]
+    assert len(password) == 20 and password.isalnum()
+    server.cli("secretsmanager", "tag-resource", "--secret-id", name, "--tags", "Key=team,Value=ml")
+    rotate = server.cli("secretsmanager", "rotate-secret", "--secret-id", name, check=False)
+    assert rotate.returncode != 0 and "No Lambda rotation function ARN" in rotate.stderr
     server.cli("secretsmanager", "delete-secret", "--secret-id", name, "--force-delete-without-recovery")
     deadline = time.time() + 10
     text = ""
