@@ -6,6 +6,7 @@ import pathlib
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -77,3 +78,18 @@ class Mlguard:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait()
+
+
+def start_moto():
+    """moto's server (`python -m moto.server`) on a free port: (process, endpoint,
+    the environment of a client with moto's test credentials)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait(f"{endpoint}/moto-api/")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_CA_BUNDLE", None)
+    return proc, endpoint, env

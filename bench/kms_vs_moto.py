@@ -24,7 +24,7 @@ import tempfile
 
 import boto3
 
-from common import TARGET, Mlguard, free_port, wait
+from common import TARGET, Mlguard, start_moto
 
 def load(endpoint, key_id, operation, seconds, concurrency, env):
     out = subprocess.run(
@@ -50,16 +50,8 @@ def run_mlguard(work, transport, args, procs):
 
 def run_moto(args, procs):
     """Starts moto's server, loads it with both operations; returns {op: per second}."""
-    port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p, endpoint, env = start_moto()
     procs.append(p)
-    endpoint = f"http://127.0.0.1:{port}"
-    wait(f"{endpoint}/moto-api/")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_CA_BUNDLE", None)
     kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     key = kms.create_key()["KeyMetadata"]["KeyId"]

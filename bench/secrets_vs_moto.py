@@ -26,7 +26,7 @@ import tempfile
 
 import boto3
 
-from common import Mlguard, free_port, wait
+from common import Mlguard, start_moto
 from kms_vs_moto import load
 
 SECRET = "bench/db-password"
@@ -44,16 +44,8 @@ def run_mlguard(work, transport, args, procs):
 
 
 def run_moto(args, procs):
-    port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p, endpoint, env = start_moto()
     procs.append(p)
-    endpoint = f"http://127.0.0.1:{port}"
-    wait(f"{endpoint}/moto-api/")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull}
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_CA_BUNDLE", None)
     sm = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     sm.create_secret(Name=SECRET, SecretString="s" * 1024)

@@ -47,6 +47,31 @@ struct SessionDoc {
     tags: Vec<(String, String)>,
 }
 
+impl SessionDoc {
+    /// A plain session of `role` (no MFA, session policies, source identity or tags).
+    fn of_role(
+        role: &crate::iam::model::Entity,
+        session_name: &str,
+        now: i64,
+        duration: i64,
+    ) -> SessionDoc {
+        SessionDoc {
+            access_key_id: String::new(),
+            kind: "role".into(),
+            name: Some(role.name.clone()),
+            arn: Some(role.arn.clone()),
+            id: Some(role.id.clone()),
+            session_name: Some(session_name.to_string()),
+            issued: now,
+            expires: now + duration,
+            mfa_at: None,
+            policies: None,
+            source_identity: None,
+            tags: Vec::new(),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct SealedParts {
     secret: String,
@@ -524,18 +549,11 @@ impl Sts {
             ));
         }
         let doc = SessionDoc {
-            access_key_id: String::new(),
-            kind: "role".into(),
-            name: Some(role.name.clone()),
-            arn: Some(role.arn.clone()),
-            id: Some(role.id.clone()),
-            session_name: Some(session_name.clone()),
-            issued: now,
-            expires: now + duration,
             mfa_at,
             policies,
             source_identity: req.source_identity.clone(),
             tags,
+            ..SessionDoc::of_role(&role, &session_name, now, duration)
         };
         let (credentials, caller) = self.issue(doc)?;
         Ok((
@@ -603,20 +621,7 @@ impl Sts {
             )));
         }
         let now = self.clock.now();
-        let doc = SessionDoc {
-            access_key_id: String::new(),
-            kind: "role".into(),
-            name: Some(role.name.clone()),
-            arn: Some(role.arn.clone()),
-            id: Some(role.id.clone()),
-            session_name: Some(session_name.to_string()),
-            issued: now,
-            expires: now + duration,
-            mfa_at: None,
-            policies: None,
-            source_identity: None,
-            tags: Vec::new(),
-        };
+        let doc = SessionDoc::of_role(&role, session_name, now, duration);
         let (credentials, _) = self.issue(doc)?;
         let secret = credentials
             .secret_access_key

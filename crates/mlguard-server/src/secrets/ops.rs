@@ -262,6 +262,19 @@ impl Secrets {
         Ok((stored.binary, plain))
     }
 
+    /// Changes a secret's metadata: under the write lock, `change` edits its latest
+    /// state, which is then saved.
+    pub(super) fn modify(
+        &self,
+        secret: &Secret,
+        change: impl FnOnce(&mut Secret) -> Result<(), ApiError>,
+    ) -> Result<Arc<Secret>, ApiError> {
+        let _guard = self.write.lock().map_err(internal)?;
+        let mut latest = self.latest(secret)?;
+        change(&mut latest)?;
+        self.save(latest, &[], &[])
+    }
+
     /// A version's sealed value, from the cache or the store.
     fn sealed_value(&self, arn: &str, version: &str) -> Result<Arc<super::SealedValue>, ApiError> {
         let id = value_id(arn, version);
@@ -493,13 +506,13 @@ impl Secrets {
         let (id, version) = (id.to_string(), version.clone());
         let today = date_of(self.clock.now());
         if secret.last_accessed != Some(today) || version.last_accessed != Some(today) {
-            let _guard = self.write.lock().map_err(internal)?;
-            let mut latest = self.latest(secret)?;
-            latest.last_accessed = Some(today);
-            if let Some(v) = latest.versions.get_mut(&id) {
-                v.last_accessed = Some(today);
-            }
-            self.save(latest, &[], &[])?;
+            self.modify(secret, |latest| {
+                latest.last_accessed = Some(today);
+                if let Some(v) = latest.versions.get_mut(&id) {
+                    v.last_accessed = Some(today);
+                }
+                Ok(())
+            })?;
         }
         Ok((id, version, value))
     }
@@ -1056,11 +1069,11 @@ impl Secrets {
         if secret.deleted.is_some() {
             return Err(marked_for_deletion());
         }
-        let _guard = self.write.lock().map_err(internal)?;
-        let mut latest = self.latest(&secret)?;
-        latest.deleted = Some(now);
-        latest.deletion_date = Some(now + window * DAY);
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.modify(&secret, |latest| {
+            latest.deleted = Some(now);
+            latest.deletion_date = Some(now + window * DAY);
+            Ok(())
+        })?;
         Ok((
             w::DeleteSecretResponse {
                 arn: Some(saved.arn.clone()),
@@ -1079,11 +1092,11 @@ impl Secrets {
         let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
         self.allow(ctx, "RestoreSecret", Some(&secret), &secret.arn, &|_| {})?;
         let saved = if secret.deleted.is_some() {
-            let _guard = self.write.lock().map_err(internal)?;
-            let mut latest = self.latest(&secret)?;
-            latest.deleted = None;
-            latest.deletion_date = None;
-            self.save(latest, &[], &[])?
+            self.modify(&secret, |latest| {
+                latest.deleted = None;
+                latest.deletion_date = None;
+                Ok(())
+            })?
         } else {
             secret
         };
@@ -1113,15 +1126,13 @@ impl Secrets {
             return Err(marked_for_deletion());
         }
         let saved = match &secret.rotation {
-            Some(r) if r.enabled => {
-                let _guard = self.write.lock().map_err(internal)?;
-                let mut latest = self.latest(&secret)?;
+            Some(r) if r.enabled => self.modify(&secret, |latest| {
                 if let Some(r) = &mut latest.rotation {
                     r.enabled = false;
                     r.next_rotation = None;
                 }
-                self.save(latest, &[], &[])?
-            }
+                Ok(())
+            })?,
             _ => secret,
         };
         Ok((
@@ -1187,11 +1198,11 @@ impl Secrets {
                 "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.",
             ));
         }
-        let _guard = self.write.lock().map_err(internal)?;
-        let mut latest = self.latest(&secret)?;
-        latest.policy = Some(text);
-        latest.compiled_policy = Some(Arc::new(policy));
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.modify(&secret, |latest| {
+            latest.policy = Some(text);
+            latest.compiled_policy = Some(Arc::new(policy));
+            Ok(())
+        })?;
         Ok((
             w::PutResourcePolicyResponse {
                 arn: Some(saved.arn.clone()),
@@ -1243,11 +1254,11 @@ impl Secrets {
         if secret.deleted.is_some() {
             return Err(marked_for_deletion());
         }
-        let _guard = self.write.lock().map_err(internal)?;
-        let mut latest = self.latest(&secret)?;
-        latest.policy = None;
-        latest.compiled_policy = None;
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.modify(&secret, |latest| {
+            latest.policy = None;
+            latest.compiled_policy = None;
+            Ok(())
+        })?;
         Ok((
             w::DeleteResourcePolicyResponse {
                 arn: Some(saved.arn.clone()),
@@ -1308,19 +1319,19 @@ impl Secrets {
         if secret.deleted.is_some() {
             return Err(marked_for_deletion());
         }
-        let _guard = self.write.lock().map_err(internal)?;
-        let mut latest = self.latest(&secret)?;
-        let current = latest.tags.get_or_insert_default();
-        for t in tags {
-            current.retain(|x| x.key != t.key);
-            current.push(t);
-        }
-        if current.len() > MAX_TAGS {
-            return Err(invalid_parameter(format!(
-                "A secret can have at most {MAX_TAGS} tags."
-            )));
-        }
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.modify(&secret, |latest| {
+            let current = latest.tags.get_or_insert_default();
+            for t in tags {
+                current.retain(|x| x.key != t.key);
+                current.push(t);
+            }
+            if current.len() > MAX_TAGS {
+                return Err(invalid_parameter(format!(
+                    "A secret can have at most {MAX_TAGS} tags."
+                )));
+            }
+            Ok(())
+        })?;
         Ok(((), audit(&saved)))
     }
 
@@ -1349,12 +1360,12 @@ impl Secrets {
         if secret.deleted.is_some() {
             return Err(marked_for_deletion());
         }
-        let _guard = self.write.lock().map_err(internal)?;
-        let mut latest = self.latest(&secret)?;
-        if let Some(tags) = &mut latest.tags {
-            tags.retain(|t| !keys.contains(&t.key));
-        }
-        let saved = self.save(latest, &[], &[])?;
+        let saved = self.modify(&secret, |latest| {
+            if let Some(tags) = &mut latest.tags {
+                tags.retain(|t| !keys.contains(&t.key));
+            }
+            Ok(())
+        })?;
         Ok(((), audit(&saved)))
     }
 }
