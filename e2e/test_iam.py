@@ -9,20 +9,10 @@ import json
 import pathlib
 import struct
 import time
-import uuid
 
-import botocore.exceptions
 import pytest
 
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]["Code"], e.value.response["Error"].get("Message", "")
+from helpers import error_of, unique
 
 
 def totp(seed_b32, step):

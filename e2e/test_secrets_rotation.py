@@ -8,17 +8,12 @@ import pathlib
 import stat
 import time
 
-import botocore.exceptions
 import pytest
+
+from helpers import error_of
 
 HERE = pathlib.Path(__file__).resolve().parent
 FUNCTION = HERE / "rotation" / "lambda_function.py"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]["Code"], e.value.response["Error"].get("Message", "")
 
 
 def wait_rotated(sm, name, old_current, timeout=60):

@@ -9,21 +9,12 @@ import time
 import uuid
 
 import boto3
-import botocore.exceptions
 import pytest
+
+from helpers import error_of, unique
 
 MARKED = "You can't perform this operation on the secret because it was marked for deletion."
 NOT_FOUND = "Secrets Manager can't find the specified secret."
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]["Code"], e.value.response["Error"].get("Message", "")
 
 
 @pytest.fixture()

@@ -3,24 +3,15 @@ cannot call IAM, and every session stops working when it expires (the clock is
 moved through --test-controls, with real authentication throughout)."""
 
 import json
-import uuid
 
 import boto3
-import botocore.exceptions
+import botocore.config
 import pytest
+
+from helpers import error_of, unique
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]["Code"], e.value.response["Error"].get("Message", "")
 
 
 def session_client(server, service, creds):
