@@ -341,7 +341,16 @@ def test_aws_cli_and_audit_without_values(server):
             break
         time.sleep(0.2)
     events = [json.loads(line)["event"] for line in text.splitlines() if created["ARN"] in line]
-    assert {e["eventName"] for e in events} >= {"CreateSecret", "GetSecretValue"}
-    assert all(e["eventSource"] == "secretsmanager.amazonaws.com" for e in events)
+    ours = [e for e in events if e["eventSource"] == "secretsmanager.amazonaws.com"]
+    assert {e["eventName"] for e in ours} >= {"CreateSecret", "GetSecretValue"}
+    # The KMS calls made for the caller are KMS events of the caller's, invoked by
+    # Secrets Manager, naming the secret in their encryption context.
+    kms = [e for e in events if e["eventSource"] == "kms.amazonaws.com"]
+    assert {e["eventName"] for e in kms} >= {"GenerateDataKey", "Decrypt"}
+    decrypt = [e for e in kms if e["eventName"] == "Decrypt"][0]
+    assert decrypt["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
+    assert decrypt["userIdentity"]["arn"].endswith(":root")
+    assert decrypt["requestParameters"]["encryptionContext"]["SecretARN"] == created["ARN"]
+    assert decrypt["resources"][0]["type"] == "AWS::KMS::Key"
     assert "cli-hunter2" not in text
     assert b"cli-hunter2" not in b"".join(p.read_bytes() for p in server.data_dir.rglob("*") if p.is_file())

@@ -523,7 +523,8 @@ async fn serve(
     response
 }
 
-fn identity_of(ctx: &RequestContext) -> UserIdentity {
+/// The caller of a request as CloudTrail's `userIdentity`.
+pub(crate) fn identity_of(ctx: &RequestContext) -> UserIdentity {
     let caller = &ctx.caller;
     let mut identity = UserIdentity::new(match caller.kind {
         CallerKind::Root => IdentityType::Root,
@@ -538,7 +539,7 @@ fn identity_of(ctx: &RequestContext) -> UserIdentity {
     identity
 }
 
-fn event_time(secs: i64) -> mlguard_audit::OffsetDateTime {
+pub(crate) fn event_time(secs: i64) -> mlguard_audit::OffsetDateTime {
     mlguard_audit::OffsetDateTime::from_unix_timestamp(secs)
         .unwrap_or(mlguard_audit::OffsetDateTime::UNIX_EPOCH)
 }

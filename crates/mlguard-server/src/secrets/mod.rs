@@ -61,7 +61,7 @@ pub struct Secrets {
     /// Secrets (ARNs) whose rotation is running.
     rotating: Mutex<HashSet<String>>,
     /// Records the service's own events (rotations) in the audit trail.
-    audit: OnceLock<AuditHook>,
+    pub(crate) audit: OnceLock<AuditHook>,
     /// Sealed values read or written recently, by value id: what the store holds
     /// (data keys in KMS's ciphertext form, values sealed), kept to spare a read.
     sealed: Mutex<HashMap<String, Arc<SealedValue>>>,

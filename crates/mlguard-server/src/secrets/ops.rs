@@ -227,6 +227,7 @@ impl Secrets {
             .kms
             .data_key_via(ctx, &key_id, &context, &Self::via(&secret.region))
             .map_err(|e| kms_failure(e, true))?;
+        self.audit_kms(ctx, "GenerateDataKey", &key_arn, &context);
         let sealer = RootKey::from_bytes(&data_key).map_err(internal)?;
         let sealed = sealer
             .seal(value_id(&secret.arn, version).as_bytes(), &value.1)
@@ -236,6 +237,45 @@ impl Secrets {
             data_key: base64::engine::general_purpose::STANDARD.encode(blob),
         };
         Ok((key_arn, stored, sealed))
+    }
+
+    /// The KMS call Secrets Manager made for the caller, as CloudTrail records it:
+    /// a KMS event of the caller's, invoked by secretsmanager.amazonaws.com.
+    fn audit_kms(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        key_arn: &str,
+        context: &BTreeMap<String, String>,
+    ) {
+        let Some(hook) = self.audit.get() else { return };
+        let mut identity = crate::http::identity_of(ctx);
+        identity.invoked_by = Some("secretsmanager.amazonaws.com".into());
+        let mut event =
+            mlguard_audit::Event::new("kms.amazonaws.com", operation, &ctx.region, identity);
+        event.event_time = crate::http::event_time(ctx.now);
+        event.source_ip_address = "secretsmanager.amazonaws.com".into();
+        event.user_agent = "secretsmanager.amazonaws.com".into();
+        event.read_only = true;
+        event.recipient_account_id = self.account_id.clone();
+        let mut parameters = serde_json::json!({
+            "encryptionContext": context,
+            "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        });
+        if operation == "GenerateDataKey" {
+            parameters = serde_json::json!({
+                "keyId": key_arn,
+                "encryptionContext": context,
+                "keySpec": "AES_256",
+            });
+        }
+        event.request_parameters = Some(mlguard_audit::RedactedJson::new(parameters, &[]));
+        event.resources = Some(vec![mlguard_audit::Resource {
+            arn: key_arn.to_string(),
+            account_id: Some(self.account_id.clone()),
+            resource_type: Some("AWS::KMS::Key".into()),
+        }]);
+        hook(event);
     }
 
     /// Decrypts a version's value (the caller needs kms:Decrypt on its key).
@@ -251,10 +291,11 @@ impl Secrets {
             .decode(&stored.data_key)
             .map_err(internal)?;
         let context = Self::encryption_context(&secret.arn, version);
-        let (_, data_key) = self
+        let (key_arn, data_key) = self
             .kms
             .decrypt_via(ctx, &blob, &context, &Self::via(&secret.region))
             .map_err(|e| kms_failure(e, false))?;
+        self.audit_kms(ctx, "Decrypt", &key_arn, &context);
         let opener = RootKey::from_bytes(&data_key).map_err(internal)?;
         let plain = opener
             .open(value_id(&secret.arn, version).as_bytes(), sealed)
