@@ -160,6 +160,26 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
     assert failed and failed[0]["eventType"] == "AwsServiceEvent"
     assert failed[0]["additionalEventData"]["SecretId"].endswith(":secret:flaky-" + first["ARN"][-6:])
     assert "broken failed" in failed[0]["errorMessage"] and "createSecret" in failed[0]["errorMessage"]
+
+    # "That rotation will be reattempted": after 1, 2, 4 and 8 minutes, five attempts in all.
+    def failures():
+        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+        return sum(1 for line in text.splitlines() if '"RotationFailed"' in line and "flaky" in line)
+
+    moved = 0
+    for attempt, wait in enumerate((61, 121, 241, 481), start=2):
+        assert server.post(f"/_mlguard/clock?advance={wait}") == 200
+        moved += wait
+        assert server.post("/_mlguard/scheduler/run") == 200
+        deadline = time.time() + 15
+        while time.time() < deadline and failures() < attempt:
+            time.sleep(0.2)
+        assert failures() == attempt
+    assert server.post("/_mlguard/clock?advance=100000") == 200
+    assert server.post("/_mlguard/scheduler/run") == 200
+    time.sleep(1.5)
+    assert failures() == 5, "no sixth attempt"
+    assert server.post(f"/_mlguard/clock?advance=-{moved + 100000}") == 200
     # Unknown functions and bad schedules, as AWS answers them.
     assert error_of(sm.rotate_secret, SecretId="flaky", RotationLambdaARN=lambda_arn(server, "nope"))[0] == \
         "AccessDeniedException"

@@ -33,6 +33,11 @@ pub struct Rotation {
     pub last_rotated: Option<i64>,
     #[serde(default)]
     pub next_rotation: Option<i64>,
+    /// Failed attempts of the rotation under way, and when it is tried again.
+    #[serde(default)]
+    pub failures: u32,
+    #[serde(default)]
+    pub retry_at: Option<i64>,
 }
 
 /// A secret.

@@ -18,6 +18,12 @@ use crate::identity::Caller;
 
 const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 
+/// A failed rotation is tried again ("That rotation will be reattempted"): this many
+/// attempts in all, the first retry a minute after the failure, each later one
+/// twice as long after the one before.
+const ATTEMPTS: u32 = 5;
+const FIRST_RETRY_SECS: i64 = 60;
+
 fn cannot_invoke() -> ApiError {
     ApiError::bad_request(
         "AccessDeniedException",
@@ -103,6 +109,8 @@ impl Secrets {
             schedule,
             duration,
             last_rotated: previous.last_rotated,
+            failures: 0,
+            retry_at: None,
             next_rotation: plan.and_then(|p| p.next(previous.last_rotated.unwrap_or(now))),
         });
         let saved = self.save(latest, &test_values, &[])?;
@@ -174,6 +182,9 @@ impl Secrets {
                     Err(e) => {
                         tracing::warn!(secret = %owned_arn, "rotation failed: {}", e.code);
                         me.audit_rotation("RotationFailed", &owned_arn, Some(&e));
+                        if !test_only {
+                            me.schedule_retry(&owned_arn);
+                        }
                     }
                 }
                 if let Ok(mut running) = me.rotating.lock() {
@@ -184,6 +195,25 @@ impl Secrets {
             && let Ok(mut running) = self.rotating.lock()
         {
             running.remove(arn);
+        }
+    }
+
+    /// Notes a failed attempt; the scheduler tries again later, up to [`ATTEMPTS`].
+    fn schedule_retry(&self, arn: &str) {
+        let now = self.clock.now();
+        let noted = self.by_arn(arn).and_then(|secret| {
+            self.modify(&secret, |latest| {
+                if let Some(r) = &mut latest.rotation {
+                    r.failures = r.failures.saturating_add(1);
+                    r.retry_at = (r.failures < ATTEMPTS).then(|| {
+                        now + FIRST_RETRY_SECS * (1_i64 << r.failures.saturating_sub(1).min(20))
+                    });
+                }
+                Ok(())
+            })
+        });
+        if let Err(e) = noted {
+            tracing::warn!(secret = %arn, "rotation retry not scheduled: {}", e.code);
         }
     }
 
@@ -319,6 +349,8 @@ impl Secrets {
         let now = self.clock.now();
         if let Some(r) = &mut latest.rotation {
             r.last_rotated = Some(now);
+            r.failures = 0;
+            r.retry_at = None;
             r.next_rotation = super::schedule::parse(r.after_days, r.schedule.as_deref())
                 .ok()
                 .flatten()
@@ -461,9 +493,10 @@ impl Secrets {
             .ok_or_else(super::not_found)
     }
 
-    /// Starts the rotations that are due (the scheduler calls this).
+    /// Starts the rotations that are due, and the failed ones whose retry has come
+    /// (the scheduler calls this).
     pub(super) fn start_due_rotations(&self, now: i64) -> Result<(), ApiError> {
-        let due: Vec<Arc<Secret>> = self
+        let retries: Vec<Arc<Secret>> = self
             .state
             .read()
             .map_err(internal)?
@@ -472,7 +505,43 @@ impl Secrets {
                 s.deleted.is_none()
                     && s.rotation
                         .as_ref()
-                        .is_some_and(|r| r.enabled && r.next_rotation.is_some_and(|n| n <= now))
+                        .is_some_and(|r| r.retry_at.is_some_and(|t| t <= now))
+            })
+            .cloned()
+            .collect();
+        for secret in retries {
+            let running = self
+                .rotating
+                .lock()
+                .map_err(internal)?
+                .contains(&secret.arn);
+            let pending = stages::holder(&secret.versions, PENDING)
+                .filter(|p| Some(*p) != stages::holder(&secret.versions, CURRENT))
+                .map(str::to_string);
+            if running {
+                continue;
+            }
+            self.modify(&secret, |latest| {
+                if let Some(r) = &mut latest.rotation {
+                    r.retry_at = None;
+                }
+                Ok(())
+            })?;
+            if let Some(token) = pending {
+                self.spawn_rotation(&secret.arn, &token, false);
+            }
+        }
+        let due: Vec<Arc<Secret>> = self
+            .state
+            .read()
+            .map_err(internal)?
+            .values()
+            .filter(|s| {
+                s.deleted.is_none()
+                    && s.rotation.as_ref().is_some_and(|r| {
+                        // A failed rotation is retried on its own schedule.
+                        r.enabled && r.failures == 0 && r.next_rotation.is_some_and(|n| n <= now)
+                    })
             })
             .cloned()
             .collect();
