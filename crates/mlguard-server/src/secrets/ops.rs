@@ -303,6 +303,22 @@ impl Secrets {
         Ok((stored.binary, plain))
     }
 
+    /// The secret a request names, once the caller may `action` it and unless it is
+    /// marked for deletion.
+    fn live_secret(
+        &self,
+        ctx: &RequestContext,
+        id: Option<&str>,
+        action: &str,
+    ) -> Result<Arc<Secret>, ApiError> {
+        let secret = self.secret(ctx, id.unwrap_or_default())?;
+        self.allow(ctx, action, Some(&secret), &secret.arn, &|_| {})?;
+        if secret.deleted.is_some() {
+            return Err(marked_for_deletion());
+        }
+        Ok(secret)
+    }
+
     /// Changes a secret's metadata: under the write lock, `change` edits its latest
     /// state, which is then saved.
     pub(super) fn modify(
@@ -1155,17 +1171,7 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::CancelRotateSecretRequest,
     ) -> Out<w::CancelRotateSecretResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
-        self.allow(
-            ctx,
-            "CancelRotateSecret",
-            Some(&secret),
-            &secret.arn,
-            &|_| {},
-        )?;
-        if secret.deleted.is_some() {
-            return Err(marked_for_deletion());
-        }
+        let secret = self.live_secret(ctx, req.secret_id.as_deref(), "CancelRotateSecret")?;
         let saved = match &secret.rotation {
             Some(r) if r.enabled => self.modify(&secret, |latest| {
                 if let Some(r) = &mut latest.rotation {
@@ -1258,17 +1264,7 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::GetResourcePolicyRequest,
     ) -> Out<w::GetResourcePolicyResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
-        self.allow(
-            ctx,
-            "GetResourcePolicy",
-            Some(&secret),
-            &secret.arn,
-            &|_| {},
-        )?;
-        if secret.deleted.is_some() {
-            return Err(marked_for_deletion());
-        }
+        let secret = self.live_secret(ctx, req.secret_id.as_deref(), "GetResourcePolicy")?;
         Ok((
             w::GetResourcePolicyResponse {
                 arn: Some(secret.arn.clone()),
@@ -1284,17 +1280,7 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::DeleteResourcePolicyRequest,
     ) -> Out<w::DeleteResourcePolicyResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
-        self.allow(
-            ctx,
-            "DeleteResourcePolicy",
-            Some(&secret),
-            &secret.arn,
-            &|_| {},
-        )?;
-        if secret.deleted.is_some() {
-            return Err(marked_for_deletion());
-        }
+        let secret = self.live_secret(ctx, req.secret_id.as_deref(), "DeleteResourcePolicy")?;
         let saved = self.modify(&secret, |latest| {
             latest.policy = None;
             latest.compiled_policy = None;
