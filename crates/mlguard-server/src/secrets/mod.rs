@@ -4,14 +4,14 @@
 //! resource policies, tags, deletion windows, and AWS's errors. Design notes and
 //! the evidence behind each behaviour: docs/secretsmanager.md.
 
-mod filters;
+pub mod filters;
 pub mod model;
 mod ops;
 mod password;
 mod postgres;
 mod rotate;
 pub mod rotation;
-mod schedule;
+pub mod schedule;
 pub mod stages;
 
 use std::collections::BTreeMap;

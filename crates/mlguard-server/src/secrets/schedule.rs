@@ -71,10 +71,11 @@ fn rate(inner: &str) -> Result<Schedule, ApiError> {
     let (n, unit) = inner.trim().split_once(' ').ok_or_else(bad)?;
     let n: i64 = n.parse().map_err(|_| bad())?;
     let secs = match unit.trim() {
-        "hour" | "hours" => n * 3_600,
-        "day" | "days" => n * DAY,
+        "hour" | "hours" => n.checked_mul(3_600),
+        "day" | "days" => n.checked_mul(DAY),
         _ => return Err(bad()),
-    };
+    }
+    .ok_or_else(bad)?;
     if !(4 * 3_600..=1000 * DAY).contains(&secs) {
         return Err(invalid(
             "The rotation schedule must be between four hours and 1000 days.",
@@ -137,7 +138,10 @@ fn field(
             if let Some(slot) = usize::try_from(v).ok().and_then(|i| allowed.get_mut(i)) {
                 *slot = true;
             }
-            v += step;
+            let Some(next) = v.checked_add(step) else {
+                break;
+            };
+            v = next;
         }
     }
     Ok(Some(allowed))
@@ -292,6 +296,7 @@ mod tests {
             .expect("some");
         assert_eq!(rate.next(last), Some(at("2026-11-27T02:00:00Z")));
         assert!(parse(None, Some("rate(3 hours)")).is_err());
+        assert!(parse(None, Some("rate(9223372036854775807 days)")).is_err());
         assert!(parse(Some(0), None).is_err());
         assert!(parse(Some(5), Some("rate(1 day)")).is_err());
         assert!(parse(None, Some("every day")).is_err());
@@ -320,6 +325,11 @@ mod tests {
             .expect("ok")
             .expect("some");
         assert_eq!(minutes.next(last), Some(at("2026-11-26T14:50:00Z")));
+        // A step past the field's end is the start alone, without overflowing.
+        let wide = parse(None, Some("cron(59/2147483647 0 1 JAN ? *)"))
+            .expect("ok")
+            .expect("some");
+        assert_eq!(wide.next(last), Some(at("2027-01-01T00:59:00Z")));
         // A year range that has ended never fires.
         let past = parse(None, Some("cron(0 0 1 JAN ? 2020-2021)"))
             .expect("ok")
