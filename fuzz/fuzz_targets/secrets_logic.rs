@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (head, tail) = text.split_at(text.len() / 2);
+    let mid = (0..=text.len() / 2)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let (head, tail) = text.split_at(mid);
     if let Ok(Some(plan)) = schedule::parse(None, Some(text)) {
         let _ = plan.next(1_795_700_000);
     }
