@@ -44,8 +44,9 @@ pub(crate) struct ServeArgs {
     /// A Secrets Manager rotation function (repeatable), invoked by RotateSecret
     /// through the ARN arn:aws:lambda:REGION:ACCOUNT:function:NAME:
     /// NAME=python:FILE[:HANDLER] runs an AWS Lambda Python file unchanged,
-    /// NAME=exec:PROGRAM any program (the event on stdin); ,role=ROLE gives it that
-    /// role's temporary credentials. mlguard-rotate-random-password is built in.
+    /// NAME=exec:PROGRAM any program (the event on stdin); ,role=ROLE gives either
+    /// that role's temporary credentials. NAME=https://URL[,ca=PEM] is a webhook.
+    /// Built in: mlguard-rotate-random-password, mlguard-rotate-postgresql-single-user.
     #[arg(long = "rotation-function", value_name = "NAME=SPEC")]
     rotation_functions: Vec<String>,
     /// Seconds between runs of background jobs (key rotation, deletion).

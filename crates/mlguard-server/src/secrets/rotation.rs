@@ -59,9 +59,9 @@ pub struct Function {
 /// Parses `NAME=python:FILE[:HANDLER][,role=ROLE]`, `NAME=exec:PROGRAM[,role=ROLE]`
 /// or `NAME=https://URL[,ca=CA_BUNDLE]`.
 pub fn parse_spec(spec: &str) -> Result<Function, String> {
-    let (name, rest) = spec
-        .split_once('=')
-        .ok_or_else(|| format!("{spec}: expected NAME=python:FILE or NAME=exec:PROGRAM"))?;
+    let (name, rest) = spec.split_once('=').ok_or_else(|| {
+        format!("{spec}: expected NAME=python:FILE, NAME=exec:PROGRAM or NAME=https://URL")
+    })?;
     if name.is_empty()
         || name.len() > 64
         || !name
