@@ -393,6 +393,33 @@ fn max_skew_secs(service: &str) -> u64 {
     }
 }
 
+/// An awsJson service: its SigV4 signing name, its `X-Amz-Target` prefix, and its
+/// name in messages.
+struct JsonService {
+    service: &'static str,
+    target_prefix: &'static str,
+    title: &'static str,
+}
+
+/// The awsJson services served.
+const JSON_SERVICES: &[JsonService] = &[
+    JsonService {
+        service: "kms",
+        target_prefix: "TrentService",
+        title: "KMS",
+    },
+    JsonService {
+        service: "secretsmanager",
+        target_prefix: "secretsmanager",
+        title: "Secrets Manager",
+    },
+];
+
+/// The awsJson service a request was signed for.
+fn json_service_signed(signing_name: &str) -> Option<&'static JsonService> {
+    JSON_SERVICES.iter().find(|s| s.service == signing_name)
+}
+
 /// Records that emulation's reset deletes: every service's data.
 const RESET_KINDS: &[&str] = &["kms.", "iam.", "sts.", "secretsmanager."];
 
@@ -435,24 +462,22 @@ async fn serve(
     });
     let mut query = None;
     let (service, operation) = match (protocol, auth.service.as_str()) {
-        (Protocol::Json, "kms") => match json::target(&parts.headers) {
-            Some(("TrentService", op)) => ("kms", op.to_string()),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "UnknownOperationException",
-                    "The X-Amz-Target header does not name a KMS operation.",
-                ));
+        (Protocol::Json, signed) if let Some(served) = json_service_signed(signed) => {
+            match json::target(&parts.headers) {
+                Some((prefix, op)) if prefix == served.target_prefix => {
+                    (served.service, op.to_string())
+                }
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "UnknownOperationException",
+                        format!(
+                            "The X-Amz-Target header does not name a {} operation.",
+                            served.title
+                        ),
+                    ));
+                }
             }
-        },
-        (Protocol::Json, "secretsmanager") => match json::target(&parts.headers) {
-            Some(("secretsmanager", op)) => ("secretsmanager", op.to_string()),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "UnknownOperationException",
-                    "The X-Amz-Target header does not name a Secrets Manager operation.",
-                ));
-            }
-        },
+        }
         (Protocol::Query, svc @ ("iam" | "sts")) => {
             let mut params = mlguard_wire::query::QueryParams::parse(body);
             if let Some(q) = parts.uri.query() {
@@ -513,13 +538,8 @@ async fn serve(
             (Err(error), AuditInfo::default(), Some(e))
         }
     };
-    let source = match service {
-        "iam" => "iam.amazonaws.com",
-        "sts" => "sts.amazonaws.com",
-        "secretsmanager" => "secretsmanager.amazonaws.com",
-        _ => "kms.amazonaws.com",
-    };
-    record(services, &ctx, source, body, audit, error.as_ref());
+    let source = format!("{service}.amazonaws.com");
+    record(services, &ctx, &source, body, audit, error.as_ref());
     response
 }
 
@@ -570,6 +590,11 @@ fn record(
                 .ok()
                 .and_then(|b| RedactedJson::from_request_body(&b, SENSITIVE, &[]))
         }
+        _ if source == "secretsmanager.amazonaws.com" => RedactedJson::from_request_body(
+            body,
+            SENSITIVE,
+            mlguard_wire::secretsmanager::MAP_MEMBERS,
+        ),
         _ => RedactedJson::from_request_body(body, SENSITIVE, mlguard_wire::kms::MAP_MEMBERS),
     };
     event.response_elements = audit
@@ -611,15 +636,17 @@ fn record_unauthenticated(
 ) {
     let (source, name) = match protocol {
         Protocol::Json => match json::target(&parts.headers) {
-            Some(("TrentService", op)) => ("kms.amazonaws.com", op.to_string()),
-            Some((_, op)) => ("unknown", op.to_string()),
-            None => ("unknown", "Unknown".to_string()),
+            Some((prefix, op)) => match JSON_SERVICES.iter().find(|s| s.target_prefix == prefix) {
+                Some(served) => (format!("{}.amazonaws.com", served.service), op.to_string()),
+                None => ("unknown".to_string(), op.to_string()),
+            },
+            None => ("unknown".to_string(), "Unknown".to_string()),
         },
-        _ => ("unknown", "Unknown".to_string()),
+        _ => ("unknown".to_string(), "Unknown".to_string()),
     };
     let mut identity = UserIdentity::new(IdentityType::Unknown);
     identity.account_id = Some(services.account_id.clone());
-    let mut event = Event::new(source, &name, &services.region, identity);
+    let mut event = Event::new(&source, &name, &services.region, identity);
     event.event_time = event_time(services.clock.now());
     event.source_ip_address = conn.peer.ip().to_string();
     event.user_agent = header(parts, "user-agent");
