@@ -341,9 +341,14 @@ impl Secrets {
 
     /// Finds a secret by name, full ARN, or partial ARN (without the suffix).
     fn find(&self, ctx: &RequestContext, id: &str) -> Result<Option<Arc<Secret>>, ApiError> {
+        self.find_in(&ctx.region, id)
+    }
+
+    /// A secret of `region` by name, full ARN, or partial ARN.
+    fn find_in(&self, region: &str, id: &str) -> Result<Option<Arc<Secret>>, ApiError> {
         let state = self.state.read().map_err(internal)?;
-        let prefix = self.arn_prefix(&ctx.region);
-        let key = |name: &str| state_key(&self.account_id, &ctx.region, name);
+        let prefix = self.arn_prefix(region);
+        let key = |name: &str| state_key(&self.account_id, region, name);
         if let Some(rest) = id.strip_prefix(&prefix) {
             // A full ARN: the name is the rest without `-XXXXXX`.
             if let Some((name, _)) = rest.rsplit_once('-')
@@ -358,6 +363,14 @@ impl Secrets {
             return Ok(None);
         }
         Ok(state.get(&key(id)).cloned())
+    }
+
+    /// A secret by its full ARN (as rotations name it).
+    fn by_arn(&self, arn: &str) -> Result<Arc<Secret>, ApiError> {
+        let region = arn.split(':').nth(3).unwrap_or_default();
+        self.find_in(region, arn)?
+            .filter(|s| s.arn == arn)
+            .ok_or_else(not_found)
     }
 
     /// A secret that must exist.

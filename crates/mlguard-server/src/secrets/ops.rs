@@ -437,7 +437,6 @@ impl Secrets {
         req: w::CreateSecretRequest,
     ) -> Out<w::CreateSecretResponse> {
         let name = req.name.clone().unwrap_or_default();
-        check_secret_id(&name)?;
         if name.starts_with("arn:") || !valid_name(&name) {
             return Err(ApiError::validation(
                 "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",

@@ -482,45 +482,34 @@ impl Secrets {
         }
     }
 
-    /// A secret by ARN.
-    fn by_arn(&self, arn: &str) -> Result<Arc<Secret>, ApiError> {
-        self.state
-            .read()
-            .map_err(internal)?
-            .values()
-            .find(|s| s.arn == arn)
-            .cloned()
-            .ok_or_else(super::not_found)
-    }
-
-    /// Starts the rotations that are due, and the failed ones whose retry has come
-    /// (the scheduler calls this).
-    pub(super) fn start_due_rotations(&self, now: i64) -> Result<(), ApiError> {
-        let retries: Vec<Arc<Secret>> = self
+    /// The secrets not marked for deletion, with no rotation running, whose
+    /// rotation settings satisfy `keep`.
+    fn rotation_candidates(
+        &self,
+        keep: impl Fn(&Rotation) -> bool,
+    ) -> Result<Vec<Arc<Secret>>, ApiError> {
+        let running = self.rotating.lock().map_err(internal)?.clone();
+        Ok(self
             .state
             .read()
             .map_err(internal)?
             .values()
             .filter(|s| {
                 s.deleted.is_none()
-                    && s.rotation
-                        .as_ref()
-                        .is_some_and(|r| r.retry_at.is_some_and(|t| t <= now))
+                    && !running.contains(&s.arn)
+                    && s.rotation.as_ref().is_some_and(&keep)
             })
             .cloned()
-            .collect();
-        for secret in retries {
-            let running = self
-                .rotating
-                .lock()
-                .map_err(internal)?
-                .contains(&secret.arn);
+            .collect())
+    }
+
+    /// Starts the rotations that are due, and the failed ones whose retry has come
+    /// (the scheduler calls this).
+    pub(super) fn start_due_rotations(&self, now: i64) -> Result<(), ApiError> {
+        for secret in self.rotation_candidates(|r| r.retry_at.is_some_and(|t| t <= now))? {
             let pending = stages::holder(&secret.versions, PENDING)
                 .filter(|p| Some(*p) != stages::holder(&secret.versions, CURRENT))
                 .map(str::to_string);
-            if running {
-                continue;
-            }
             self.modify(&secret, |latest| {
                 if let Some(r) = &mut latest.rotation {
                     r.retry_at = None;
@@ -531,29 +520,11 @@ impl Secrets {
                 self.spawn_rotation(&secret.arn, &token, false);
             }
         }
-        let due: Vec<Arc<Secret>> = self
-            .state
-            .read()
-            .map_err(internal)?
-            .values()
-            .filter(|s| {
-                s.deleted.is_none()
-                    && s.rotation.as_ref().is_some_and(|r| {
-                        // A failed rotation is retried on its own schedule.
-                        r.enabled && r.failures == 0 && r.next_rotation.is_some_and(|n| n <= now)
-                    })
-            })
-            .cloned()
-            .collect();
+        // A failed rotation is retried on its own schedule, above.
+        let due = self.rotation_candidates(|r| {
+            r.enabled && r.failures == 0 && r.next_rotation.is_some_and(|n| n <= now)
+        })?;
         for secret in due {
-            if self
-                .rotating
-                .lock()
-                .map_err(internal)?
-                .contains(&secret.arn)
-            {
-                continue;
-            }
             let token = mlguard_crypto::random::id_uuid().map_err(internal)?;
             let staged = {
                 let _guard = self.write.lock().map_err(internal)?;
