@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers import error_of, unique
+from helpers import audit_text, error_of, unique
 
 
 def totp(seed_b32, step):
@@ -399,7 +399,7 @@ def test_iam_calls_are_audited_without_secrets(server, iam):
     deadline = time.time() + 10
     text = ""
     while time.time() < deadline:
-        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+        text = audit_text(server)
         if key["AccessKeyId"] in text or name in text:
             break
         time.sleep(0.2)

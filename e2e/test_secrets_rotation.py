@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import error_of
+from helpers import audit_events, audit_text, error_of, wait_for
 
 HERE = pathlib.Path(__file__).resolve().parent
 FUNCTION = HERE / "rotation" / "lambda_function.py"
@@ -79,7 +79,7 @@ def test_python_lambda_function_rotates_a_database_password(rotating, tmp_path):
     assert next_at % 86400 == 0
     assert 29 * 86400 < next_at - described["LastRotatedDate"].timestamp() <= 30 * 86400
     # The rotation ran as the function's role, audited as such.
-    text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+    text = audit_text(server)
     puts = [json.loads(line)["event"] for line in text.splitlines() if '"PutSecretValue"' in line]
     assert puts and puts[-1]["userIdentity"]["arn"].startswith("arn:aws:sts::")
     assert ":assumed-role/rotation-role/" in puts[-1]["userIdentity"]["arn"]
@@ -88,12 +88,8 @@ def test_python_lambda_function_rotates_a_database_password(rotating, tmp_path):
     # current value) and changes nothing.
     tested = sm.rotate_secret(SecretId="prod/app-db", RotateImmediately=False)
     assert "VersionId" not in tested
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        stages = sm.describe_secret(SecretId="prod/app-db")["VersionIdsToStages"]
-        if not any("AWSPENDING" in s for s in stages.values()):
-            break
-        time.sleep(0.2)
+    wait_for(lambda: not any("AWSPENDING" in s for s in sm.describe_secret(
+        SecretId="prod/app-db")["VersionIdsToStages"].values()), timeout=30, interval=0.2)
     stages = sm.describe_secret(SecretId="prod/app-db")["VersionIdsToStages"]
     assert stages[current] == ["AWSCURRENT"] and not any("AWSPENDING" in s for s in stages.values())
     assert json.loads(sm.get_secret_value(SecretId="prod/app-db")["SecretString"]) == new
@@ -135,12 +131,8 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
     sm = server.client("secretsmanager")
     first = sm.create_secret(Name="flaky", SecretString="v1")
     started = sm.rotate_secret(SecretId="flaky", RotationLambdaARN=lambda_arn(server, "broken"))
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        stages = sm.describe_secret(SecretId="flaky")["VersionIdsToStages"]
-        if stages.get(started["VersionId"]) == ["AWSPENDING"]:
-            break
-        time.sleep(0.2)
+    wait_for(lambda: sm.describe_secret(SecretId="flaky")["VersionIdsToStages"].get(started["VersionId"])
+             == ["AWSPENDING"], timeout=30, interval=0.2)
     time.sleep(1)  # the failing step has run
     stages = sm.describe_secret(SecretId="flaky")["VersionIdsToStages"]
     assert stages[first["VersionId"]] == ["AWSCURRENT"] and stages[started["VersionId"]] == ["AWSPENDING"]
@@ -150,20 +142,15 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
     assert error_of(sm.rotate_secret, SecretId="flaky") == (
         "InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.")
     # The failure is in the audit trail as Secrets Manager's own event.
-    deadline = time.time() + 10
-    failed = []
-    while time.time() < deadline and not failed:
-        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
-        failed = [e for e in (json.loads(line)["event"] for line in text.splitlines())
-                  if e["eventName"] == "RotationFailed"]
-        time.sleep(0.2)
+    failed = wait_for(lambda: [e for e in audit_events(server) if e["eventName"] == "RotationFailed"],
+                      timeout=10, interval=0.2)
     assert failed and failed[0]["eventType"] == "AwsServiceEvent"
     assert failed[0]["additionalEventData"]["SecretId"].endswith(":secret:flaky-" + first["ARN"][-6:])
     assert "broken failed" in failed[0]["errorMessage"] and "createSecret" in failed[0]["errorMessage"]
 
     # "That rotation will be reattempted": after 1, 2, 4 and 8 minutes, five attempts in all.
     def failures():
-        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
+        text = audit_text(server)
         return sum(1 for line in text.splitlines() if '"RotationFailed"' in line and "flaky" in line)
 
     moved = 0
@@ -171,9 +158,7 @@ def test_failed_rotation_leaves_pending_and_blocks_the_next(rotating):
         assert server.post(f"/_mlguard/clock?advance={wait}") == 200
         moved += wait
         assert server.post("/_mlguard/scheduler/run") == 200
-        deadline = time.time() + 15
-        while time.time() < deadline and failures() < attempt:
-            time.sleep(0.2)
+        wait_for(lambda: failures() >= attempt, timeout=15, interval=0.2)
         assert failures() == attempt
     assert server.post("/_mlguard/clock?advance=100000") == 200
     assert server.post("/_mlguard/scheduler/run") == 200
@@ -270,14 +255,10 @@ def test_postgresql_password_rotation_every_90_days(rotating, postgresql):
         "password": "not-the-password", "dbname": "postgres"}))
     attempt = sm.rotate_secret(SecretId="prod/postgres/wrong",
                                RotationLambdaARN=lambda_arn(server, "mlguard-rotate-postgresql-single-user"))
-    deadline = time.time() + 30
-    failed = []
-    while time.time() < deadline and not failed:
-        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
-        failed = [e for e in (json.loads(line)["event"] for line in text.splitlines())
-                  if e["eventName"] == "RotationFailed" and "wrong" in e["additionalEventData"]["SecretId"]]
-        time.sleep(0.2)
+    failed = wait_for(lambda: [e for e in audit_events(server) if e["eventName"] == "RotationFailed"
+                               and "wrong" in e["additionalEventData"]["SecretId"]], timeout=30, interval=0.2)
     assert failed and "setSecret" in failed[0]["errorMessage"]
+    text = audit_text(server)
     stages = sm.describe_secret(SecretId="prod/postgres/wrong")["VersionIdsToStages"]
     assert stages[wrong["VersionId"]] == ["AWSCURRENT"] and stages[attempt["VersionId"]] == ["AWSPENDING"]
     assert pg["can_login"](new["password"]), "the failed rotation changed nothing"

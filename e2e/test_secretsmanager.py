@@ -11,7 +11,7 @@ import uuid
 import boto3
 import pytest
 
-from helpers import error_of, unique
+from helpers import audit_text, error_of, unique, wait_for
 
 MARKED = "You can't perform this operation on the secret because it was marked for deletion."
 NOT_FOUND = "Secrets Manager can't find the specified secret."
@@ -333,13 +333,9 @@ def test_aws_cli_and_audit_without_values(server):
     rotate = server.cli("secretsmanager", "rotate-secret", "--secret-id", name, check=False)
     assert rotate.returncode != 0 and "No Lambda rotation function ARN" in rotate.stderr
     server.cli("secretsmanager", "delete-secret", "--secret-id", name, "--force-delete-without-recovery")
-    deadline = time.time() + 10
-    text = ""
-    while time.time() < deadline:
-        text = "".join(p.read_text() for p in sorted((server.data_dir / "audit").glob("events-*.jsonl")))
-        if created["ARN"] in text and "DeleteSecret" in text:
-            break
-        time.sleep(0.2)
+    wait_for(lambda: all(s in audit_text(server) for s in (created["ARN"], "DeleteSecret")),
+             timeout=10, interval=0.2)
+    text = audit_text(server)
     events = [json.loads(line)["event"] for line in text.splitlines() if created["ARN"] in line]
     ours = [e for e in events if e["eventSource"] == "secretsmanager.amazonaws.com"]
     assert {e["eventName"] for e in ours} >= {"CreateSecret", "GetSecretValue"}
