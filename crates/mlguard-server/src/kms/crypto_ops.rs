@@ -274,6 +274,19 @@ impl Kms {
         move |c| c.insert(name, ContextValue::string(value))
     }
 
+    /// `kms:EncryptionAlgorithm`, and `kms:ViaService` when another service asks.
+    fn decrypt_keys<'v>(
+        algorithm: &'v str,
+        via_service: Option<&'v str>,
+    ) -> impl Fn(&mut mlguard_policy::Context) + 'v {
+        move |c| {
+            c.insert("kms:EncryptionAlgorithm", ContextValue::string(algorithm));
+            if let Some(via) = via_service {
+                c.insert("kms:ViaService", ContextValue::string(via));
+            }
+        }
+    }
+
     pub(crate) fn encrypt(
         &self,
         ctx: &RequestContext,
@@ -326,7 +339,11 @@ impl Kms {
     }
 
     /// Decrypts a ciphertext (symmetric or RSA) after authorization; shared by
-    /// Decrypt and ReEncrypt.
+    /// Decrypt, ReEncrypt and the services that decrypt through KMS.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "Decrypt's and ReEncrypt's members, and the asking service"
+    )]
     fn decrypt_blob(
         &self,
         ctx: &RequestContext,
@@ -335,6 +352,7 @@ impl Kms {
         algorithm: Option<&str>,
         context: &Option<BTreeMap<String, String>>,
         operation: &str,
+        via_service: Option<&str>,
     ) -> Result<Decrypted, ApiError> {
         let requested = algorithm
             .map(EncryptionAlgorithm::parse)
@@ -352,7 +370,7 @@ impl Kms {
                 ctx,
                 &key,
                 operation,
-                &Self::algorithm_context("kms:EncryptionAlgorithm", alg),
+                &Self::decrypt_keys(alg, via_service),
                 None,
             )?;
             require_state(&key, USABLE)?;
@@ -371,7 +389,7 @@ impl Kms {
             ctx,
             &key,
             operation,
-            &Self::algorithm_context("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+            &Self::decrypt_keys("SYMMETRIC_DEFAULT", via_service),
             context.as_ref(),
         )?;
         require_state(&key, USABLE)?;
@@ -445,6 +463,7 @@ impl Kms {
             req.encryption_algorithm.as_deref(),
             &req.encryption_context,
             "Decrypt",
+            None,
         )?;
         if req.dry_run == Some(true) {
             return Err(dry_run());
@@ -500,6 +519,7 @@ impl Kms {
             req.source_encryption_algorithm.as_deref(),
             &req.source_encryption_context,
             "ReEncryptFrom",
+            None,
         )?;
         let dest_id = req.destination_key_id.as_deref().unwrap_or_default();
         let dest = self.resolve(ctx, dest_id, Naming::AnyForm)?;
@@ -587,8 +607,20 @@ impl Kms {
         context: &Option<BTreeMap<String, String>>,
         dry: Option<bool>,
         operation: &str,
+        via_service: Option<&str>,
     ) -> Result<DataKey, ApiError> {
-        let key = self.crypto_key(ctx, key_id, operation, operation, &|_| {}, context.as_ref())?;
+        let key = self.crypto_key(
+            ctx,
+            key_id,
+            operation,
+            operation,
+            &|c| {
+                if let Some(via) = via_service {
+                    c.insert("kms:ViaService", ContextValue::string(via));
+                }
+            },
+            context.as_ref(),
+        )?;
         if key.spec() != KeySpec::SymmetricDefault {
             return Err(usage_error(&key, operation));
         }
@@ -614,6 +646,7 @@ impl Kms {
             &req.encryption_context,
             req.dry_run,
             "GenerateDataKey",
+            None,
         )?;
         Ok((
             w::GenerateDataKeyResponse {
@@ -640,6 +673,7 @@ impl Kms {
             &req.encryption_context,
             req.dry_run,
             "GenerateDataKeyWithoutPlaintext",
+            None,
         )?;
         Ok((
             w::GenerateDataKeyWithoutPlaintextResponse {
@@ -1051,20 +1085,16 @@ impl Kms {
         context: &BTreeMap<String, String>,
         via_service: &str,
     ) -> Result<ServiceDataKey, ApiError> {
-        let key = self.crypto_key(
+        let (key, plaintext, blob, _) = self.data_key(
             ctx,
             key_id,
+            Some("AES_256"),
+            None,
+            &Some(context.clone()),
+            None,
             "GenerateDataKey",
-            "GenerateDataKey",
-            &|c| c.insert("kms:ViaService", ContextValue::string(via_service)),
-            Some(context),
+            Some(via_service),
         )?;
-        if key.spec() != KeySpec::SymmetricDefault {
-            return Err(usage_error(&key, "GenerateDataKey"));
-        }
-        let plaintext = mlguard_crypto::random::secret_bytes(32).map_err(internal)?;
-        let (blob, _) =
-            self.seal_symmetric(&key, &EncryptionContext::from(context.clone()), &plaintext)?;
         Ok((key.arn.clone(), plaintext, blob))
     }
 
@@ -1076,23 +1106,15 @@ impl Kms {
         context: &BTreeMap<String, String>,
         via_service: &str,
     ) -> Result<(String, mlguard_crypto::Zeroizing<Vec<u8>>), ApiError> {
-        let (key, parsed) = self.blob_key(ctx, blob, None)?;
-        self.authorize_key(
+        let (key, plaintext, _, _) = self.decrypt_blob(
             ctx,
-            &key,
+            blob,
+            None,
+            None,
+            &Some(context.clone()),
             "Decrypt",
-            &|c| {
-                c.insert("kms:ViaService", ContextValue::string(via_service));
-                c.insert(
-                    "kms:EncryptionAlgorithm",
-                    ContextValue::string("SYMMETRIC_DEFAULT"),
-                );
-            },
-            Some(context),
+            Some(via_service),
         )?;
-        require_state(&key, USABLE)?;
-        let (plaintext, _) =
-            self.open_symmetric(&key, &parsed, &EncryptionContext::from(context.clone()))?;
         Ok((key.arn.clone(), plaintext))
     }
 }
