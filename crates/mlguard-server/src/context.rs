@@ -265,6 +265,22 @@ impl RequestContext {
     }
 }
 
+/// Adds `aws:RequestTag/KEY` for each tag a request carries, and `aws:TagKeys`
+/// when it carries any.
+pub fn insert_request_tags<'t>(
+    context: &mut Context,
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+) {
+    let mut keys = Vec::new();
+    for (k, v) in tags {
+        context.insert(&format!("aws:RequestTag/{k}"), ContextValue::string(v));
+        keys.push(k);
+    }
+    if !keys.is_empty() {
+        context.insert("aws:TagKeys", ContextValue::string_list(keys));
+    }
+}
+
 /// A request's condition keys, holding only those some policy in play can read:
 /// [`ConditionContext::insert`] drops any other. It reads as a [`Context`].
 pub struct ConditionContext<'p> {

@@ -467,17 +467,10 @@ impl Sts {
                 ContextValue::string(mfa_at.map_or(0, |t| (now - t).max(0)).to_string()),
             );
         }
-        let mut tag_keys = Vec::new();
-        for (k, v) in &tags {
-            context.insert(
-                &format!("aws:RequestTag/{k}"),
-                ContextValue::string(v.as_str()),
-            );
-            tag_keys.push(k.clone());
-        }
-        if !tag_keys.is_empty() {
-            context.insert("aws:TagKeys", ContextValue::string_list(tag_keys));
-        }
+        crate::context::insert_request_tags(
+            &mut context,
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         let action = if tags.is_empty() {
             "sts:AssumeRole"
         } else {

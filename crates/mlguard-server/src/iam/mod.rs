@@ -20,7 +20,7 @@ use bytes::Bytes;
 use http::Response;
 use http_body_util::Full;
 use mlguard_crypto::RootKey;
-use mlguard_policy::{Context, ContextValue, Policy};
+use mlguard_policy::{Context, Policy};
 use mlguard_store::Store;
 use mlguard_wire::iam as w;
 use mlguard_wire::query::{QueryParams, ToXml};
@@ -801,17 +801,9 @@ pub fn ok<T: ToXml>(request_id: &str, operation: &str, result: &T) -> Response<F
 
 /// Adds `aws:RequestTag/*` and `aws:TagKeys` for tags in a request.
 pub fn request_tags(context: &mut Context, tags: &[w::Tag]) {
-    let mut keys = Vec::new();
-    for t in tags {
-        if let (Some(k), Some(v)) = (&t.key, &t.value) {
-            context.insert(
-                format!("aws:RequestTag/{k}").as_str(),
-                ContextValue::string(v.as_str()),
-            );
-            keys.push(k.clone());
-        }
-    }
-    if !keys.is_empty() {
-        context.insert("aws:TagKeys", ContextValue::string_list(keys));
-    }
+    crate::context::insert_request_tags(
+        context,
+        tags.iter()
+            .filter_map(|t| Some((t.key.as_deref()?, t.value.as_deref()?))),
+    );
 }

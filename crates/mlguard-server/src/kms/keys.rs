@@ -274,18 +274,10 @@ impl Kms {
                 ContextValue::boolean(bypass),
             );
         }
-        for (k, v) in &tags {
-            context.insert(
-                &format!("aws:RequestTag/{k}"),
-                ContextValue::string(v.as_str()),
-            );
-        }
-        if !tags.is_empty() {
-            context.insert(
-                "aws:TagKeys",
-                ContextValue::string_list(tags.keys().map(String::as_str)),
-            );
-        }
+        crate::context::insert_request_tags(
+            &mut context,
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         ctx.authorize(&crate::context::AuthzCheck {
             action: "kms:CreateKey",
             resource: "*",

@@ -89,18 +89,7 @@ fn request_tags(tags: Option<&Vec<w::Tag>>) -> Result<Vec<Tag>, ApiError> {
 }
 
 fn tag_context(c: &mut Context, tags: &[Tag]) {
-    for t in tags {
-        c.insert(
-            &format!("aws:RequestTag/{}", t.key),
-            ContextValue::string(t.value.as_str()),
-        );
-    }
-    if !tags.is_empty() {
-        c.insert(
-            "aws:TagKeys",
-            ContextValue::string_list(tags.iter().map(|t| t.key.as_str())),
-        );
-    }
+    crate::context::insert_request_tags(c, tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
 }
 
 fn wire_tags(tags: &[Tag]) -> Vec<w::Tag> {
