@@ -56,6 +56,17 @@ pub struct Function {
     pub role: Option<String>,
 }
 
+impl Function {
+    /// The error (logged, without the event) of a step that `what`.
+    fn failed(&self, what: &str) -> ApiError {
+        tracing::warn!(function = %self.name, "rotation function {what}");
+        ApiError::bad_request(
+            "InternalServiceError",
+            format!("The rotation function {} {what}.", self.name),
+        )
+    }
+}
+
 /// Parses `NAME=python:FILE[:HANDLER][,role=ROLE]`, `NAME=exec:PROGRAM[,role=ROLE]`
 /// or `NAME=https://URL[,ca=CA_BUNDLE]`.
 pub fn parse_spec(spec: &str) -> Result<Function, String> {
@@ -153,13 +164,7 @@ fn run_webhook(
     ca_bundle: Option<&std::path::Path>,
     event: &serde_json::Value,
 ) -> Result<(), ApiError> {
-    let failed = |what: String| {
-        tracing::warn!(function = %function.name, "rotation webhook {what}");
-        ApiError::bad_request(
-            "InternalServiceError",
-            format!("The rotation function {} {what}.", function.name),
-        )
-    };
+    let failed = |what: String| function.failed(&what);
     let body = serde_json::to_vec(event).map_err(|e| failed(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -269,13 +274,7 @@ pub fn run_external(
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let failed = |what: String| {
-        tracing::warn!(function = %function.name, "rotation function {what}");
-        ApiError::bad_request(
-            "InternalServiceError",
-            format!("The rotation function {} {what}.", function.name),
-        )
-    };
+    let failed = |what: String| function.failed(&what);
     let mut child = command
         .spawn()
         .map_err(|e| failed(format!("could not start: {e}")))?;
