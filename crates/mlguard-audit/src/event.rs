@@ -258,15 +258,38 @@ pub fn format_time(t: OffsetDateTime) -> String {
     // `checked_`: converting an extreme offset to UTC can leave the supported
     // date range, and formatting must never panic on hostile input.
     let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return format!(
+            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
+    // Every audit event formats its time: digits by hand, not through `format!`.
+    let mut out = String::with_capacity(20);
+    let digits = |out: &mut String, n: u32, width: u32| {
+        for i in (0..width).rev() {
+            let d = (n / 10u32.pow(i)) % 10;
+            out.push(char::from(b'0' + u8::try_from(d).unwrap_or(0)));
+        }
+    };
+    digits(&mut out, year.unsigned_abs(), 4);
+    out.push('-');
+    digits(&mut out, u32::from(u8::from(t.month())), 2);
+    out.push('-');
+    digits(&mut out, u32::from(t.day()), 2);
+    out.push('T');
+    digits(&mut out, u32::from(t.hour()), 2);
+    out.push(':');
+    digits(&mut out, u32::from(t.minute()), 2);
+    out.push(':');
+    digits(&mut out, u32::from(t.second()), 2);
+    out.push('Z');
+    out
 }
 
 /// Parses an RFC 3339 time and normalizes it to UTC.
@@ -588,6 +611,30 @@ pub(crate) fn new_uuid() -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn format_time_matches_rfc3339_at_second_precision() {
+        use time::format_description::well_known::Rfc3339;
+        for unix in [
+            0i64,
+            1,
+            59,
+            86_399,
+            951_782_400,
+            1_795_000_000,
+            253_402_300_799,
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp(unix).unwrap();
+            assert_eq!(format_time(t), t.format(&Rfc3339).unwrap(), "{unix}");
+        }
+        let offset = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        let t = OffsetDateTime::from_unix_timestamp(1_795_000_000)
+            .unwrap()
+            .to_offset(offset);
+        assert_eq!(format_time(t), "2026-11-18T11:06:40Z");
+        let early = OffsetDateTime::from_unix_timestamp(-62_000_000_000).unwrap();
+        assert_eq!(format_time(early), "0005-04-19T09:46:40Z");
+    }
 
     #[test]
     fn request_body_is_camel_cased_and_redacted_in_one_pass() {

@@ -196,6 +196,44 @@ impl JsonClient {
         })
     }
 
+    /// Opens a bare connection (TCP, or TLS over it for an `https` endpoint) for
+    /// a caller that writes [`JsonClient::signed_request_bytes`] itself: a load
+    /// generator that must spend as little of the machine as it can.
+    pub async fn connect_io(&self) -> Result<RawIo, ClientError> {
+        use tower_service::Service as _;
+        let uri: http::Uri = self
+            .config
+            .endpoint
+            .parse()
+            .map_err(|e| ClientError::Config(format!("endpoint: {e}")))?;
+        let mut connector = self.connector.clone();
+        let io = connector.call(uri).await.map_err(|e| self.transport(e))?;
+        Ok(hyper_util::rt::TokioIo::new(io))
+    }
+
+    /// The signed request for `operation` at `time` (unix seconds) as HTTP/1.1
+    /// bytes, ready to write to a [`RawIo`]. A signature stays valid for five
+    /// minutes, so a caller may send the same bytes again within that time.
+    pub fn signed_request_bytes(
+        &self,
+        operation: &str,
+        body: Vec<u8>,
+        time: i64,
+    ) -> Result<Vec<u8>, ClientError> {
+        let request = self.signed_request(operation, body.clone(), time)?;
+        let mut out = Vec::with_capacity(512 + body.len());
+        out.extend_from_slice(format!("POST {} HTTP/1.1\r\n", self.path).as_bytes());
+        for (name, value) in request.headers() {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
     fn transport(&self, e: impl std::fmt::Display) -> ClientError {
         ClientError::Transport {
             endpoint: self.config.endpoint.clone(),
@@ -311,6 +349,12 @@ impl JsonClient {
             .map_err(|e| ClientError::Protocol(e.to_string()))
     }
 }
+
+/// A bare connection from [`JsonClient::connect_io`], readable and writable with
+/// tokio's `AsyncRead`/`AsyncWrite`.
+pub type RawIo = hyper_util::rt::TokioIo<
+    hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>,
+>;
 
 /// One keep-alive connection of a [`JsonClient`], used by one task at a time.
 pub struct Connection {
