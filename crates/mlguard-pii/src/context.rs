@@ -1,0 +1,572 @@
+//! Context keywords: words that, near a candidate, make a type more likely
+//! (Macie's keywords and `maximumMatchDistance`) or less likely ("order",
+//! "tracking", "version"). Found in one Aho-Corasick pass, whole words only,
+//! ASCII case-insensitive.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::types::PiiType;
+
+/// A keyword found in the text.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// Types this keyword supports (bits of [`PiiType::bit`]).
+    pub(crate) types: u64,
+    /// Index of the keyword in the automaton (custom identifiers ask for theirs).
+    pub(crate) id: usize,
+}
+
+/// Bit for a keyword that argues against personal data ("order", "sku", ...).
+pub(crate) const NEGATIVE: u64 = 1 << 63;
+
+/// The built-in keywords and the types they support.
+fn builtin() -> Vec<(&'static str, u64)> {
+    use PiiType::*;
+    let table: &[(PiiType, &[&str])] = &[
+        (
+            BankAccountNumber,
+            &[
+                "account number",
+                "account no",
+                "acct",
+                "account #",
+                "bank account",
+                "checking account",
+                "savings account",
+                "a/c",
+                "account num",
+            ],
+        ),
+        (
+            BankRouting,
+            &[
+                "routing",
+                "routing number",
+                "aba",
+                "rtn",
+                "transit number",
+                "routing no",
+            ],
+        ),
+        (
+            CreditDebitNumber,
+            &[
+                "card",
+                "credit card",
+                "debit card",
+                "visa",
+                "mastercard",
+                "amex",
+                "cc",
+                "card number",
+                "card no",
+                "payment card",
+                "cc#",
+            ],
+        ),
+        (
+            CreditDebitCvv,
+            &[
+                "cvv",
+                "cvc",
+                "cvv2",
+                "cvc2",
+                "cid",
+                "security code",
+                "card verification",
+                "csc",
+            ],
+        ),
+        (
+            CreditDebitExpiry,
+            &[
+                "exp",
+                "expiry",
+                "expires",
+                "expiration",
+                "valid thru",
+                "valid through",
+                "exp date",
+                "expiry date",
+                "expiration date",
+            ],
+        ),
+        (Pin, &["pin", "pin code", "pin number", "atm pin"]),
+        (
+            Ssn,
+            &[
+                "ssn",
+                "social security",
+                "social security number",
+                "ss#",
+                "soc sec",
+                "ssn#",
+            ],
+        ),
+        (
+            Phone,
+            &[
+                "phone",
+                "tel",
+                "telephone",
+                "mobile",
+                "cell",
+                "fax",
+                "phone number",
+                "call",
+                "contact number",
+                "ph",
+                "mob",
+            ],
+        ),
+        (
+            PassportNumber,
+            &["passport", "passport number", "passport no", "passport #"],
+        ),
+        (
+            DriverId,
+            &[
+                "driver",
+                "driver's license",
+                "drivers license",
+                "driver license",
+                "driving licence",
+                "driver's licence",
+                "dl",
+                "dl#",
+                "license number",
+                "licence number",
+                "driver id",
+            ],
+        ),
+        (Age, &["age", "aged", "age:"]),
+        (
+            Username,
+            &[
+                "username",
+                "user name",
+                "user",
+                "login",
+                "user id",
+                "userid",
+                "handle",
+                "screen name",
+                "logged in as",
+                "account name",
+            ],
+        ),
+        (
+            Password,
+            &[
+                "password",
+                "passwd",
+                "pwd",
+                "passcode",
+                "pass",
+                "pw",
+                "passphrase",
+            ],
+        ),
+        (
+            AwsSecretKey,
+            &[
+                "aws_secret_access_key",
+                "secret access key",
+                "secret key",
+                "secret_key",
+                "aws secret",
+                "secretaccesskey",
+                "aws_secret_key",
+            ],
+        ),
+        (
+            LicensePlate,
+            &[
+                "license plate",
+                "licence plate",
+                "plate",
+                "registration",
+                "number plate",
+                "plate number",
+                "tag number",
+                "reg",
+            ],
+        ),
+        (
+            UkNationalInsuranceNumber,
+            &[
+                "national insurance",
+                "nino",
+                "ni number",
+                "nin",
+                "insurance number",
+            ],
+        ),
+        (
+            CaSocialInsuranceNumber,
+            &[
+                "sin",
+                "social insurance",
+                "social insurance number",
+                "numéro d'assurance sociale",
+            ],
+        ),
+        (
+            UsIndividualTaxIdentificationNumber,
+            &[
+                "itin",
+                "taxpayer identification",
+                "tax id",
+                "individual taxpayer",
+                "tin",
+            ],
+        ),
+        (
+            UkUniqueTaxpayerReferenceNumber,
+            &[
+                "utr",
+                "unique taxpayer reference",
+                "taxpayer reference",
+                "self assessment",
+                "tax reference",
+            ],
+        ),
+        (
+            InPermanentAccountNumber,
+            &["pan", "permanent account number", "pan card", "income tax"],
+        ),
+        (InNrega, &["nrega", "mgnrega", "job card", "nrega job card"]),
+        (
+            InternationalBankAccountNumber,
+            &["iban", "international bank account"],
+        ),
+        (
+            SwiftCode,
+            &["swift", "bic", "swift code", "bic code", "swift/bic"],
+        ),
+        (
+            UkNationalHealthServiceNumber,
+            &["nhs", "nhs number", "nhs no", "health service"],
+        ),
+        (
+            CaHealthNumber,
+            &[
+                "health card",
+                "health number",
+                "ohip",
+                "health insurance number",
+                "phn",
+                "care card",
+                "health card number",
+            ],
+        ),
+        (InAadhaar, &["aadhaar", "aadhar", "uidai", "uid"]),
+        (
+            InVoterNumber,
+            &[
+                "voter",
+                "voter id",
+                "epic",
+                "electoral",
+                "voter number",
+                "epic no",
+            ],
+        ),
+        (
+            Name,
+            &[
+                "name",
+                "full name",
+                "mr",
+                "mrs",
+                "ms",
+                "miss",
+                "dr",
+                "prof",
+                "dear",
+                "patient",
+                "customer",
+                "employee",
+                "contact",
+                "signed",
+                "regards",
+                "sincerely",
+                "attn",
+                "client",
+                "member",
+                "applicant",
+                "spouse",
+                "cardholder",
+                "holder",
+                "first name",
+                "last name",
+                "surname",
+                "from",
+                "to",
+                "by",
+                "cc",
+                "hi",
+                "hello",
+                "thanks",
+            ],
+        ),
+        (
+            Address,
+            &[
+                "address",
+                "addr",
+                "lives at",
+                "located at",
+                "ship to",
+                "shipping address",
+                "mailing address",
+                "billing address",
+                "home address",
+                "residence",
+                "street",
+            ],
+        ),
+        (
+            VehicleIdentificationNumber,
+            &["vin", "vehicle identification", "chassis number", "vin#"],
+        ),
+        (
+            IpAddress,
+            &[
+                "ip",
+                "ip address",
+                "host",
+                "server",
+                "client ip",
+                "remote addr",
+                "source ip",
+                "ipv4",
+                "ipv6",
+            ],
+        ),
+        (
+            MacAddress,
+            &["mac", "mac address", "hwaddr", "ether", "bssid"],
+        ),
+        (
+            DateTime,
+            &[
+                "date",
+                "dob",
+                "born",
+                "birth",
+                "birthday",
+                "date of birth",
+                "on",
+                "at",
+            ],
+        ),
+    ];
+    let negative = [
+        "order",
+        "order #",
+        "order no",
+        "invoice",
+        "tracking",
+        "tracking number",
+        "sku",
+        "ticket",
+        "version",
+        "build",
+        "serial",
+        "serial number",
+        "part",
+        "part number",
+        "model",
+        "isbn",
+        "transaction",
+        "txn",
+        "item",
+        "batch",
+        "commit",
+        "sha",
+        "hash",
+        "checksum",
+        "uuid",
+        "request id",
+        "job id",
+        "issue",
+        "pr",
+        "line",
+        "port",
+        "pid",
+        "ref",
+        "receipt",
+        "confirmation",
+    ];
+    let mut out: Vec<(&'static str, u64)> = Vec::new();
+    for (t, words) in table {
+        for w in *words {
+            match out.iter_mut().find(|(k, _)| k == w) {
+                Some((_, bits)) => *bits |= t.bit(),
+                None => out.push((w, t.bit())),
+            }
+        }
+    }
+    for w in negative {
+        match out.iter_mut().find(|(k, _)| *k == w) {
+            Some((_, bits)) => *bits |= NEGATIVE,
+            None => out.push((w, NEGATIVE)),
+        }
+    }
+    out
+}
+
+/// The keyword automaton: built-in keywords first, then every custom
+/// identifier's keywords (their ids are returned by [`Keywords::new`]).
+pub(crate) struct Keywords {
+    automaton: AhoCorasick,
+    types: Vec<u64>,
+}
+
+impl Keywords {
+    /// Builds the automaton; `extra` are custom keywords (types 0). Returns the
+    /// keyword ids of `extra` in order.
+    pub(crate) fn new(
+        extra: &[String],
+    ) -> Result<(Keywords, Vec<usize>), aho_corasick::BuildError> {
+        let mut words: Vec<String> = Vec::new();
+        let mut types = Vec::new();
+        for (w, bits) in builtin() {
+            words.push(w.to_owned());
+            types.push(bits);
+        }
+        let mut ids = Vec::new();
+        for w in extra {
+            ids.push(words.len());
+            words.push(w.to_lowercase());
+            types.push(0);
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&words)?;
+        Ok((Keywords { automaton, types }, ids))
+    }
+
+    /// Every whole-word keyword occurrence in `text`, ordered by end.
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Hit>) {
+        out.clear();
+        let bytes = text.as_bytes();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            let before = s.checked_sub(1).and_then(|i| bytes.get(i));
+            let after = bytes.get(e);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric())
+                || after.is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            let id = m.pattern().as_usize();
+            out.push(Hit {
+                start: s,
+                end: e,
+                types: self.types.get(id).copied().unwrap_or(0),
+                id,
+            });
+        }
+        out.sort_by_key(|h| (h.end, h.start));
+    }
+
+    /// Type bits of the keywords in a column or field name (`customer_ssn` →
+    /// SSN and NAME): the name's `_`, `-` and `.` read as spaces.
+    pub(crate) fn column_bits(&self, column: &str) -> u64 {
+        let spaced: String = column
+            .chars()
+            .map(|c| if matches!(c, '_' | '-' | '.') { ' ' } else { c })
+            .collect();
+        // camelCase: split before each uppercase letter that follows a lowercase one.
+        let mut split = String::with_capacity(spaced.len() + 4);
+        let mut prev_lower = false;
+        for c in spaced.chars() {
+            if c.is_ascii_uppercase() && prev_lower {
+                split.push(' ');
+            }
+            prev_lower = c.is_ascii_lowercase();
+            split.push(c);
+        }
+        let mut hits = Vec::new();
+        self.find(&split, &mut hits);
+        hits.iter().fold(0, |acc, h| acc | h.types)
+    }
+}
+
+/// The keyword hits of one text, queried by distance.
+pub(crate) struct Context<'a> {
+    pub(crate) hits: &'a [Hit],
+    /// Types a column or field name supports for the whole text.
+    pub(crate) column: u64,
+}
+
+impl Context<'_> {
+    /// Whether a keyword for any of `types` ends at most `distance` bytes
+    /// before `start` (or the column name supports it).
+    pub(crate) fn before(&self, types: u64, start: usize, distance: usize) -> bool {
+        if self.column & types != 0 {
+            return true;
+        }
+        let lo = start.saturating_sub(distance);
+        let first = self.hits.partition_point(|h| h.end < lo);
+        self.hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end <= start)
+            .any(|h| h.types & types != 0)
+    }
+
+    /// Whether a keyword for `types` starts within `distance` bytes after `end`.
+    pub(crate) fn after(&self, types: u64, end: usize, distance: usize) -> bool {
+        let first = self.hits.partition_point(|h| h.end <= end);
+        self.hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| h.start >= end && h.start <= end + distance)
+            .any(|h| h.types & types != 0)
+    }
+
+    /// Whether a keyword ends within `distance` bytes before `start` or starts
+    /// within `distance` after `end`.
+    pub(crate) fn near(&self, types: u64, start: usize, end: usize, distance: usize) -> bool {
+        self.before(types, start, distance) || self.after(types, end, distance)
+    }
+
+    /// The keyword that immediately precedes `start` (only spaces, `:`, `=`,
+    /// `#`, `"` or `'` between), if any: "password: hunter2".
+    pub(crate) fn label_before(&self, text: &[u8], start: usize) -> u64 {
+        let mut i = start;
+        while i > 0 {
+            match text.get(i - 1) {
+                Some(b' ' | b'\t' | b':' | b'=' | b'#' | b'"' | b'\'' | b'-') => i -= 1,
+                _ => break,
+            }
+        }
+        let first = self.hits.partition_point(|h| h.end < i);
+        self.hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end == i)
+            .fold(self.column, |acc, h| acc | h.types)
+    }
+
+    /// Whether a negative keyword is within `distance` before `start`.
+    pub(crate) fn negative_before(&self, start: usize, distance: usize) -> bool {
+        let lo = start.saturating_sub(distance);
+        let first = self.hits.partition_point(|h| h.end < lo);
+        self.hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end <= start)
+            .any(|h| h.types & NEGATIVE != 0)
+    }
+}

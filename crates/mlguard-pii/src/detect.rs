@@ -1,0 +1,2092 @@
+//! The detector: one keyword pass, one word pass, overlap resolution.
+
+use regex::{Regex, RegexSet};
+
+use crate::checks;
+use crate::context::{Context, Hit, Keywords};
+use crate::custom::{CustomIdentifier, CustomIdentifierError};
+use crate::names::Names;
+use crate::types::{Finding, Label, PiiType, Severity};
+
+/// How a [`Detector`] is built.
+#[derive(Clone, Debug)]
+pub struct DetectorOptions {
+    /// Findings scoring below this are dropped (default 0.5).
+    pub min_score: f32,
+    /// Custom identifiers, checked along the built-in types.
+    pub custom: Vec<CustomIdentifier>,
+    /// Characters between a keyword and a candidate for built-in types whose
+    /// keywords are context (Macie's default `maximumMatchDistance`, 50).
+    pub max_match_distance: usize,
+}
+
+impl Default for DetectorOptions {
+    fn default() -> Self {
+        DetectorOptions {
+            min_score: 0.5,
+            custom: Vec::new(),
+            max_match_distance: 50,
+        }
+    }
+}
+
+struct CompiledCustom {
+    def: CustomIdentifier,
+    regex: Regex,
+    keyword_ids: Vec<usize>,
+}
+
+/// A built detector; cheap to share across threads (`&Detector` is `Sync`).
+pub struct Detector {
+    keywords: Keywords,
+    names: Names,
+    custom: Vec<CompiledCustom>,
+    custom_set: Option<RegexSet>,
+    min_score: f32,
+    distance: usize,
+}
+
+/// The context a column or field name gives every value in it, computed once
+/// per column by [`Detector::column`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColumnContext(u64);
+
+impl Detector {
+    /// Builds the keyword automaton, the name sets and the custom identifiers.
+    pub fn new(options: DetectorOptions) -> Result<Detector, CustomIdentifierError> {
+        for c in &options.custom {
+            c.validate()?;
+        }
+        let extra: Vec<String> = options
+            .custom
+            .iter()
+            .flat_map(|c| c.keywords.iter().cloned())
+            .collect();
+        let (keywords, ids) = Keywords::new(&extra)
+            .map_err(|e| CustomIdentifierError::Json(format!("keywords: {e}")))?;
+        let mut ids = ids.into_iter();
+        let mut custom = Vec::new();
+        for def in options.custom {
+            let regex = Regex::new(&def.regex).map_err(|e| CustomIdentifierError::Invalid {
+                name: def.name.clone(),
+                detail: format!("regex does not compile: {e}"),
+            })?;
+            let keyword_ids = ids.by_ref().take(def.keywords.len()).collect();
+            custom.push(CompiledCustom {
+                def,
+                regex,
+                keyword_ids,
+            });
+        }
+        let custom_set = if custom.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSet::new(custom.iter().map(|c| c.def.regex.as_str()))
+                    .map_err(|e| CustomIdentifierError::Json(format!("custom identifiers: {e}")))?,
+            )
+        };
+        Ok(Detector {
+            keywords,
+            names: Names::load(),
+            custom,
+            custom_set,
+            min_score: options.min_score,
+            distance: options.max_match_distance,
+        })
+    }
+
+    /// A detector with the defaults and no custom identifiers.
+    #[must_use]
+    #[expect(
+        clippy::expect_used,
+        reason = "without custom identifiers only the built-in keyword table is compiled, which the tests build"
+    )]
+    pub fn with_defaults() -> Detector {
+        Detector::new(DetectorOptions::default()).expect("built-in detector")
+    }
+
+    /// The custom identifiers, in the order their [`Label::Custom`] indexes.
+    pub fn custom(&self) -> impl Iterator<Item = &CustomIdentifier> {
+        self.custom.iter().map(|c| &c.def)
+    }
+
+    /// The reported name of a label.
+    #[must_use]
+    pub fn label_name(&self, label: Label) -> &str {
+        match label {
+            Label::Pii(t) => t.as_str(),
+            Label::Custom(i) => self.custom.get(i).map_or("CUSTOM", |c| c.def.name.as_str()),
+        }
+    }
+
+    /// The severity of one finding of `label`.
+    #[must_use]
+    pub fn severity(&self, label: Label) -> Severity {
+        match label {
+            Label::Pii(t) => t.severity(),
+            Label::Custom(i) => self
+                .custom
+                .get(i)
+                .map_or(Severity::Medium, |c| c.def.severity()),
+        }
+    }
+
+    /// The context a column (or JSON field) name gives its values: `ssn`,
+    /// `customer_email`, `cardNumber`.
+    #[must_use]
+    pub fn column(&self, name: &str) -> ColumnContext {
+        ColumnContext(self.keywords.column_bits(name))
+    }
+
+    /// Every finding in `text`, ordered by start.
+    #[must_use]
+    pub fn detect(&self, text: &str) -> Vec<Finding> {
+        self.detect_in(text, ColumnContext::default())
+    }
+
+    /// Every finding in one value of a column whose name gives `column`.
+    #[must_use]
+    pub fn detect_in(&self, text: &str, column: ColumnContext) -> Vec<Finding> {
+        let mut hits = Vec::new();
+        self.keywords.find(text, &mut hits);
+        let ctx = Context {
+            hits: &hits,
+            column: column.0,
+        };
+        let mut scan = Scan {
+            d: self,
+            text,
+            bytes: text.as_bytes(),
+            words: split_words(text),
+            ctx: &ctx,
+            out: Vec::new(),
+        };
+        scan.run();
+        if column.0 != 0 {
+            scan.whole_value(column.0);
+        }
+        let mut out = scan.out;
+        self.custom_findings(text, &hits, &mut out);
+        out.retain(|f| f.score >= self.min_score);
+        resolve_overlaps(out)
+    }
+
+    /// [`Detector::detect`] over a large text on every core: the text is cut at
+    /// line ends into pieces of at least `piece` bytes. A keyword on one piece
+    /// does not reach a value on the next.
+    #[must_use]
+    pub fn detect_parallel(&self, text: &str, piece: usize) -> Vec<Finding> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let pieces = split_lines(text, piece.max(1));
+        if threads <= 1 || pieces.len() <= 1 {
+            return self.detect(text);
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut results: Vec<(usize, Vec<Finding>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads.min(pieces.len()))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(start, end)) = pieces.get(i) else {
+                                break;
+                            };
+                            let part = text.get(start..end).unwrap_or_default();
+                            let mut found = self.detect(part);
+                            for f in &mut found {
+                                f.start += start;
+                                f.end += start;
+                            }
+                            mine.push((i, found));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().flat_map(|(_, f)| f).collect()
+    }
+
+    fn custom_findings(&self, text: &str, hits: &[Hit], out: &mut Vec<Finding>) {
+        let Some(set) = &self.custom_set else { return };
+        for index in set.matches(text).iter() {
+            let Some(c) = self.custom.get(index) else {
+                continue;
+            };
+            for m in c.regex.find_iter(text) {
+                if m.is_empty()
+                    || c.def
+                        .ignore_words
+                        .iter()
+                        .any(|w| m.as_str().contains(w.as_str()))
+                {
+                    continue;
+                }
+                if !c.keyword_ids.is_empty() {
+                    // Macie: a complete keyword precedes the match and at most
+                    // maximumMatchDistance characters separate its end from the
+                    // match's end.
+                    let ok = hits.iter().any(|h| {
+                        c.keyword_ids.contains(&h.id)
+                            && h.end <= m.start()
+                            && text.get(h.end..m.end()).is_some_and(|between| {
+                                between.chars().count() <= c.def.maximum_match_distance
+                            })
+                    });
+                    if !ok {
+                        continue;
+                    }
+                }
+                out.push(Finding {
+                    label: Label::Custom(index),
+                    score: 1.0,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+    }
+}
+
+/// Pieces of `text` of at least `piece` bytes, cut after a newline.
+fn split_lines(text: &str, piece: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let target = start.saturating_add(piece);
+        if target >= bytes.len() {
+            out.push((start, bytes.len()));
+            break;
+        }
+        let cut = bytes
+            .get(target..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+            .map_or(bytes.len(), |p| target + p + 1);
+        out.push((start, cut));
+        start = cut;
+    }
+    out
+}
+
+/// Keeps the best of overlapping findings: higher score, then longer.
+fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
+    if found.len() <= 1 {
+        return found;
+    }
+    found.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
+    for f in found {
+        // `kept` stays sorted by start; check the neighbours of f's position.
+        let i = kept.partition_point(|k| k.start < f.start);
+        let clash_prev = i
+            .checked_sub(1)
+            .and_then(|p| kept.get(p))
+            .is_some_and(|k| k.end > f.start);
+        let clash_next = kept.get(i).is_some_and(|k| k.start < f.end);
+        if !clash_prev && !clash_next {
+            kept.insert(i, f);
+        }
+    }
+    kept
+}
+
+/// A whitespace-separated word: `[start, end)` as written and its core (the
+/// word without surrounding brackets, quotes and trailing punctuation).
+#[derive(Clone, Copy, Debug)]
+struct Word {
+    start: usize,
+    end: usize,
+    cs: usize,
+    ce: usize,
+}
+
+/// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
+/// the value is a word of its own (`SSN:536-22-8451`, `password=x`).
+fn split_words(text: &str) -> Vec<Word> {
+    let bytes = text.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        while i < n && bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let start = i;
+        while i < n && !bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        push_split(bytes, start, i, &mut words);
+    }
+    words
+}
+
+fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
+    // Find a `label:` or `key=` prefix made of letters (and `_`), the label
+    // containing a non-hex letter so `dead:beef::1` stays whole.
+    let mut j = start;
+    while j < end
+        && bytes
+            .get(j)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    {
+        j += 1;
+    }
+    let sep = bytes.get(j).copied();
+    let label = bytes.get(start..j).unwrap_or_default();
+    let splits = j > start
+        && j + 1 < end
+        && match sep {
+            Some(b'=') => true,
+            Some(b':') => {
+                bytes.get(j + 1) != Some(&b'/')
+                    && label.iter().any(|b| !b.is_ascii_hexdigit() && *b != b'_')
+            }
+            _ => false,
+        };
+    if splits {
+        words.push(word(bytes, start, j + 1));
+        words.push(word(bytes, j + 1, end));
+    } else {
+        words.push(word(bytes, start, end));
+    }
+}
+
+fn word(bytes: &[u8], start: usize, end: usize) -> Word {
+    let mut cs = start;
+    let mut ce = end;
+    while cs < ce && bytes.get(cs).is_some_and(|b| b"([{<\"'`".contains(b)) {
+        cs += 1;
+    }
+    while ce > cs
+        && bytes
+            .get(ce - 1)
+            .is_some_and(|b| b")]}>\"'`,.;:!?".contains(b))
+    {
+        ce -= 1;
+    }
+    Word { start, end, cs, ce }
+}
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+const STREET_SUFFIXES: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "court",
+    "ct",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "ter",
+    "circle",
+    "cir",
+    "parkway",
+    "pkwy",
+    "highway",
+    "hwy",
+    "square",
+    "sq",
+    "trail",
+    "trl",
+    "crescent",
+    "close",
+    "row",
+    "alley",
+    "plaza",
+    "loop",
+    "pike",
+    "run",
+    "path",
+    "walk",
+    "grove",
+    "gardens",
+    "mews",
+    "route",
+    "rte",
+    "expressway",
+    "fwy",
+    "freeway",
+    "crossing",
+    "xing",
+    "point",
+    "pt",
+    "ridge",
+    "view",
+    "hill",
+    "hills",
+    "heights",
+    "park",
+    "green",
+    "port",
+    "harbor",
+    "island",
+    "valley",
+    "junction",
+    "jct",
+    "manor",
+    "station",
+    "summit",
+    "landing",
+    "estates",
+    "center",
+    "ctr",
+];
+
+const UNIT_WORDS: &[&str] = &[
+    "apt",
+    "apartment",
+    "suite",
+    "ste",
+    "unit",
+    "#",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "flat",
+];
+
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP", "AA", "AE", "AP",
+];
+
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mme", "mlle",
+];
+
+const API_TOKEN_PREFIXES: &[(&str, usize)] = &[
+    ("ghp_", 40),
+    ("gho_", 40),
+    ("ghu_", 40),
+    ("ghs_", 40),
+    ("ghr_", 40),
+    ("github_pat_", 50),
+    ("glpat-", 26),
+    ("xoxb-", 30),
+    ("xoxp-", 30),
+    ("xoxa-", 30),
+    ("xoxs-", 30),
+    ("xapp-", 30),
+    ("sk_live_", 24),
+    ("rk_live_", 24),
+    ("sk_test_", 24),
+    ("sk-proj-", 40),
+    ("hf_", 34),
+    ("npm_", 40),
+    ("pypi-", 60),
+    ("AIza", 39),
+    ("SG.", 60),
+];
+
+/// The state of one detection over one text.
+struct Scan<'a> {
+    d: &'a Detector,
+    text: &'a str,
+    bytes: &'a [u8],
+    words: Vec<Word>,
+    ctx: &'a Context<'a>,
+    out: Vec<Finding>,
+}
+
+/// Separator shape of a run of digit groups.
+struct Digits {
+    /// The digits alone.
+    digits: Vec<u8>,
+    /// Lengths of the digit groups.
+    groups: Vec<usize>,
+    /// Separators seen between groups (`-`, `.`, ` `, `/`, `(`…).
+    seps: Vec<u8>,
+    plus: bool,
+    paren: bool,
+}
+
+impl<'a> Scan<'a> {
+    fn push(&mut self, t: PiiType, start: usize, end: usize, score: f32) {
+        if end > start {
+            self.out.push(Finding {
+                label: Label::Pii(t),
+                score: score.clamp(0.0, 1.0),
+                start,
+                end,
+            });
+        }
+    }
+
+    fn core(&self, w: Word) -> &'a str {
+        self.text.get(w.cs..w.ce).unwrap_or_default()
+    }
+
+    fn core_bytes(&self, w: Word) -> &'a [u8] {
+        self.bytes.get(w.cs..w.ce).unwrap_or_default()
+    }
+
+    fn near(&self, t: PiiType, start: usize, end: usize) -> bool {
+        self.ctx.near(t.bit(), start, end, self.d.distance)
+    }
+
+    fn before(&self, t: PiiType, start: usize, distance: usize) -> bool {
+        self.ctx.before(t.bit(), start, distance)
+    }
+
+    /// Whether exactly one space separates word `i` from word `i + 1`.
+    fn single_gap(&self, i: usize) -> bool {
+        match (self.words.get(i), self.words.get(i + 1)) {
+            (Some(a), Some(b)) => b.start == a.end + 1 && self.bytes.get(a.end) == Some(&b' '),
+            _ => false,
+        }
+    }
+
+    fn run(&mut self) {
+        let mut i = 0;
+        let mut skip_until = 0;
+        while i < self.words.len() {
+            let Some(&w) = self.words.get(i) else { break };
+            if w.start < skip_until || w.ce <= w.cs {
+                i += 1;
+                continue;
+            }
+            let before = self.out.len();
+            let consumed = self.word(i);
+            if let Some(last) = self
+                .out
+                .get(before..)
+                .and_then(|f| f.iter().map(|f| f.end).max())
+            {
+                skip_until = skip_until.max(last);
+            }
+            i += consumed.max(1);
+        }
+    }
+
+    /// Classifies the word at `i` (and, for grouped identifiers, the words
+    /// after it). Returns how many words were consumed when a multi-word
+    /// finding must not be re-read, else 1.
+    fn word(&mut self, i: usize) -> usize {
+        let Some(&w) = self.words.get(i) else {
+            return 1;
+        };
+        let core = self.core_bytes(w);
+        let Some(&first) = core.first() else { return 1 };
+
+        if core.starts_with(b"-----BEGIN") {
+            return self.private_key(i);
+        }
+        if core.contains(&b'@') && self.email(w) {
+            return 1;
+        }
+        if self.url(w) {
+            return 1;
+        }
+        if self.credential(i, w) {
+            return 1;
+        }
+        if first.is_ascii_hexdigit() && core.contains(&b':') && (self.mac(w) || self.ipv6(w)) {
+            return 1;
+        }
+        if first.is_ascii_digit()
+            || first == b'+'
+            || (w.start < w.cs && self.bytes.get(w.start) == Some(&b'('))
+        {
+            if self.network(w) || self.date_time(i, w) || self.mac(w) {
+                return 1;
+            }
+            let n = self.numeric(i);
+            if n > 0 {
+                return n;
+            }
+            if let Some(n) = self.address(i) {
+                return n;
+            }
+            if self.age(i, w) {
+                return 1;
+            }
+            if core.iter().any(u8::is_ascii_alphabetic) {
+                if let Some(n) = self.alnum_id(i) {
+                    return n;
+                }
+                self.context_only_alnum(i, w);
+            }
+            return 1;
+        }
+        if first.is_ascii_alphabetic() {
+            if let Some(n) = self.month_date(i) {
+                return n;
+            }
+            if (first.is_ascii_uppercase() || core.iter().any(u8::is_ascii_digit))
+                && let Some(n) = self.alnum_id(i)
+            {
+                return n;
+            }
+            if self.label_value(i) {
+                return 2;
+            }
+            if let Some(n) = self.po_box(i) {
+                return n;
+            }
+            if first.is_ascii_uppercase()
+                && let Some(n) = self.name(i)
+            {
+                return n;
+            }
+            self.context_only_alnum(i, w);
+        }
+        1
+    }
+
+    // ----- credentials -------------------------------------------------------
+
+    fn private_key(&mut self, i: usize) -> usize {
+        let Some(&w) = self.words.get(i) else {
+            return 1;
+        };
+        let rest = self.text.get(w.cs..).unwrap_or_default();
+        let head_end = rest.find('\n').unwrap_or(rest.len()).min(80);
+        let head = rest.get(..head_end).unwrap_or_default();
+        if !head.contains("PRIVATE KEY-----") {
+            return 1;
+        }
+        let Some(end_marker) = rest.find("-----END") else {
+            return 1;
+        };
+        let after = rest.get(end_marker + 8..).unwrap_or_default();
+        let Some(close) = after.find("-----") else {
+            return 1;
+        };
+        let end = w.cs + end_marker + 8 + close + 5;
+        self.push(PiiType::PrivateKey, w.cs, end, 0.99);
+        self.words
+            .iter()
+            .skip(i)
+            .take_while(|x| x.start < end)
+            .count()
+    }
+
+    fn credential(&mut self, i: usize, w: Word) -> bool {
+        let core = self.core(w);
+        let b = core.as_bytes();
+        // AWS access key ids: AKIA (long-term) and ASIA (temporary) + 16.
+        if b.len() == 20
+            && (core.starts_with("AKIA") || core.starts_with("ASIA"))
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            self.push(PiiType::AwsAccessKey, w.cs, w.ce, 0.95);
+            return true;
+        }
+        // AWS secret access keys: 40 base64 characters, mixed case.
+        if b.len() == 40
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+')
+            && b.iter().any(u8::is_ascii_uppercase)
+            && b.iter().any(u8::is_ascii_lowercase)
+            && b.iter()
+                .any(|c| c.is_ascii_digit() || *c == b'/' || *c == b'+')
+        {
+            let keyed = self.near(PiiType::AwsSecretKey, w.cs, w.ce)
+                || self.out.iter().any(|f| {
+                    f.label == Label::Pii(PiiType::AwsAccessKey) && w.cs.saturating_sub(f.end) < 200
+                });
+            self.push(
+                PiiType::AwsSecretKey,
+                w.cs,
+                w.ce,
+                if keyed { 0.95 } else { 0.6 },
+            );
+            return true;
+        }
+        for (prefix, min_len) in API_TOKEN_PREFIXES {
+            if core.starts_with(prefix)
+                && b.len() >= *min_len
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(c))
+            {
+                self.push(PiiType::ApiToken, w.cs, w.ce, 0.95);
+                return true;
+            }
+        }
+        // JSON Web Tokens: header.payload.signature, base64url, header `{"`.
+        if core.starts_with("eyJ") {
+            let parts: Vec<&str> = core.split('.').collect();
+            if parts.len() == 3
+                && parts.iter().all(|p| {
+                    p.len() >= 8
+                        && p.bytes()
+                            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                })
+            {
+                self.push(PiiType::ApiToken, w.cs, w.ce, 0.9);
+                return true;
+            }
+        }
+        // "Authorization: Basic <base64>" / "Bearer <token>".
+        if (core == "Basic" || core == "Bearer")
+            && let Some(&next) = self.words.get(i + 1)
+        {
+            let token = self.core_bytes(next);
+            if token.len() >= 16
+                && token
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"+/=-_.~".contains(c))
+                && self
+                    .text
+                    .get(w.start.saturating_sub(16)..w.start)
+                    .is_some_and(|s| s.to_ascii_lowercase().contains("authorization"))
+            {
+                self.push(PiiType::ApiToken, next.cs, next.ce, 0.9);
+                return true;
+            }
+        }
+        false
+    }
+
+    // ----- internet ----------------------------------------------------------
+
+    fn email(&mut self, w: Word) -> bool {
+        let core = self.core(w);
+        let Some((local, domain)) = core.rsplit_once('@') else {
+            return false;
+        };
+        // `mailto:` and `<…>` wrappers are trimmed off the local part's start.
+        let local = local.rsplit([':', '<', '(']).next().unwrap_or(local);
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && local
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c))
+            && !local.starts_with('.')
+            && !local.ends_with('.');
+        if !local_ok || !valid_domain(domain) {
+            return false;
+        }
+        let start = w.ce - domain.len() - 1 - local.len();
+        self.push(PiiType::Email, start, w.ce, 0.95);
+        true
+    }
+
+    fn url(&mut self, w: Word) -> bool {
+        let core = self.core(w);
+        let lower_prefix = |p: &str| {
+            core.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
+        let scheme = ["https://", "http://", "ftp://", "sftp://", "s3://", "www."]
+            .into_iter()
+            .find(|p| lower_prefix(p));
+        let Some(scheme) = scheme else { return false };
+        let rest = core.get(scheme.len()..).unwrap_or_default();
+        let host = rest.split(['/', '?', '#', ':']).next().unwrap_or_default();
+        let host_ok = if scheme == "s3://" {
+            host.len() >= 3
+        } else {
+            valid_domain(host) || host.parse::<std::net::Ipv4Addr>().is_ok() || host == "localhost"
+        };
+        if !host_ok {
+            return false;
+        }
+        self.push(PiiType::Url, w.cs, w.ce, 0.9);
+        true
+    }
+
+    /// IPv4 (optionally with `:port` or `/prefix`), not a version string.
+    fn network(&mut self, w: Word) -> bool {
+        let core = self.core(w);
+        let addr = core.split(['/', ':']).next().unwrap_or(core);
+        if addr.bytes().filter(|&c| c == b'.').count() != 3 {
+            return false;
+        }
+        let octets_ok = addr.split('.').all(|o| {
+            !o.is_empty()
+                && o.len() <= 3
+                && o.bytes().all(|c| c.is_ascii_digit())
+                && !(o.len() > 1 && o.starts_with('0'))
+        });
+        if !octets_ok || addr.parse::<std::net::Ipv4Addr>().is_err() {
+            return false;
+        }
+        let version = self.bytes.get(w.start.saturating_sub(1)) == Some(&b'v')
+            || self.ctx.negative_before(w.cs, 20);
+        let score = if version {
+            0.3
+        } else if self.near(PiiType::IpAddress, w.cs, w.ce) {
+            0.95
+        } else {
+            0.85
+        };
+        self.push(PiiType::IpAddress, w.cs, w.cs + addr.len(), score);
+        true
+    }
+
+    fn ipv6(&mut self, w: Word) -> bool {
+        let core = self.core(w);
+        let addr = core.trim_start_matches('[');
+        let addr = addr.split([']', '/', '%']).next().unwrap_or(addr);
+        if addr.bytes().filter(|&c| c == b':').count() < 2 || addr.len() < 6 {
+            return false;
+        }
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        let start = w.cs + (core.len() - core.trim_start_matches('[').len());
+        self.push(PiiType::IpAddress, start, start + addr.len(), 0.85);
+        true
+    }
+
+    fn mac(&mut self, w: Word) -> bool {
+        let b = self.core_bytes(w);
+        let ok = match b.len() {
+            17 => {
+                let sep = b.get(2).copied();
+                matches!(sep, Some(b':' | b'-'))
+                    && b.chunks(3).all(|c| {
+                        c.first().is_some_and(u8::is_ascii_hexdigit)
+                            && c.get(1).is_some_and(u8::is_ascii_hexdigit)
+                            && c.get(2).is_none_or(|s| Some(*s) == sep)
+                    })
+            }
+            14 => {
+                b.get(4) == Some(&b'.')
+                    && b.get(9) == Some(&b'.')
+                    && b.iter()
+                        .enumerate()
+                        .all(|(i, c)| i == 4 || i == 9 || c.is_ascii_hexdigit())
+            }
+            _ => false,
+        };
+        if ok {
+            self.push(PiiType::MacAddress, w.cs, w.ce, 0.9);
+        }
+        ok
+    }
+
+    // ----- dates and times ---------------------------------------------------
+
+    /// Numeric dates (`2024-03-05`, `03/05/2024`, `5.3.2024`, ISO timestamps),
+    /// times (`10:30`, `10:30:15`, `10am`), and card expiries (`09/27` near
+    /// "exp").
+    fn date_time(&mut self, i: usize, w: Word) -> bool {
+        let core = self.core(w);
+        let b = core.as_bytes();
+        // Card expiry: MM/YY or MM/YYYY near an expiry keyword.
+        if let Some((m, y)) = core.split_once('/')
+            && !y.contains('/')
+            && matches!(m.len(), 1 | 2)
+            && matches!(y.len(), 2 | 4)
+            && m.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+            && y.bytes().all(|c| c.is_ascii_digit())
+        {
+            if self.near(PiiType::CreditDebitExpiry, w.cs, w.ce) {
+                self.push(PiiType::CreditDebitExpiry, w.cs, w.ce, 0.9);
+                return true;
+            }
+            if y.len() == 4 {
+                self.push(PiiType::DateTime, w.cs, w.ce, 0.6);
+                return true;
+            }
+            return false;
+        }
+        let (date_part, time_part) = match core.find(['T', 't']) {
+            Some(p) if p >= 8 => (core.get(..p).unwrap_or_default(), core.get(p + 1..)),
+            _ => (core, None),
+        };
+        if is_numeric_date(date_part) {
+            if time_part.is_some_and(|t| {
+                !is_time(
+                    t.trim_end_matches(['Z', 'z'])
+                        .split(['+', '-'])
+                        .next()
+                        .unwrap_or(t),
+                )
+            }) {
+                return false;
+            }
+            let mut end = w.ce;
+            // "2024-03-05 10:30:00" and "03/05/2024 at 10:30 AM": one span.
+            let mut j = i + 1;
+            if let Some(&next) = self.words.get(j)
+                && self.single_gap(j - 1)
+                && self.core(next).eq_ignore_ascii_case("at")
+            {
+                j += 1;
+            }
+            if let Some(&next) = self.words.get(j)
+                && next.start <= end + 4
+                && is_time(self.core(next).trim_end_matches(['Z', 'z']))
+            {
+                end = next.ce;
+                if let Some(&ampm) = self.words.get(j + 1)
+                    && is_ampm(self.core(ampm))
+                {
+                    end = ampm.ce;
+                }
+            }
+            let score = if self.ctx.negative_before(w.cs, 15) {
+                0.5
+            } else {
+                0.85
+            };
+            self.push(PiiType::DateTime, w.cs, end, score);
+            return true;
+        }
+        let lower = core.to_ascii_lowercase();
+        let bare = lower.trim_end_matches("am").trim_end_matches("pm");
+        if (is_time(core) && b.contains(&b':'))
+            || (bare.len() < lower.len()
+                && !bare.is_empty()
+                && bare.len() <= 5
+                && (is_time(bare) || bare.parse::<u8>().is_ok_and(|h| (1..=12).contains(&h))))
+        {
+            let mut end = w.ce;
+            if let Some(&ampm) = self.words.get(i + 1)
+                && self.single_gap(i)
+                && is_ampm(self.core(ampm))
+            {
+                end = ampm.ce;
+            }
+            self.push(PiiType::DateTime, w.cs, end, 0.75);
+            return true;
+        }
+        false
+    }
+
+    /// "January 5, 2024", "Jan 5th", "5 January 2024", "March 2024".
+    fn month_date(&mut self, i: usize) -> Option<usize> {
+        let &w = self.words.get(i)?;
+        let core = self.core(w).trim_end_matches('.');
+        if !is_month(core) {
+            return None;
+        }
+        let mut end = None;
+        let mut used = 1;
+        if let Some(&day) = self.words.get(i + 1)
+            && self.single_gap(i)
+            && parse_day(self.core(day)).is_some()
+        {
+            end = Some(day.ce);
+            used = 2;
+            if let Some(&year) = self.words.get(i + 2)
+                && year.start <= day.end + 2
+                && is_year(self.core(year))
+            {
+                end = Some(year.ce);
+                used = 3;
+            }
+        } else if let Some(&year) = self.words.get(i + 1)
+            && self.single_gap(i)
+            && is_year(self.core(year))
+            && core.len() > 3
+        {
+            end = Some(year.ce);
+            used = 2;
+        }
+        let mut start = w.cs;
+        // "5 January 2024" / "the 5th of March": a day before the month.
+        if let Some(prev) = i.checked_sub(1).and_then(|p| self.words.get(p))
+            && self.single_gap(i - 1)
+            && parse_day(self.core(*prev)).is_some()
+        {
+            start = prev.cs;
+            if end.is_none() {
+                end = Some(w.ce);
+            }
+        }
+        let end = end?;
+        // "May" alone is a verb; "may 5" lowercase is likely prose.
+        if core.eq_ignore_ascii_case("may") && !core.starts_with('M') {
+            return None;
+        }
+        self.out.retain(|f| !(f.start >= start && f.end <= end));
+        self.push(PiiType::DateTime, start, end, 0.85);
+        Some(used)
+    }
+
+    // ----- numbers -----------------------------------------------------------
+
+    /// Collects digit groups starting at word `i`: `4111 1111 1111 1111`,
+    /// `(555) 010-0199`, `+44 20 7946 0958`, `536-22-8451`.
+    fn numeric(&mut self, i: usize) -> usize {
+        let mut words = Vec::new();
+        let mut j = i;
+        let mut total = 0;
+        while let Some(&w) = self.words.get(j) {
+            let raw = self.bytes.get(w.start..w.ce).unwrap_or_default();
+            let numeric = !raw.is_empty()
+                && raw
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || b"-.()+/".contains(c))
+                && raw.iter().any(u8::is_ascii_digit);
+            if !numeric {
+                break;
+            }
+            let count = raw.iter().filter(|c| c.is_ascii_digit()).count();
+            if j > i
+                && (total + count > 19
+                    || !self.single_gap(j - 1)
+                    || self
+                        .words
+                        .get(j - 1)
+                        .is_some_and(|p| p.ce != p.end && self.bytes.get(p.end - 1) != Some(&b')')))
+            {
+                break;
+            }
+            total += count;
+            words.push(w);
+            j += 1;
+            if words.len() >= 6 {
+                break;
+            }
+        }
+        for k in (1..=words.len()).rev() {
+            let (Some(first), Some(last)) = (words.first(), words.get(k - 1)) else {
+                break;
+            };
+            let start = if self
+                .bytes
+                .get(first.start)
+                .is_some_and(|c| *c == b'(' || *c == b'+')
+            {
+                first.start
+            } else {
+                first.cs
+            };
+            let end = last.ce;
+            let shape = digit_shape(self.bytes.get(start..end).unwrap_or_default());
+            if self.classify_number(&shape, start, end) {
+                return k;
+            }
+        }
+        0
+    }
+
+    fn classify_number(&mut self, s: &Digits, start: usize, end: usize) -> bool {
+        use PiiType::*;
+        let n = s.digits.len();
+        let d = s.digits.as_slice();
+        let one_sep = s.seps.windows(2).all(|p| p.first() == p.get(1));
+        let sep = s.seps.first().copied();
+        let negative = self.ctx.negative_before(start, 20);
+        let ctx = |scan: &Self, t: PiiType| scan.near(t, start, end);
+        let groups = s.groups.as_slice();
+
+        if (13..=19).contains(&n) && one_sep && !s.plus && !s.paren && checks::card_number(d) {
+            let score = if ctx(self, CreditDebitNumber) {
+                0.99
+            } else if negative {
+                0.5
+            } else {
+                0.9
+            };
+            self.push(CreditDebitNumber, start, end, score);
+            return true;
+        }
+        if s.plus && (8..=15).contains(&n) && s.seps.iter().all(|c| b" -.()".contains(c)) {
+            self.push(
+                Phone,
+                start,
+                end,
+                if ctx(self, Phone) { 0.95 } else { 0.85 },
+            );
+            return true;
+        }
+        if n == 12 && checks::aadhaar(d) && (groups == [4, 4, 4] || ctx(self, InAadhaar)) {
+            self.push(
+                InAadhaar,
+                start,
+                end,
+                if ctx(self, InAadhaar) { 0.95 } else { 0.8 },
+            );
+            return true;
+        }
+        if n == 9 && !s.paren && !s.plus {
+            let dashed = groups == [3, 2, 4] && one_sep && matches!(sep, Some(b'-' | b' '));
+            if dashed && checks::itin(d) {
+                self.push(
+                    UsIndividualTaxIdentificationNumber,
+                    start,
+                    end,
+                    if ctx(self, UsIndividualTaxIdentificationNumber) {
+                        0.95
+                    } else {
+                        0.85
+                    },
+                );
+                return true;
+            }
+            if dashed && checks::ssn(d) {
+                let score = if ctx(self, Ssn) {
+                    0.95
+                } else if negative {
+                    0.4
+                } else {
+                    0.85
+                };
+                self.push(Ssn, start, end, score);
+                return true;
+            }
+            if groups == [3, 3, 3] && one_sep && checks::ca_sin(d) {
+                self.push(
+                    CaSocialInsuranceNumber,
+                    start,
+                    end,
+                    if ctx(self, CaSocialInsuranceNumber) {
+                        0.95
+                    } else {
+                        0.6
+                    },
+                );
+                return true;
+            }
+            if groups == [9] {
+                let pairs: [(PiiType, Check); 4] = [
+                    (Ssn, checks::ssn),
+                    (UsIndividualTaxIdentificationNumber, checks::itin),
+                    (BankRouting, checks::aba_routing),
+                    (CaSocialInsuranceNumber, checks::ca_sin),
+                ];
+                for (t, check) in pairs {
+                    if check(d) && ctx(self, t) {
+                        self.push(t, start, end, 0.9);
+                        return true;
+                    }
+                }
+                if ctx(self, PassportNumber) {
+                    self.push(PassportNumber, start, end, 0.85);
+                    return true;
+                }
+            }
+        }
+        if n == 10 && !s.plus {
+            if checks::nhs(d) && ctx(self, UkNationalHealthServiceNumber) {
+                self.push(UkNationalHealthServiceNumber, start, end, 0.95);
+                return true;
+            }
+            if ctx(self, UkUniqueTaxpayerReferenceNumber) && (groups == [10] || groups == [5, 5]) {
+                self.push(UkUniqueTaxpayerReferenceNumber, start, end, 0.9);
+                return true;
+            }
+            if ctx(self, CaHealthNumber) && (groups == [10] || groups == [4, 3, 3]) {
+                self.push(CaHealthNumber, start, end, 0.9);
+                return true;
+            }
+            let nanp = d.first().is_some_and(|c| (b'2'..=b'9').contains(c))
+                && d.get(3).is_some_and(|c| (b'2'..=b'9').contains(c));
+            let phone_shape = (groups == [3, 3, 4]
+                && (s.paren || matches!(sep, Some(b'-' | b'.'))))
+                || (s.paren && groups == [3, 7]);
+            if nanp && (phone_shape || (ctx(self, Phone) && groups == [3, 3, 4])) {
+                self.push(
+                    Phone,
+                    start,
+                    end,
+                    if ctx(self, Phone) {
+                        0.95
+                    } else if negative {
+                        0.5
+                    } else {
+                        0.85
+                    },
+                );
+                return true;
+            }
+            if groups == [3, 3, 4] && sep == Some(b' ') && checks::nhs(d) {
+                self.push(UkNationalHealthServiceNumber, start, end, 0.7);
+                return true;
+            }
+            if groups == [10] && nanp && ctx(self, Phone) {
+                self.push(Phone, start, end, 0.85);
+                return true;
+            }
+        }
+        if n == 11
+            && d.first() == Some(&b'1')
+            && (groups == [1, 3, 3, 4] || (s.paren && groups.len() >= 3))
+        {
+            self.push(Phone, start, end, 0.85);
+            return true;
+        }
+        if n == 7 && groups == [3, 4] && sep == Some(b'-') && ctx(self, Phone) {
+            self.push(Phone, start, end, 0.8);
+            return true;
+        }
+        // Types known only by their keyword.
+        let compact = groups.len() == 1;
+        if compact && (3..=4).contains(&n) && self.before(CreditDebitCvv, start, 20) {
+            self.push(CreditDebitCvv, start, end, 0.9);
+            return true;
+        }
+        if compact && (4..=6).contains(&n) && self.before(Pin, start, 20) {
+            self.push(Pin, start, end, 0.9);
+            return true;
+        }
+        if (8..=17).contains(&n) && self.near(BankAccountNumber, start, end) && !s.plus {
+            self.push(BankAccountNumber, start, end, 0.85);
+            return true;
+        }
+        if (8..=9).contains(&n) && compact && self.before(PassportNumber, start, 40) {
+            self.push(PassportNumber, start, end, 0.85);
+            return true;
+        }
+        if (5..=13).contains(&n) && self.before(DriverId, start, 40) {
+            self.push(DriverId, start, end, 0.8);
+            return true;
+        }
+        if (10..=20).contains(&n) && self.before(InNrega, start, 40) {
+            self.push(InNrega, start, end, 0.85);
+            return true;
+        }
+        false
+    }
+
+    fn age(&mut self, i: usize, w: Word) -> bool {
+        let core = self.core(w);
+        let (num, hyphen_tail) = match core.split_once('-') {
+            Some((n, tail)) => (n, Some(tail)),
+            None => (core, None),
+        };
+        let Ok(value) = num.parse::<u16>() else {
+            return false;
+        };
+        if value > 120 || num.len() > 3 {
+            return false;
+        }
+        let followed = |scan: &Self| {
+            let next: Vec<String> = (1..=2)
+                .filter_map(|k| scan.words.get(i + k))
+                .map(|x| scan.core(*x).to_ascii_lowercase())
+                .collect();
+            matches!(
+                (
+                    next.first().map(String::as_str),
+                    next.get(1).map(String::as_str)
+                ),
+                (Some("years" | "yrs" | "year" | "yr"), Some("old" | "of"))
+                    | (Some("y/o" | "yo" | "y.o"), _)
+            )
+        };
+        let hyphenated = hyphen_tail.is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t.starts_with("year-old") || t.starts_with("years-old") || t.starts_with("yr-old")
+        });
+        if hyphenated {
+            self.push(PiiType::Age, w.cs, w.cs + num.len(), 0.85);
+            true
+        } else if hyphen_tail.is_none() && (followed(self) || self.before(PiiType::Age, w.cs, 12)) {
+            self.push(PiiType::Age, w.cs, w.ce, 0.85);
+            true
+        } else {
+            false
+        }
+    }
+
+    // ----- letters and digits --------------------------------------------------
+
+    fn alnum_id(&mut self, i: usize) -> Option<usize> {
+        use PiiType::*;
+        let &w = self.words.get(i)?;
+        let core = self.core(w);
+        let b = core.as_bytes();
+        let upper_digits = b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        // IBAN: compact, or in groups of four.
+        if b.len() >= 4
+            && b.iter().take(2).all(u8::is_ascii_uppercase)
+            && b.get(2..4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && upper_digits
+        {
+            let mut compact: Vec<u8> = b.to_vec();
+            let mut end = w.ce;
+            let mut j = i;
+            let mut best = None;
+            loop {
+                if checks::iban(&compact) {
+                    best = Some((end, j - i + 1));
+                }
+                let Some(&next) = self.words.get(j + 1) else {
+                    break;
+                };
+                let nb = self.core_bytes(next);
+                if !self.single_gap(j)
+                    || nb.is_empty()
+                    || nb.len() > 4
+                    || compact.len() + nb.len() > 34
+                    || !nb
+                        .iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                {
+                    break;
+                }
+                compact.extend_from_slice(nb);
+                end = next.ce;
+                j += 1;
+            }
+            if let Some((end, used)) = best {
+                self.push(InternationalBankAccountNumber, w.cs, end, 0.95);
+                return Some(used);
+            }
+        }
+        if !upper_digits {
+            return None;
+        }
+        let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+        if b.len() == 17 && checks::vin(b) {
+            self.push(
+                VehicleIdentificationNumber,
+                w.cs,
+                w.ce,
+                if self.near(VehicleIdentificationNumber, w.cs, w.ce) {
+                    0.98
+                } else {
+                    0.9
+                },
+            );
+            return Some(1);
+        }
+        if b.len() == 9 && checks::uk_nino(b) {
+            self.push(
+                UkNationalInsuranceNumber,
+                w.cs,
+                w.ce,
+                if self.near(UkNationalInsuranceNumber, w.cs, w.ce) {
+                    0.95
+                } else {
+                    0.85
+                },
+            );
+            return Some(1);
+        }
+        // "AB 12 34 56 C"
+        if b.len() == 2 && b.iter().all(u8::is_ascii_uppercase) {
+            let parts: Vec<Word> = (0..5)
+                .filter_map(|k| self.words.get(i + k).copied())
+                .collect();
+            if parts.len() == 5 && (0..4).all(|k| self.single_gap(i + k)) {
+                let joined: Vec<u8> = parts
+                    .iter()
+                    .flat_map(|p| self.core_bytes(*p).to_vec())
+                    .collect();
+                let shape_ok = parts.iter().skip(1).take(3).all(|p| p.ce - p.cs == 2);
+                if shape_ok && checks::uk_nino(&joined) {
+                    let end = parts.last().map_or(w.ce, |p| p.ce);
+                    self.push(UkNationalInsuranceNumber, w.cs, end, 0.9);
+                    return Some(5);
+                }
+            }
+        }
+        if b.len() == 10 && checks::in_pan(b) {
+            self.push(
+                InPermanentAccountNumber,
+                w.cs,
+                w.ce,
+                if self.near(InPermanentAccountNumber, w.cs, w.ce) {
+                    0.95
+                } else {
+                    0.85
+                },
+            );
+            return Some(1);
+        }
+        if (b.len() == 8 || b.len() == 11) && checks::swift(b) {
+            let keyed = self.near(SwiftCode, w.cs, w.ce);
+            // Without a keyword, an 8-letter capitalized word is rarely a BIC.
+            let score = if keyed {
+                0.95
+            } else if digits > 0 || b.len() == 11 {
+                0.6
+            } else {
+                0.3
+            };
+            self.push(SwiftCode, w.cs, w.ce, score);
+            return Some(1);
+        }
+        if b.len() == 10
+            && b.iter().take(3).all(u8::is_ascii_uppercase)
+            && b.iter().skip(3).all(u8::is_ascii_digit)
+        {
+            let score = if self.near(InVoterNumber, w.cs, w.ce) {
+                0.95
+            } else {
+                0.45
+            };
+            self.push(InVoterNumber, w.cs, w.ce, score);
+            return Some(1);
+        }
+        if digits > 0 && b.first().is_some_and(u8::is_ascii_uppercase) {
+            return self.keyed_alnum(i, w, digits);
+        }
+        None
+    }
+
+    /// Letters-and-digits identifiers known only by their keyword: passports,
+    /// driver ids, plates, Canadian health numbers, NREGA job cards.
+    fn keyed_alnum(&mut self, i: usize, w: Word, digits: usize) -> Option<usize> {
+        use PiiType::*;
+        let len = w.ce - w.cs;
+        if (7..=9).contains(&len) && digits >= 6 && self.before(PassportNumber, w.cs, 40) {
+            self.push(PassportNumber, w.cs, w.ce, 0.85);
+            return Some(1);
+        }
+        if (5..=16).contains(&len) && self.before(DriverId, w.cs, 40) {
+            self.push(DriverId, w.cs, w.ce, 0.8);
+            return Some(1);
+        }
+        if (10..=24).contains(&len) && self.before(InNrega, w.cs, 40) {
+            self.push(InNrega, w.cs, w.ce, 0.85);
+            return Some(1);
+        }
+        if (2..=8).contains(&len) && self.before(LicensePlate, w.cs, 30) {
+            // "AB12 CDE": a plate written in two parts.
+            let mut end = w.ce;
+            let mut used = 1;
+            if let Some(&next) = self.words.get(i + 1) {
+                let nb = self.core_bytes(next);
+                if self.single_gap(i)
+                    && (2..=4).contains(&nb.len())
+                    && nb
+                        .iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                {
+                    end = next.ce;
+                    used = 2;
+                }
+            }
+            self.push(LicensePlate, w.cs, end, 0.8);
+            return Some(used);
+        }
+        let _ = i;
+        None
+    }
+
+    /// Context-only types whose value is lowercase or mixed: driver ids, plates.
+    fn context_only_alnum(&mut self, i: usize, w: Word) {
+        let b = self.core_bytes(w);
+        let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+        if digits > 0 && b.iter().all(u8::is_ascii_alphanumeric) {
+            let _ = self.keyed_alnum(i, w, digits);
+        }
+    }
+
+    /// `password: hunter2`, `username=jdoe`, `my password is hunter2`.
+    fn label_value(&mut self, i: usize) -> bool {
+        use PiiType::*;
+        let Some(&w) = self.words.get(i) else {
+            return false;
+        };
+        let bits = self.ctx.label_before(self.bytes, w.start);
+        let types = bits & (Password.bit() | Username.bit());
+        if types == 0 {
+            return false;
+        }
+        // The label's punctuation decides how generic words count: "user" and
+        // "pass" only as `user: x`, `pass=x`.
+        let punct = w
+            .start
+            .checked_sub(1)
+            .and_then(|p| self.bytes.get(p))
+            .is_some_and(|c| matches!(c, b':' | b'=' | b'"' | b'\''))
+            || self.words.get(i.wrapping_sub(1)).is_some_and(|p| {
+                self.bytes
+                    .get(p.end.wrapping_sub(1))
+                    .is_some_and(|c| matches!(c, b':' | b'='))
+            });
+        let core = self.core(w);
+        if core.len() < 3 || core.len() > 64 || (!punct && is_filler(core)) {
+            return false;
+        }
+        let t = if types & Password.bit() != 0 {
+            Password
+        } else {
+            Username
+        };
+        let score = if punct { 0.9 } else { 0.6 };
+        // A password keeps its punctuation; only quotes, separators and a
+        // sentence's final period are not part of it.
+        let mut end = w.end;
+        while end > w.cs
+            && self
+                .bytes
+                .get(end - 1)
+                .is_some_and(|c| b"\"'`,;)]}".contains(c))
+        {
+            end -= 1;
+        }
+        if end > w.cs + 1 && self.bytes.get(end - 1) == Some(&b'.') {
+            end -= 1;
+        }
+        self.push(t, w.cs, if t == Password { end } else { w.ce }, score);
+        true
+    }
+
+    /// The whole value of a column whose name is a context-only type's keyword.
+    fn whole_value(&mut self, column: u64) {
+        use PiiType::*;
+        if !self.out.is_empty() || self.words.len() != 1 {
+            return;
+        }
+        let Some(&w) = self.words.first() else { return };
+        let b = self.core_bytes(w);
+        let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+        let candidates = [
+            (Password, b.len() >= 4),
+            (
+                Username,
+                b.len() >= 3
+                    && b.iter()
+                        .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c)),
+            ),
+            (Pin, (4..=6).contains(&b.len()) && digits == b.len()),
+            (
+                CreditDebitCvv,
+                (3..=4).contains(&b.len()) && digits == b.len(),
+            ),
+            (
+                BankAccountNumber,
+                (8..=17).contains(&digits) && digits == b.len(),
+            ),
+            (PassportNumber, (6..=9).contains(&b.len()) && digits >= 6),
+            (DriverId, (5..=16).contains(&b.len()) && digits > 0),
+            (LicensePlate, (2..=8).contains(&b.len()) && digits > 0),
+            (Age, (1..=3).contains(&b.len()) && digits == b.len()),
+        ];
+        for (t, ok) in candidates {
+            if ok && column & t.bit() != 0 {
+                self.push(t, w.cs, w.ce, 0.85);
+                return;
+            }
+        }
+    }
+
+    // ----- names and addresses -------------------------------------------------
+
+    fn name_like(&self, w: Word) -> bool {
+        let b = self.core_bytes(w);
+        let Some((&first, rest)) = b.split_first() else {
+            return false;
+        };
+        first.is_ascii_uppercase()
+            && (1..=20).contains(&rest.len())
+            && (rest
+                .iter()
+                .all(|c| c.is_ascii_lowercase() || *c == b'\'' || *c == b'-')
+                || rest.iter().all(u8::is_ascii_uppercase)
+                || is_mc(b))
+            && !STREET_SUFFIXES.contains(&self.core(w).to_ascii_lowercase().as_str())
+    }
+
+    fn is_initial(&self, w: Word) -> bool {
+        let raw = self.bytes.get(w.cs..w.end).unwrap_or_default();
+        matches!(raw, [c] | [c, b'.'] if c.is_ascii_uppercase())
+    }
+
+    fn name(&mut self, i: usize) -> Option<usize> {
+        let &w = self.words.get(i)?;
+        let core = self.core(w).trim_end_matches('.');
+        let names = &self.d.names;
+        // Mr./Dr. + name.
+        if TITLES.contains(&core.to_ascii_lowercase().as_str()) {
+            let (end, used) = self.name_run(i + 1, 3)?;
+            let start = self.words.get(i + 1)?.cs;
+            self.push(PiiType::Name, start, end, 0.9);
+            return Some(used + 1);
+        }
+        if !self.name_like(w) {
+            return None;
+        }
+        let next_is_comma = self.bytes.get(w.ce) == Some(&b',');
+        // "Smith, John"
+        if next_is_comma
+            && names.is_last(core)
+            && !Names::is_common_word(core)
+            && let Some(&next) = self.words.get(i + 1)
+            && self.name_like(next)
+            && names.is_first(self.core(next))
+            && self.ctx.near(PiiType::Name.bit(), w.cs, next.ce, 30)
+        {
+            self.push(PiiType::Name, w.cs, next.ce, 0.8);
+            return Some(2);
+        }
+        let context = self.ctx.before(PiiType::Name.bit(), w.cs, 20);
+        if names.is_first(core) {
+            // First [Initial] Last [Last2]
+            let mut j = i + 1;
+            if let Some(&mid) = self.words.get(j)
+                && !next_is_comma
+                && self.single_gap(j - 1)
+                && self.is_initial(mid)
+            {
+                j += 1;
+            }
+            if let Some(&last) = self.words.get(j)
+                && !next_is_comma
+                && self.single_gap(j - 1)
+                && self.name_like(last)
+            {
+                let lcore = self.core(last);
+                let known = names.is_last(lcore);
+                let common = Names::is_common_word(lcore) || is_month(lcore);
+                let first_common = Names::is_common_word(core);
+                let score: f32 = match (known, common, first_common) {
+                    (true, _, false) => 0.9,
+                    (true, _, true) => 0.7,
+                    (false, false, false) => 0.75,
+                    _ => 0.0,
+                };
+                if score > 0.0 {
+                    let mut end = last.ce;
+                    let mut used = j - i + 1;
+                    if let Some(&extra) = self.words.get(j + 1)
+                        && self.bytes.get(last.ce) != Some(&b',')
+                        && self.single_gap(j)
+                        && self.name_like(extra)
+                        && names.is_last(self.core(extra))
+                        && !Names::is_common_word(self.core(extra))
+                    {
+                        end = extra.ce;
+                        used += 1;
+                    }
+                    let score = if context { score.max(0.85) } else { score };
+                    self.push(PiiType::Name, w.cs, end, score);
+                    return Some(used);
+                }
+            }
+            if context && !Names::is_common_word(core) {
+                self.push(PiiType::Name, w.cs, w.ce, 0.75);
+                return Some(1);
+            }
+            return None;
+        }
+        // Unknown capitalized words right after "Name:" / "Dear" / "patient".
+        if context && !Names::is_common_word(core) {
+            let (end, used) = self.name_run(i, 3)?;
+            self.push(PiiType::Name, w.cs, end, 0.75);
+            return Some(used);
+        }
+        None
+    }
+
+    /// Up to `max` name-like words (or initials) from word `i`: their end and count.
+    fn name_run(&self, i: usize, max: usize) -> Option<(usize, usize)> {
+        let mut end = None;
+        let mut used = 0;
+        for k in 0..max {
+            let Some(&w) = self.words.get(i + k) else {
+                break;
+            };
+            if k > 0
+                && (!self.single_gap(i + k - 1)
+                    || self.bytes.get(self.words.get(i + k - 1)?.ce) == Some(&b','))
+            {
+                break;
+            }
+            if !(self.name_like(w) || self.is_initial(w)) || Names::is_common_word(self.core(w)) {
+                break;
+            }
+            end = Some(w.ce);
+            used += 1;
+        }
+        end.map(|e| (e, used))
+    }
+
+    /// "123 Main Street, Apt 4B, Springfield, IL 62704".
+    fn address(&mut self, i: usize) -> Option<usize> {
+        let &num = self.words.get(i)?;
+        let nb = self.core_bytes(num);
+        let digits = nb.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 6 || nb.len() > digits + 1 {
+            return None;
+        }
+        let mut j = i + 1;
+        let mut street_words = 0;
+        let mut end = None;
+        while let Some(&w) = self.words.get(j) {
+            if !self.single_gap(j - 1) || street_words > 4 {
+                break;
+            }
+            let core = self.core(w);
+            let lower = core.trim_end_matches('.').to_ascii_lowercase();
+            if street_words > 0 && STREET_SUFFIXES.contains(&lower.as_str()) {
+                end = Some(w.ce);
+                j += 1;
+                break;
+            }
+            let first = core.as_bytes().first().copied().unwrap_or(b' ');
+            let ordinal = core.len() >= 3
+                && first.is_ascii_digit()
+                && ["st", "nd", "rd", "th"]
+                    .iter()
+                    .any(|s| core.to_ascii_lowercase().ends_with(s));
+            if !(first.is_ascii_uppercase() || ordinal) || self.bytes.get(w.ce) == Some(&b',') {
+                break;
+            }
+            street_words += 1;
+            j += 1;
+        }
+        let mut end = end?;
+        let start = num.cs;
+        let (end2, j2, complete) = self.address_tail(j, end);
+        end = end2;
+        let used = j2 - i;
+        self.push(
+            PiiType::Address,
+            start,
+            end,
+            if complete { 0.92 } else { 0.82 },
+        );
+        Some(used.max(1))
+    }
+
+    /// "P.O. Box 1234, Springfield, IL 62704".
+    fn po_box(&mut self, i: usize) -> Option<usize> {
+        let &w = self.words.get(i)?;
+        let core = self.core(w).to_ascii_lowercase();
+        if !matches!(core.as_str(), "p.o" | "po" | "p.o.") {
+            return None;
+        }
+        let &bx = self.words.get(i + 1)?;
+        let &n = self.words.get(i + 2)?;
+        if !self.core(bx).eq_ignore_ascii_case("box")
+            || !self.core_bytes(n).iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let (end, j, _) = self.address_tail(i + 3, n.ce);
+        self.push(PiiType::Address, w.cs, end, 0.88);
+        Some(j - i)
+    }
+
+    /// Extends an address over a unit, a city, a state and a postal code.
+    /// Returns (end, next word index, whether city/state/postcode were found).
+    fn address_tail(&self, mut j: usize, mut end: usize) -> (usize, usize, bool) {
+        // Unit: "Apt 4B", "Suite 200", "#12".
+        if let Some(&w) = self.words.get(j) {
+            let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
+            if UNIT_WORDS.contains(&lower.as_str())
+                && let Some(&id) = self.words.get(j + 1)
+                && id.start <= w.end + 2
+                && self.core_bytes(id).iter().any(u8::is_ascii_alphanumeric)
+            {
+                end = id.ce;
+                j += 2;
+            } else if lower.starts_with('#') && lower.len() > 1 && w.start <= end + 2 {
+                end = w.ce;
+                j += 1;
+            }
+        }
+        // City: capitalized words after a comma, then state and ZIP.
+        let mut k = j;
+        let mut city_end = None;
+        let mut words_in_city = 0;
+        while let Some(&w) = self.words.get(k) {
+            if words_in_city >= 3 || w.start > end + 2 + usize::from(words_in_city > 0) * 200 {
+                break;
+            }
+            let core = self.core(w);
+            if !core.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+                || core.len() == 2 && US_STATES.contains(&core)
+            {
+                break;
+            }
+            words_in_city += 1;
+            city_end = Some(w.ce);
+            k += 1;
+            if self.bytes.get(w.ce) == Some(&b',') {
+                break;
+            }
+        }
+        let Some(city_end) = city_end else {
+            return (end, j, false);
+        };
+        if let Some(&st) = self.words.get(k) {
+            let core = self.core(st);
+            if st.start <= city_end + 2 && core.len() == 2 && US_STATES.contains(&core) {
+                let mut stop = st.ce;
+                let mut next = k + 1;
+                if let Some(&zip) = self.words.get(k + 1)
+                    && self.single_gap(k)
+                    && is_zip(self.core(zip))
+                {
+                    stop = zip.ce;
+                    next += 1;
+                }
+                return (stop, next, true);
+            }
+            // UK postcode after the town: "London SW1A 1AA".
+            if let Some(&second) = self.words.get(k + 1)
+                && st.start <= city_end + 2
+                && is_uk_postcode(self.core(st), self.core(second))
+            {
+                return (second.ce, k + 2, true);
+            }
+        }
+        (end, j, false)
+    }
+}
+
+/// A validator over an identifier's characters.
+type Check = fn(&[u8]) -> bool;
+
+fn digit_shape(raw: &[u8]) -> Digits {
+    let mut s = Digits {
+        digits: Vec::with_capacity(raw.len()),
+        groups: Vec::new(),
+        seps: Vec::new(),
+        plus: raw.first() == Some(&b'+'),
+        paren: raw.contains(&b'('),
+    };
+    let mut run = 0;
+    for &c in raw {
+        if c.is_ascii_digit() {
+            s.digits.push(c);
+            run += 1;
+        } else {
+            if run > 0 {
+                s.groups.push(run);
+                if c != b'(' && c != b')' {
+                    s.seps.push(c);
+                }
+            } else if c == b' ' || c == b'-' {
+                // ") 555": the separator after a parenthesis.
+            }
+            run = 0;
+        }
+    }
+    if run > 0 {
+        s.groups.push(run);
+    }
+    s.seps.retain(|c| *c != b'+');
+    s
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some(tld) = labels.last() else {
+        return false;
+    };
+    labels.len() >= 2
+        && domain.len() <= 253
+        && tld.len() >= 2
+        && tld.bytes().all(|c| c.is_ascii_alphabetic())
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        })
+}
+
+fn is_numeric_date(s: &str) -> bool {
+    let sep = match s.bytes().find(|c| !c.is_ascii_digit()) {
+        Some(c @ (b'-' | b'/' | b'.')) => c,
+        _ => return false,
+    };
+    let parts: Vec<&str> = s.split(char::from(sep)).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return false;
+    };
+    let num = |x: &str| -> Option<u32> {
+        (!x.is_empty() && x.len() <= 4 && x.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| x.parse().ok())
+            .flatten()
+    };
+    let (Some(x), Some(y), Some(z)) = (num(a), num(b), num(c)) else {
+        return false;
+    };
+    let year =
+        |v: u32, len: usize| (len == 4 && (1900..=2100).contains(&v)) || (len == 2 && sep == b'/');
+    if a.len() == 4 {
+        // yyyy-mm-dd
+        year(x, 4) && (1..=12).contains(&y) && (1..=31).contains(&z) && b.len() <= 2 && c.len() <= 2
+    } else {
+        // mm/dd/yyyy or dd/mm/yyyy (or .yy with /)
+        year(z, c.len())
+            && a.len() <= 2
+            && b.len() <= 2
+            && (((1..=12).contains(&x) && (1..=31).contains(&y))
+                || ((1..=31).contains(&x) && (1..=12).contains(&y)))
+    }
+}
+
+fn is_time(s: &str) -> bool {
+    let s = s.split('.').next().unwrap_or(s);
+    let parts: Vec<&str> = s.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return false;
+    }
+    parts.iter().enumerate().all(|(i, p)| {
+        let ok_len = if i == 0 {
+            (1..=2).contains(&p.len())
+        } else {
+            p.len() == 2
+        };
+        ok_len
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>()
+                .is_ok_and(|v| if i == 0 { v <= 23 } else { v <= 59 })
+    })
+}
+
+fn is_ampm(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "am" | "pm" | "a.m" | "p.m" | "a.m." | "p.m."
+    )
+}
+
+fn is_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 3
+        && b.len() <= 9
+        && b.first().is_some_and(u8::is_ascii_alphabetic)
+        && MONTHS.iter().any(|m| m.eq_ignore_ascii_case(s))
+}
+
+fn parse_day(s: &str) -> Option<u8> {
+    let lower = s.trim_end_matches(',').to_ascii_lowercase();
+    let digits = lower
+        .strip_suffix("st")
+        .or_else(|| lower.strip_suffix("nd"))
+        .or_else(|| lower.strip_suffix("rd"))
+        .or_else(|| lower.strip_suffix("th"))
+        .unwrap_or(&lower);
+    if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u8>().ok().filter(|d| (1..=31).contains(d))
+}
+
+fn is_year(s: &str) -> bool {
+    s.len() == 4 && s.parse::<u16>().is_ok_and(|y| (1900..=2100).contains(&y))
+}
+
+fn is_zip(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() == 5 && b.iter().all(u8::is_ascii_digit))
+        || (b.len() == 10
+            && b.get(5) == Some(&b'-')
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 5 || c.is_ascii_digit()))
+}
+
+fn is_uk_postcode(outward: &str, inward: &str) -> bool {
+    let o = outward.as_bytes();
+    let i = inward.as_bytes();
+    (2..=4).contains(&o.len())
+        && o.first().is_some_and(u8::is_ascii_uppercase)
+        && o.iter().any(u8::is_ascii_digit)
+        && o.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && i.len() == 3
+        && i.first().is_some_and(u8::is_ascii_digit)
+        && i.iter().skip(1).all(u8::is_ascii_uppercase)
+}
+
+fn is_mc(b: &[u8]) -> bool {
+    // McDonald, MacArthur, O'Neil, DeVries
+    let s = std::str::from_utf8(b).unwrap_or_default();
+    (s.starts_with("Mc") || s.starts_with("Mac") || s.starts_with("O'") || s.starts_with("De"))
+        && s.bytes().all(|c| c.is_ascii_alphabetic() || c == b'\'')
+}
+
+fn is_filler(word: &str) -> bool {
+    matches!(
+        word.to_ascii_lowercase().as_str(),
+        "is" | "was"
+            | "and"
+            | "the"
+            | "for"
+            | "to"
+            | "of"
+            | "reset"
+            | "changed"
+            | "will"
+            | "must"
+            | "should"
+            | "has"
+            | "have"
+            | "policy"
+            | "field"
+            | "manager"
+            | "required"
+            | "expired"
+            | "incorrect"
+            | "invalid"
+            | "wrong"
+            | "name"
+            | "account"
+            | "with"
+            | "a"
+            | "an"
+            | "in"
+            | "on"
+            | "or"
+            | "not"
+            | "be"
+            | "been"
+            | "your"
+            | "my"
+            | "our"
+            | "their"
+            | "this"
+            | "that"
+    )
+}
