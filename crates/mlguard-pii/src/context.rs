@@ -18,6 +18,9 @@ pub(crate) struct Hit {
     pub(crate) id: usize,
 }
 
+/// Longest keyword accepted (bytes); custom keywords are at most 90 characters.
+pub(crate) const MAX_KEYWORD: usize = 90 * 4;
+
 /// Bit for a keyword that argues against personal data ("order", "sku", ...).
 pub(crate) const NEGATIVE: u64 = 1 << 63;
 
@@ -433,20 +436,44 @@ impl Keywords {
         extra: &[String],
     ) -> Result<(Keywords, Vec<usize>), aho_corasick::BuildError> {
         let mut words: Vec<String> = Vec::new();
-        let mut types = Vec::new();
+        let mut types: Vec<u64> = Vec::new();
         for (w, bits) in builtin() {
             words.push(w.to_owned());
             types.push(bits);
         }
+        // Custom keywords share a pattern with an equal built-in one: the
+        // automaton reports one pattern per place.
         let mut ids = Vec::new();
         for w in extra {
-            ids.push(words.len());
-            words.push(w.to_lowercase());
-            types.push(0);
+            let lower = w.to_lowercase();
+            match words.iter().position(|x| x.eq_ignore_ascii_case(&lower)) {
+                Some(id) => ids.push(id),
+                None => {
+                    ids.push(words.len());
+                    words.push(lower);
+                    types.push(0);
+                }
+            }
+        }
+        // Leftmost-longest reports "credit card" and not the "card" inside it,
+        // so a keyword also carries the types of the keywords it contains.
+        let contained: Vec<u64> = words
+            .iter()
+            .map(|w| {
+                words
+                    .iter()
+                    .zip(&types)
+                    .filter(|(k, _)| k.len() < w.len() && contains_word(w, k))
+                    .fold(0, |acc, (_, t)| acc | t)
+            })
+            .collect();
+        for (t, extra) in types.iter_mut().zip(contained) {
+            *t |= extra;
         }
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&words)?;
         Ok((Keywords { automaton, types }, ids))
     }
@@ -455,7 +482,7 @@ impl Keywords {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Hit>) {
         out.clear();
         let bytes = text.as_bytes();
-        for m in self.automaton.find_overlapping_iter(text) {
+        for m in self.automaton.find_iter(text) {
             let (s, e) = (m.start(), m.end());
             let before = s.checked_sub(1).and_then(|i| bytes.get(i));
             let after = bytes.get(e);
@@ -498,6 +525,16 @@ impl Keywords {
     }
 }
 
+/// Whether `word` occurs in `phrase` as a whole word.
+fn contains_word(phrase: &str, word: &str) -> bool {
+    phrase.match_indices(word).any(|(i, _)| {
+        let before = i.checked_sub(1).and_then(|p| phrase.as_bytes().get(p));
+        let after = phrase.as_bytes().get(i + word.len());
+        !before.is_some_and(u8::is_ascii_alphanumeric)
+            && !after.is_some_and(u8::is_ascii_alphanumeric)
+    })
+}
+
 /// The keyword hits of one text, queried by distance.
 pub(crate) struct Context<'a> {
     pub(crate) hits: &'a [Hit],
@@ -525,10 +562,13 @@ impl Context<'_> {
     /// Whether a keyword for `types` starts within `distance` bytes after `end`.
     pub(crate) fn after(&self, types: u64, end: usize, distance: usize) -> bool {
         let first = self.hits.partition_point(|h| h.end <= end);
+        // Hits are ordered by end; no keyword is longer than MAX_KEYWORD bytes.
+        let limit = end + distance + MAX_KEYWORD;
         self.hits
             .get(first..)
             .unwrap_or_default()
             .iter()
+            .take_while(|h| h.end <= limit)
             .filter(|h| h.start >= end && h.start <= end + distance)
             .any(|h| h.types & types != 0)
     }
@@ -537,25 +577,6 @@ impl Context<'_> {
     /// within `distance` after `end`.
     pub(crate) fn near(&self, types: u64, start: usize, end: usize, distance: usize) -> bool {
         self.before(types, start, distance) || self.after(types, end, distance)
-    }
-
-    /// The keyword that immediately precedes `start` (only spaces, `:`, `=`,
-    /// `#`, `"` or `'` between), if any: "password: hunter2".
-    pub(crate) fn label_before(&self, text: &[u8], start: usize) -> u64 {
-        let mut i = start;
-        while i > 0 {
-            match text.get(i - 1) {
-                Some(b' ' | b'\t' | b':' | b'=' | b'#' | b'"' | b'\'' | b'-') => i -= 1,
-                _ => break,
-            }
-        }
-        let first = self.hits.partition_point(|h| h.end < i);
-        self.hits
-            .get(first..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|h| h.end == i)
-            .fold(self.column, |acc, h| acc | h.types)
     }
 
     /// Whether a negative keyword is within `distance` before `start`.

@@ -148,8 +148,11 @@ impl Detector {
     /// Every finding in one value of a column whose name gives `column`.
     #[must_use]
     pub fn detect_in(&self, text: &str, column: ColumnContext) -> Vec<Finding> {
-        let mut hits = Vec::new();
+        // The keyword hits and the words are scratch space, kept per thread so a
+        // scan of many small values does not allocate (and zero) them each time.
+        let (mut hits, mut words) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         self.keywords.find(text, &mut hits);
+        split_words(text, &mut words);
         let ctx = Context {
             hits: &hits,
             column: column.0,
@@ -158,16 +161,19 @@ impl Detector {
             d: self,
             text,
             bytes: text.as_bytes(),
-            words: split_words(text),
+            words,
             ctx: &ctx,
             out: Vec::new(),
+            label_cursor: 0,
         };
         scan.run();
         if column.0 != 0 {
             scan.whole_value(column.0);
         }
-        let mut out = scan.out;
+        let Scan { out, words, .. } = scan;
+        let mut out = out;
         self.custom_findings(text, &hits, &mut out);
+        SCRATCH.with(|s| *s.borrow_mut() = (hits, words));
         out.retain(|f| f.score >= self.min_score);
         resolve_overlaps(out)
     }
@@ -276,31 +282,52 @@ fn split_lines(text: &str, piece: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// Keeps the best of overlapping findings: higher score, then longer.
+/// Keeps the best of overlapping findings: higher score, then longer. Works
+/// cluster by cluster (runs of findings that overlap transitively), so the
+/// cost stays O(n log n) on texts with many findings.
 fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
     if found.len() <= 1 {
         return found;
     }
-    found.sort_by(|a, b| {
+    found.sort_by_key(|f| (f.start, f.end));
+    let mut out = Vec::with_capacity(found.len());
+    let mut cluster: Vec<Finding> = Vec::new();
+    let mut cluster_end = 0;
+    for f in found {
+        if !cluster.is_empty() && f.start >= cluster_end {
+            settle(&mut cluster, &mut out);
+        }
+        cluster_end = if cluster.is_empty() {
+            f.end
+        } else {
+            cluster_end.max(f.end)
+        };
+        cluster.push(f);
+    }
+    settle(&mut cluster, &mut out);
+    out
+}
+
+/// Greedy choice inside one cluster of overlapping findings.
+fn settle(cluster: &mut Vec<Finding>, out: &mut Vec<Finding>) {
+    if cluster.len() == 1 {
+        out.append(cluster);
+        return;
+    }
+    cluster.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
-    for f in found {
-        // `kept` stays sorted by start; check the neighbours of f's position.
-        let i = kept.partition_point(|k| k.start < f.start);
-        let clash_prev = i
-            .checked_sub(1)
-            .and_then(|p| kept.get(p))
-            .is_some_and(|k| k.end > f.start);
-        let clash_next = kept.get(i).is_some_and(|k| k.start < f.end);
-        if !clash_prev && !clash_next {
-            kept.insert(i, f);
+    let mut kept: Vec<Finding> = Vec::new();
+    for f in cluster.drain(..) {
+        if kept.iter().all(|k| k.end <= f.start || f.end <= k.start) {
+            kept.push(f);
         }
     }
-    kept
+    kept.sort_by_key(|f| f.start);
+    out.append(&mut kept);
 }
 
 /// A whitespace-separated word: `[start, end)` as written and its core (the
@@ -315,9 +342,13 @@ struct Word {
 
 /// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
 /// the value is a word of its own (`SSN:536-22-8451`, `password=x`).
-fn split_words(text: &str) -> Vec<Word> {
+thread_local! {
+    static SCRATCH: std::cell::RefCell<(Vec<Hit>, Vec<Word>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+fn split_words(text: &str, words: &mut Vec<Word>) {
     let bytes = text.as_bytes();
-    let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+    words.clear();
     let mut i = 0;
     let n = bytes.len();
     while i < n {
@@ -331,9 +362,8 @@ fn split_words(text: &str) -> Vec<Word> {
         while i < n && !bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
         }
-        push_split(bytes, start, i, &mut words);
+        push_split(bytes, start, i, words);
     }
-    words
 }
 
 fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
@@ -410,107 +440,186 @@ const MONTHS: &[&str] = &[
     "dec",
 ];
 
-const STREET_SUFFIXES: &[&str] = &[
-    "street",
-    "st",
-    "avenue",
-    "ave",
-    "av",
-    "road",
-    "rd",
-    "boulevard",
-    "blvd",
-    "lane",
-    "ln",
-    "drive",
-    "dr",
-    "court",
-    "ct",
-    "way",
-    "place",
-    "pl",
-    "terrace",
-    "ter",
-    "circle",
-    "cir",
-    "parkway",
-    "pkwy",
-    "highway",
-    "hwy",
-    "square",
-    "sq",
-    "trail",
-    "trl",
-    "crescent",
-    "close",
-    "row",
-    "alley",
-    "plaza",
-    "loop",
-    "pike",
-    "run",
-    "path",
-    "walk",
-    "grove",
-    "gardens",
-    "mews",
-    "route",
-    "rte",
-    "expressway",
-    "fwy",
-    "freeway",
-    "crossing",
-    "xing",
-    "point",
-    "pt",
-    "ridge",
-    "view",
-    "hill",
-    "hills",
-    "heights",
-    "park",
-    "green",
-    "port",
-    "harbor",
-    "island",
-    "valley",
-    "junction",
-    "jct",
-    "manor",
-    "station",
-    "summit",
-    "landing",
-    "estates",
-    "center",
-    "ctr",
-];
+/// [`is_street_suffix`] for a word as written (`Street`, `ST`, `Ave.`).
+fn is_street_suffix_any_case(word: &str) -> bool {
+    let mut buf = [0u8; 12];
+    let b = word.as_bytes();
+    if b.len() > buf.len() || b.len() < 2 {
+        return false;
+    }
+    for (d, c) in buf.iter_mut().zip(b) {
+        *d = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(buf.get(..b.len()).unwrap_or_default()).is_ok_and(is_street_suffix)
+}
 
-const UNIT_WORDS: &[&str] = &[
-    "apt",
-    "apartment",
-    "suite",
-    "ste",
-    "unit",
-    "#",
-    "floor",
-    "fl",
-    "room",
-    "rm",
-    "bldg",
-    "building",
-    "flat",
-];
+fn is_street_suffix(word: &str) -> bool {
+    matches!(
+        word,
+        "street"
+            | "st"
+            | "avenue"
+            | "ave"
+            | "av"
+            | "road"
+            | "rd"
+            | "boulevard"
+            | "blvd"
+            | "lane"
+            | "ln"
+            | "drive"
+            | "dr"
+            | "court"
+            | "ct"
+            | "way"
+            | "place"
+            | "pl"
+            | "terrace"
+            | "ter"
+            | "circle"
+            | "cir"
+            | "parkway"
+            | "pkwy"
+            | "highway"
+            | "hwy"
+            | "square"
+            | "sq"
+            | "trail"
+            | "trl"
+            | "crescent"
+            | "close"
+            | "row"
+            | "alley"
+            | "plaza"
+            | "loop"
+            | "pike"
+            | "run"
+            | "path"
+            | "walk"
+            | "grove"
+            | "gardens"
+            | "mews"
+            | "route"
+            | "rte"
+            | "expressway"
+            | "fwy"
+            | "freeway"
+            | "crossing"
+            | "xing"
+            | "point"
+            | "pt"
+            | "ridge"
+            | "view"
+            | "hill"
+            | "hills"
+            | "heights"
+            | "park"
+            | "green"
+            | "port"
+            | "harbor"
+            | "island"
+            | "valley"
+            | "junction"
+            | "jct"
+            | "manor"
+            | "station"
+            | "summit"
+            | "landing"
+            | "estates"
+            | "center"
+            | "ctr"
+    )
+}
 
-const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
-    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP", "AA", "AE", "AP",
-];
+fn is_unit_word(word: &str) -> bool {
+    matches!(
+        word,
+        "apt"
+            | "apartment"
+            | "suite"
+            | "ste"
+            | "unit"
+            | "#"
+            | "floor"
+            | "fl"
+            | "room"
+            | "rm"
+            | "bldg"
+            | "building"
+            | "flat"
+    )
+}
 
-const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mme", "mlle",
-];
+fn is_us_state(word: &str) -> bool {
+    matches!(
+        word,
+        "AL" | "AK"
+            | "AZ"
+            | "AR"
+            | "CA"
+            | "CO"
+            | "CT"
+            | "DE"
+            | "FL"
+            | "GA"
+            | "HI"
+            | "ID"
+            | "IL"
+            | "IN"
+            | "IA"
+            | "KS"
+            | "KY"
+            | "LA"
+            | "ME"
+            | "MD"
+            | "MA"
+            | "MI"
+            | "MN"
+            | "MS"
+            | "MO"
+            | "MT"
+            | "NE"
+            | "NV"
+            | "NH"
+            | "NJ"
+            | "NM"
+            | "NY"
+            | "NC"
+            | "ND"
+            | "OH"
+            | "OK"
+            | "OR"
+            | "PA"
+            | "RI"
+            | "SC"
+            | "SD"
+            | "TN"
+            | "TX"
+            | "UT"
+            | "VT"
+            | "VA"
+            | "WA"
+            | "WV"
+            | "WI"
+            | "WY"
+            | "DC"
+            | "PR"
+            | "GU"
+            | "VI"
+            | "AS"
+            | "MP"
+            | "AA"
+            | "AE"
+            | "AP"
+    )
+}
+
+fn is_title(word: &str) -> bool {
+    matches!(
+        word,
+        "mr" | "mrs" | "ms" | "miss" | "dr" | "prof" | "mx" | "sir" | "madam" | "mme" | "mlle"
+    )
+}
 
 const API_TOKEN_PREFIXES: &[(&str, usize)] = &[
     ("ghp_", 40),
@@ -544,6 +653,7 @@ struct Scan<'a> {
     words: Vec<Word>,
     ctx: &'a Context<'a>,
     out: Vec<Finding>,
+    label_cursor: usize,
 }
 
 /// Separator shape of a run of digit groups.
@@ -568,6 +678,37 @@ impl<'a> Scan<'a> {
                 end,
             });
         }
+    }
+
+    /// Type bits of the keywords that end right before `start` (only spaces,
+    /// `:`, `=`, `#`, quotes or `-` between): "password: hunter2". Words are
+    /// asked in order, so a cursor walks the hits once per text.
+    fn label_before(&mut self, start: usize) -> u64 {
+        let mut i = start;
+        while i > 0 {
+            match self.bytes.get(i - 1) {
+                Some(b' ' | b'\t' | b':' | b'=' | b'#' | b'"' | b'\'' | b'-') => i -= 1,
+                _ => break,
+            }
+        }
+        let hits = self.ctx.hits;
+        if self
+            .label_cursor
+            .checked_sub(1)
+            .and_then(|p| hits.get(p))
+            .is_some_and(|h| h.end >= i)
+        {
+            // Out of order (a multi-word lookahead): search.
+            self.label_cursor = hits.partition_point(|h| h.end < i);
+        }
+        while hits.get(self.label_cursor).is_some_and(|h| h.end < i) {
+            self.label_cursor += 1;
+        }
+        hits.get(self.label_cursor..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end == i)
+            .fold(self.ctx.column, |acc, h| acc | h.types)
     }
 
     fn core(&self, w: Word) -> &'a str {
@@ -752,7 +893,8 @@ impl<'a> Scan<'a> {
             );
             return true;
         }
-        for (prefix, min_len) in API_TOKEN_PREFIXES {
+        // Every token prefix needs at least 24 characters.
+        for (prefix, min_len) in API_TOKEN_PREFIXES.iter().filter(|_| b.len() >= 24) {
             if core.starts_with(prefix)
                 && b.len() >= *min_len
                 && b.iter()
@@ -1052,7 +1194,14 @@ impl<'a> Scan<'a> {
         if core.eq_ignore_ascii_case("may") && !core.starts_with('M') {
             return None;
         }
-        self.out.retain(|f| !(f.start >= start && f.end <= end));
+        // A day before the month may already be a finding of its own (AGE…).
+        while self
+            .out
+            .last()
+            .is_some_and(|f| f.start >= start && f.end <= end)
+        {
+            self.out.pop();
+        }
         self.push(PiiType::DateTime, start, end, 0.85);
         Some(used)
     }
@@ -1530,7 +1679,7 @@ impl<'a> Scan<'a> {
         let Some(&w) = self.words.get(i) else {
             return false;
         };
-        let bits = self.ctx.label_before(self.bytes, w.start);
+        let bits = self.label_before(w.start);
         let types = bits & (Password.bit() | Username.bit());
         if types == 0 {
             return false;
@@ -1628,7 +1777,7 @@ impl<'a> Scan<'a> {
                 .all(|c| c.is_ascii_lowercase() || *c == b'\'' || *c == b'-')
                 || rest.iter().all(u8::is_ascii_uppercase)
                 || is_mc(b))
-            && !STREET_SUFFIXES.contains(&self.core(w).to_ascii_lowercase().as_str())
+            && !is_street_suffix_any_case(self.core(w))
     }
 
     fn is_initial(&self, w: Word) -> bool {
@@ -1641,7 +1790,7 @@ impl<'a> Scan<'a> {
         let core = self.core(w).trim_end_matches('.');
         let names = &self.d.names;
         // Mr./Dr. + name.
-        if TITLES.contains(&core.to_ascii_lowercase().as_str()) {
+        if core.len() <= 5 && is_title(&core.to_ascii_lowercase()) {
             let (end, used) = self.name_run(i + 1, 3)?;
             let start = self.words.get(i + 1)?.cs;
             self.push(PiiType::Name, start, end, 0.9);
@@ -1762,7 +1911,7 @@ impl<'a> Scan<'a> {
             }
             let core = self.core(w);
             let lower = core.trim_end_matches('.').to_ascii_lowercase();
-            if street_words > 0 && STREET_SUFFIXES.contains(&lower.as_str()) {
+            if street_words > 0 && is_street_suffix(&lower) {
                 end = Some(w.ce);
                 j += 1;
                 break;
@@ -1796,6 +1945,9 @@ impl<'a> Scan<'a> {
     /// "P.O. Box 1234, Springfield, IL 62704".
     fn po_box(&mut self, i: usize) -> Option<usize> {
         let &w = self.words.get(i)?;
+        if !matches!(self.bytes.get(w.cs), Some(b'p' | b'P')) || w.ce - w.cs > 4 {
+            return None;
+        }
         let core = self.core(w).to_ascii_lowercase();
         if !matches!(core.as_str(), "p.o" | "po" | "p.o.") {
             return None;
@@ -1818,7 +1970,7 @@ impl<'a> Scan<'a> {
         // Unit: "Apt 4B", "Suite 200", "#12".
         if let Some(&w) = self.words.get(j) {
             let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
-            if UNIT_WORDS.contains(&lower.as_str())
+            if is_unit_word(&lower)
                 && let Some(&id) = self.words.get(j + 1)
                 && id.start <= w.end + 2
                 && self.core_bytes(id).iter().any(u8::is_ascii_alphanumeric)
@@ -1840,7 +1992,7 @@ impl<'a> Scan<'a> {
             }
             let core = self.core(w);
             if !core.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
-                || core.len() == 2 && US_STATES.contains(&core)
+                || core.len() == 2 && is_us_state(core)
             {
                 break;
             }
@@ -1856,7 +2008,7 @@ impl<'a> Scan<'a> {
         };
         if let Some(&st) = self.words.get(k) {
             let core = self.core(st);
-            if st.start <= city_end + 2 && core.len() == 2 && US_STATES.contains(&core) {
+            if st.start <= city_end + 2 && core.len() == 2 && is_us_state(core) {
                 let mut stop = st.ce;
                 let mut next = k + 1;
                 if let Some(&zip) = self.words.get(k + 1)
@@ -1995,7 +2147,7 @@ fn is_month(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 3
         && b.len() <= 9
-        && b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.first().is_some_and(|c| b"jfmasondJFMASOND".contains(c))
         && MONTHS.iter().any(|m| m.eq_ignore_ascii_case(s))
 }
 
