@@ -43,9 +43,11 @@ Labeling rules (what a span is, so that two detectors can be compared fairly):
   ids, ticket keys, git hashes, SHA-256 digests, UUIDs, AWS ARNs (with 12-digit account
   ids), version strings shaped like IPv4 addresses ("firmware 4.2.10.1", "section
   2.3.1.4"), SKUs, tracking numbers, prices, line and port numbers, ISBNs, 16-digit
-  references that fail Luhn, 9-digit references that fail the ABA checksum, SSN-shaped
-  numbers with area 000/666/9xx, product and tool names that are also surnames
-  (Jenkins, Cassandra). Some PII records carry the same distractors, unlabeled.
+  references that fail Luhn, 9-digit references that fail the ABA checksum, IBANs that
+  fail mod-97, VINs with a wrong check digit, 12-digit numbers that fail Verhoeff,
+  SSN-shaped numbers with area 000/666/9xx, product and tool names that are also
+  surnames or first names (Jenkins, Cassandra, Hugo). Some PII records carry the same
+  distractors, unlabeled.
 """
 
 import argparse
@@ -859,7 +861,7 @@ PRODUCTS = ["Nimbus Router X2", "Quartz Analytics", "the Helios dashboard", "Orc
             "Atlas Sync", "the Borealis SDK", "Vertex Queue", "Lumen Edge", "the Kestrel agent"]
 TOOLS = ["Jenkins", "Kubernetes", "Terraform", "Ansible", "Django", "Flask", "Grafana", "Jupyter", "Redis",
          "Kafka", "Cassandra", "Celery", "Sidekiq", "Hadoop", "Maven", "Gradle", "Sentry", "Hudson", "Jasper",
-         "Florence"]
+         "Hugo"]
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-south-1", "ap-northeast-1", "ca-central-1"]
 FUNCS = ["handle_request", "parse_header", "load_config", "render_invoice", "apply_discount", "flush_buffer",
          "resolve_alias", "compute_tax"]
@@ -984,6 +986,31 @@ def n_bad_ssn(c, i):
     return f"{area}-{digits(r, 2)}-{digits(r, 4)}"
 
 
+def n_bad_iban(c, i):
+    r = c.rng
+    s = _iban(r)
+    s = s[:2] + f"{(int(s[2:4]) + r.randint(1, 50)) % 97 + 2:02d}" + s[4:]
+    if iban_valid(s):
+        s = s[:2] + ("03" if s[2:4] != "03" else "04") + s[4:]
+    assert not iban_valid(s)
+    return s
+
+
+def n_bad_vin(c, i):
+    r = c.rng
+    v = g_vin(c, i)
+    wrong = r.choice([ch for ch in "0123456789X" if ch != v[8]])
+    return v[:8] + wrong + v[9:]
+
+
+def n_bad_aadhaar(c, i):
+    r = c.rng
+    while True:
+        d = str(r.randint(2, 9)) + digits(r, 11)
+        if not verhoeff_valid(d):
+            return f"{d[:4]} {d[4:8]} {d[8:]}"
+
+
 def n_hex(c, i):
     return "#" + "".join(c.rng.choice("0123456789ABCDEF") for _ in range(6))
 
@@ -1069,7 +1096,8 @@ FIELDS = {
     "uuid": (None, n_uuid), "arn": (None, n_arn), "account12": (None, n_account12), "version": (None, n_version),
     "version4": (None, n_version4), "sku": (None, n_sku), "tracking": (None, n_tracking), "price": (None, n_price),
     "int": (None, n_int), "line": (None, n_line), "port": (None, n_port), "bad_card": (None, n_bad_card),
-    "bad_aba": (None, n_bad_aba), "bad_ssn": (None, n_bad_ssn), "hex": (None, n_hex), "pod": (None, n_pod),
+    "bad_aba": (None, n_bad_aba), "bad_ssn": (None, n_bad_ssn), "bad_iban": (None, n_bad_iban),
+    "bad_vin": (None, n_bad_vin), "bad_aadhaar": (None, n_bad_aadhaar), "hex": (None, n_hex), "pod": (None, n_pod),
     "error_code": (None, n_error_code), "isbn": (None, n_isbn), "pct": (None, n_pct), "float": (None, n_float),
     "ms": (None, n_ms), "size": (None, n_size), "ref": (None, n_ref), "serial": (None, n_serial),
     "http": (None, n_http), "product": (None, n_pick(PRODUCTS)), "tool": (None, n_pick(TOOLS)),
@@ -1312,6 +1340,14 @@ NEGATIVE = [
     ("neg-58", "Patch <<version4>> fixes the regression reported in <<ticket>>."),
     ("neg-59", "Batch <<ref>> processed: <<int>> ok, <<int#2>> rejected (<<error_code>>)."),
     ("neg-60", "We owe the vendor <<price>> for PO <<order_id>>; approval pending in <<ticket>>."),
+    ("neg-61", "Fixture <<bad_iban>> has a wrong mod-97 check and the validator must reject it."),
+    ("neg-62", "Chassis code <<bad_vin>> failed the check-digit test; the scanner misread it."),
+    ("neg-63", "Batch total <<bad_aadhaar>> units across <<int>> warehouses."),
+    ("neg-64", "Cassandra compaction finished on <<int>> SSTables; <<size>> reclaimed."),
+    ("neg-65", "Grafana panel <<int>> shows p99 latency of <<ms>> ms for <<product>>."),
+    ("neg-66", "Upgrade guide: 1. stop the service 2. install <<version>> 3. run migrations <<int>> through <<int#2>>."),
+    ("neg-67", "The matrix has rank <<int>>; eigenvalues near <<float>> were clipped."),
+    ("neg-68", "Dependency tree: <<tool>> <<version>> -> <<tool#2>> <<version#2>>."),
 ]
 
 COUNTRY_OF_FIELD = {"nhs": "en_GB", "nino": "en_GB", "utr": "en_GB", "sin": "en_CA", "ca_health": "en_CA",

@@ -340,12 +340,12 @@ struct Word {
     ce: usize,
 }
 
-/// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
-/// the value is a word of its own (`SSN:536-22-8451`, `password=x`).
 thread_local! {
     static SCRATCH: std::cell::RefCell<(Vec<Hit>, Vec<Word>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
+/// the value is a word of its own (`SSN:536-22-8451`, `password=x`).
 fn split_words(text: &str, words: &mut Vec<Word>) {
     let bytes = text.as_bytes();
     words.clear();
