@@ -63,7 +63,6 @@ import argparse
 import collections
 import json
 import logging
-import os
 import pathlib
 import sys
 import tempfile

@@ -33,7 +33,8 @@ Labeling rules (what a span is, so that two detectors can be compared fairly):
 * AGE includes the unit when one is written next to the number ("42 years", "42-year-old",
   "42 y/o"); a bare number after "Age:" or "aged" is the number alone.
 * Values are valid where a checksum or structural rule exists: Luhn card numbers (Visa,
-  Mastercard 51-55 and 2221-2720, Amex, Discover), IBAN mod-97, ABA routing checksum,
+  Mastercard 51-55 and 2221-2720, Amex, Discover), IBAN mod-97 (and the national check
+  digits of Belgian and Spanish account numbers), ABA routing checksum,
   VIN check digit, Verhoeff for Aadhaar, NHS mod-11, UK UTR check digit, Luhn for
   Canadian SIN and for the (Ontario-style) health number, SSN area/group/serial rules
   (area not 000/666/9xx, group not 00, serial not 0000), ITIN (9xx, group 50-65, 70-88,
@@ -61,8 +62,6 @@ import re
 import string
 import sys
 import unicodedata
-
-from faker import Faker
 
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data" / "pii_dev.jsonl"
@@ -599,9 +598,18 @@ IBAN_FORMATS = {"DE": "DDDDDDDDDDDDDDDDDD", "GB": "LLLLDDDDDDDDDDDDDD", "FR": "D
                 "CH": "DDDDDAAAAAAAAAAAA", "IE": "LLLLDDDDDDDDDDDDDD", "BE": "DDDDDDDDDDDD", "AT": "DDDDDDDDDDDDDDDD"}
 
 
+def _es_ccc_digit(ds):
+    v = 11 - sum(int(d) * w for d, w in zip(ds, (1, 2, 4, 8, 5, 10, 9, 7, 3, 6))) % 11
+    return str({11: 0, 10: 1}.get(v, v))
+
+
 def _iban(r):
     cc = r.choice(list(IBAN_FORMATS))
     bban = pattern(r, IBAN_FORMATS[cc])
+    if cc == "BE":    # national check: first ten digits mod 97 (0 -> 97)
+        bban = bban[:10] + f"{int(bban[:10]) % 97 or 97:02d}"
+    elif cc == "ES":  # national check digits of the CCC
+        bban = bban[:8] + _es_ccc_digit("00" + bban[:8]) + _es_ccc_digit(bban[10:]) + bban[10:]
     return cc + iban_check_digits(cc, bban) + bban
 
 
@@ -1419,6 +1427,8 @@ def validate(rec):
 
 
 def build(n, seed, pii_fraction):
+    from faker import Faker  # here, so that pii_accuracy.py can import TYPES without faker
+
     rng = random.Random(seed)
     fakers = {}
     for k, loc in enumerate(LOCALES):

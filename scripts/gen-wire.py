@@ -79,6 +79,10 @@ SERVICES = {
         "model": "sts-2011-06-15.json",
         "operations": ["GetCallerIdentity", "AssumeRole", "GetSessionToken"],
     },
+    "comprehend": {
+        "model": "comprehend-2017-11-27.json",
+        "operations": ["DetectPiiEntities", "ContainsPiiEntities"],
+    },
     "secretsmanager": {
         "model": "secretsmanager-2017-10-17.json",
         "operations": [

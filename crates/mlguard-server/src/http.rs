@@ -51,6 +51,8 @@ pub struct Engines {
     pub sts: Arc<Sts>,
     /// Secrets Manager.
     pub secrets: Arc<crate::secrets::Secrets>,
+    /// Comprehend's PII operations.
+    pub comprehend: Arc<crate::comprehend::Comprehend>,
 }
 
 /// (access key id, date, region, service): what a SigV4 signing key depends on.
@@ -88,6 +90,8 @@ pub struct Services {
     pub sts: Arc<Sts>,
     /// Secrets Manager.
     pub secrets: Arc<crate::secrets::Secrets>,
+    /// Comprehend's PII operations.
+    pub comprehend: Arc<crate::comprehend::Comprehend>,
     /// The root's (empty) policies, shared by every root request.
     no_policies: Arc<PrincipalPolicies>,
     /// The audit trail.
@@ -125,6 +129,7 @@ impl Services {
             iam: engines.iam,
             sts: engines.sts,
             secrets: engines.secrets,
+            comprehend: engines.comprehend,
             no_policies: Arc::new(PrincipalPolicies::default()),
             audit,
             store,
@@ -413,6 +418,11 @@ const JSON_SERVICES: &[JsonService] = &[
         target_prefix: "secretsmanager",
         title: "Secrets Manager",
     },
+    JsonService {
+        service: "comprehend",
+        target_prefix: "Comprehend_20171127",
+        title: "Comprehend",
+    },
 ];
 
 /// The awsJson service a request was signed for.
@@ -491,7 +501,7 @@ async fn serve(
             return Err(ApiError::bad_request(
                 "UnknownServiceException",
                 format!(
-                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts, secretsmanager)."
+                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts, secretsmanager, comprehend)."
                 ),
             ));
         }
@@ -527,6 +537,7 @@ async fn serve(
     let result = match (service, query) {
         ("kms", _) => services.kms.handle(&ctx, &operation, body).await,
         ("secretsmanager", _) => services.secrets.handle(&ctx, &operation, body).await,
+        ("comprehend", _) => services.comprehend.handle(&ctx, &operation, body).await,
         ("iam", Some(params)) => services.iam.handle(&ctx, &operation, params).await,
         ("sts", Some(params)) => services.sts.handle(&ctx, &operation, params).await,
         _ => Err(ApiError::internal("InternalFailure")),
@@ -580,6 +591,7 @@ fn record(
     event.read_only = match (ctx.protocol, source) {
         (Protocol::Query, _) => crate::iam::is_read_only(&ctx.operation),
         (_, "secretsmanager.amazonaws.com") => crate::secrets::is_read_only(&ctx.operation),
+        (_, "comprehend.amazonaws.com") => true,
         _ => crate::kms::is_read_only(&ctx.operation),
     };
     event.recipient_account_id = services.account_id.clone();
@@ -589,6 +601,9 @@ fn record(
             serde_json::to_vec(&params)
                 .ok()
                 .and_then(|b| RedactedJson::from_request_body(&b, SENSITIVE, &[]))
+        }
+        _ if source == "comprehend.amazonaws.com" => {
+            RedactedJson::from_request_body(body, crate::comprehend::SENSITIVE, &[])
         }
         _ if source == "secretsmanager.amazonaws.com" => RedactedJson::from_request_body(
             body,

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod comprehend;
 pub mod config;
 pub mod context;
 pub mod datadir;
@@ -215,6 +216,10 @@ pub async fn start(
             iam,
             sts,
             secrets,
+            comprehend: Arc::new(comprehend::Comprehend::new(
+                Arc::new(mlguard_pii::Detector::with_defaults()),
+                account_id.clone(),
+            )),
         },
         audit,
         store,

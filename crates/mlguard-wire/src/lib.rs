@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 mod generated {
+    pub mod comprehend;
     pub mod iam;
     pub mod kms;
     pub mod secretsmanager;
@@ -21,7 +22,7 @@ mod generated {
 
 pub mod query;
 
-pub use generated::{iam, kms, secretsmanager, sts};
+pub use generated::{comprehend, iam, kms, secretsmanager, sts};
 
 /// A `blob` member: bytes, base64 in JSON.
 #[derive(Clone, Default, PartialEq, Eq)]
