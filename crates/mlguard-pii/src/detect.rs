@@ -362,7 +362,41 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
         while i < n && !bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
         }
-        push_split(bytes, start, i, words);
+        split_fields(bytes, start, i, words);
+    }
+}
+
+/// Splits a whitespace-free run at field separators inside it: CSV rows
+/// (`205,Tonya Meyer,tonya@x.com`), query strings (`a=1&exp=09/27`), pipes and
+/// semicolons. A separator ending the run stays (trimmed from the core), commas
+/// between digits (`1,234`) and anything inside a URL do not split.
+fn split_fields(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
+    let run = bytes.get(start..end).unwrap_or_default();
+    if run.windows(3).any(|w| w == b"://") {
+        push_split(bytes, start, end, words);
+        return;
+    }
+    let mut from = start;
+    for k in start..end.saturating_sub(1) {
+        let Some(&c) = bytes.get(k) else { break };
+        let splits = match c {
+            b';' | b'|' | b'&' => true,
+            b',' => {
+                !(k > start
+                    && bytes.get(k - 1).is_some_and(u8::is_ascii_digit)
+                    && bytes.get(k + 1).is_some_and(u8::is_ascii_digit))
+            }
+            _ => false,
+        };
+        if splits {
+            if k > from {
+                push_split(bytes, from, k, words);
+            }
+            from = k + 1;
+        }
+    }
+    if end > from {
+        push_split(bytes, from, end, words);
     }
 }
 
@@ -683,7 +717,7 @@ impl<'a> Scan<'a> {
     /// Type bits of the keywords that end right before `start` (only spaces,
     /// `:`, `=`, `#`, quotes or `-` between): "password: hunter2". Words are
     /// asked in order, so a cursor walks the hits once per text.
-    fn label_before(&mut self, start: usize) -> u64 {
+    fn label_before(&mut self, start: usize) -> (u64, usize) {
         let mut i = start;
         while i > 0 {
             match self.bytes.get(i - 1) {
@@ -708,7 +742,9 @@ impl<'a> Scan<'a> {
             .unwrap_or_default()
             .iter()
             .take_while(|h| h.end == i)
-            .fold(self.ctx.column, |acc, h| acc | h.types)
+            .fold((self.ctx.column, 0), |(bits, longest), h| {
+                (bits | h.types, longest.max(h.end - h.start))
+            })
     }
 
     fn core(&self, w: Word) -> &'a str {
@@ -770,6 +806,13 @@ impl<'a> Scan<'a> {
         if core.starts_with(b"-----BEGIN") {
             return self.private_key(i);
         }
+        let used = self.label_value(i);
+        if used > 0 {
+            return used;
+        }
+        if matches!(core.len(), 14 | 17) && self.mac(w) {
+            return 1;
+        }
         if core.contains(&b'@') && self.email(w) {
             return 1;
         }
@@ -815,9 +858,6 @@ impl<'a> Scan<'a> {
                 && let Some(n) = self.alnum_id(i)
             {
                 return n;
-            }
-            if self.label_value(i) {
-                return 2;
             }
             if let Some(n) = self.po_box(i) {
                 return n;
@@ -1443,45 +1483,71 @@ impl<'a> Scan<'a> {
         false
     }
 
+    /// Ages: "42 years old" and "42 years" (the span keeps the unit),
+    /// "42-year-old", "42yo", and a bare number right after "age"/"aged".
     fn age(&mut self, i: usize, w: Word) -> bool {
         let core = self.core(w);
-        let (num, hyphen_tail) = match core.split_once('-') {
-            Some((n, tail)) => (n, Some(tail)),
-            None => (core, None),
-        };
+        let lower = core.to_ascii_lowercase();
+        let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
+        let (num, tail) = lower.split_at(digits);
         let Ok(value) = num.parse::<u16>() else {
             return false;
         };
-        if value > 120 || num.len() > 3 {
+        if value > 125 || num.len() > 3 {
             return false;
         }
-        let followed = |scan: &Self| {
-            let next: Vec<String> = (1..=2)
-                .filter_map(|k| scan.words.get(i + k))
-                .map(|x| scan.core(*x).to_ascii_lowercase())
-                .collect();
+        let unit = |s: &str| {
             matches!(
-                (
-                    next.first().map(String::as_str),
-                    next.get(1).map(String::as_str)
-                ),
-                (Some("years" | "yrs" | "year" | "yr"), Some("old" | "of"))
-                    | (Some("y/o" | "yo" | "y.o"), _)
+                s,
+                "years" | "yrs" | "year" | "yr" | "y/o" | "yo" | "y.o" | "y.o."
             )
         };
-        let hyphenated = hyphen_tail.is_some_and(|t| {
-            let t = t.to_ascii_lowercase();
-            t.starts_with("year-old") || t.starts_with("years-old") || t.starts_with("yr-old")
-        });
-        if hyphenated {
-            self.push(PiiType::Age, w.cs, w.cs + num.len(), 0.85);
-            true
-        } else if hyphen_tail.is_none() && (followed(self) || self.before(PiiType::Age, w.cs, 12)) {
+        if matches!(tail, "yo" | "y/o" | "yrs" | "y.o")
+            || tail.starts_with("-year-old")
+            || tail.starts_with("-years-old")
+            || tail.starts_with("-yr-old")
+            || tail == "-year"
+        {
             self.push(PiiType::Age, w.cs, w.ce, 0.85);
-            true
-        } else {
-            false
+            return true;
         }
+        if !tail.is_empty() {
+            return false;
+        }
+        if let Some(&next) = self.words.get(i + 1)
+            && self.single_gap(i)
+            && unit(&self.core(next).to_ascii_lowercase())
+        {
+            // "42 years old": the span is "42 years"; "42 years of age" too.
+            let next_core = self.core(next).to_ascii_lowercase();
+            let word_at = |k: usize| {
+                self.words
+                    .get(i + k)
+                    .map(|x| self.core(*x).to_ascii_lowercase())
+                    .unwrap_or_default()
+            };
+            let old = matches!(word_at(2).as_str(), "old" | "young")
+                || (word_at(2) == "of" && word_at(3) == "age");
+            // "Victorino Poza, 76 years": right after a name.
+            let after_name = self
+                .out
+                .last()
+                .is_some_and(|f| f.label == Label::Pii(PiiType::Name) && f.end + 3 >= w.cs);
+            let end = next.ce;
+            if old
+                || matches!(next_core.as_str(), "y/o" | "yo" | "y.o" | "y.o.")
+                || after_name
+                || self.before(PiiType::Age, w.cs, 30)
+            {
+                self.push(PiiType::Age, w.cs, end, 0.85);
+                return true;
+            }
+        }
+        if self.before(PiiType::Age, w.cs, 12) {
+            self.push(PiiType::Age, w.cs, w.ce, 0.85);
+            return true;
+        }
+        false
     }
 
     // ----- letters and digits --------------------------------------------------
@@ -1674,18 +1740,17 @@ impl<'a> Scan<'a> {
     }
 
     /// `password: hunter2`, `username=jdoe`, `my password is hunter2`.
-    fn label_value(&mut self, i: usize) -> bool {
+    fn label_value(&mut self, i: usize) -> usize {
         use PiiType::*;
         let Some(&w) = self.words.get(i) else {
-            return false;
+            return 0;
         };
-        let bits = self.label_before(w.start);
+        let (bits, longest) = self.label_before(w.start);
         let types = bits & (Password.bit() | Username.bit());
         if types == 0 {
-            return false;
+            return 0;
         }
-        // The label's punctuation decides how generic words count: "user" and
-        // "pass" only as `user: x`, `pass=x`.
+        // `user: x`, `pass=x`: the label's punctuation right before the value.
         let punct = w
             .start
             .checked_sub(1)
@@ -1696,20 +1761,39 @@ impl<'a> Scan<'a> {
                     .get(p.end.wrapping_sub(1))
                     .is_some_and(|c| matches!(c, b':' | b'='))
             });
-        let core = self.core(w);
-        if core.len() < 3 || core.len() > 64 || (!punct && is_filler(core)) {
-            return false;
+        // Short labels ("pass", "pw", "user", "login") are ordinary words too:
+        // they count only with that punctuation. "password is X" skips the verb.
+        let strong = longest > 5;
+        let mut value = w;
+        let mut used = 1;
+        if !punct {
+            if !strong {
+                return 0;
+            }
+            if is_filler(self.core(w)) {
+                match self.words.get(i + 1) {
+                    Some(&next) if next.start == w.end + 1 && !is_filler(self.core(next)) => {
+                        value = next;
+                        used = 2;
+                    }
+                    _ => return 0,
+                }
+            }
+        }
+        let core = self.core(value);
+        if core.len() < 3 || core.len() > 64 || is_filler(core) {
+            return 0;
         }
         let t = if types & Password.bit() != 0 {
             Password
         } else {
             Username
         };
-        let score = if punct { 0.9 } else { 0.6 };
+        let score = if punct { 0.9 } else { 0.8 };
         // A password keeps its punctuation; only quotes, separators and a
         // sentence's final period are not part of it.
-        let mut end = w.end;
-        while end > w.cs
+        let mut end = value.end;
+        while end > value.cs
             && self
                 .bytes
                 .get(end - 1)
@@ -1717,11 +1801,12 @@ impl<'a> Scan<'a> {
         {
             end -= 1;
         }
-        if end > w.cs + 1 && self.bytes.get(end - 1) == Some(&b'.') {
+        if end > value.cs + 1 && self.bytes.get(end - 1) == Some(&b'.') {
             end -= 1;
         }
-        self.push(t, w.cs, if t == Password { end } else { w.ce }, score);
-        true
+        let start = value.cs;
+        self.push(t, start, if t == Password { end } else { value.ce }, score);
+        used
     }
 
     /// The whole value of a column whose name is a context-only type's keyword.

@@ -181,8 +181,10 @@ fn people_places_dates() {
             "at 2024-03-05T10:30:00Z the job ran",
             &[("DATE_TIME", "2024-03-05T10:30:00Z")],
         ),
-        ("a 45-year-old patient", &[("AGE", "45")]),
-        ("he is 37 years old", &[("AGE", "37")]),
+        ("a 45-year-old patient", &[("AGE", "45-year-old")]),
+        ("he is 37 years old", &[("AGE", "37 years")]),
+        ("after 5 years of service", &[]),
+        ("Age: 33", &[("AGE", "33")]),
     ]);
 }
 
