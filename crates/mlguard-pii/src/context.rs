@@ -34,7 +34,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         (CreditDebitNumber, &["card", "credit card", "debit card", "visa", "mastercard", "amex", "cc", "card number", "card no", "payment card", "cc#"]),
         (CreditDebitCvv, &["cvv", "cvc", "cvv2", "cvc2", "cid", "security code", "card verification", "csc"]),
         (CreditDebitExpiry, &["exp", "expiry", "expires", "expiration", "valid thru", "valid through", "exp date", "expiry date", "expiration date"]),
-        (Pin, &["pin", "pin code", "pin number", "atm pin"]),
+        (Pin, &["pin", "pin code", "pin number", "atm pin", "access code", "door code", "gate code", "lockbox code", "alarm code"]),
         (Ssn, &["ssn", "social security", "social security number", "ss#", "soc sec", "ssn#"]),
         (Phone, &["phone", "tel", "telephone", "mobile", "cell", "fax", "phone number", "call", "contact number", "ph", "mob"]),
         (PassportNumber, &["passport", "passport number", "passport no", "passport #"]),
@@ -69,7 +69,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         "transaction", "txn", "item", "batch", "commit", "sha", "hash", "checksum",
         "uuid", "request id", "job id", "issue", "pr", "line", "port", "pid",
         "ref", "receipt", "confirmation", "patch", "section", "chapter", "firmware", "release",
-        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id",
+        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id", "kms", "iam", "arn", "aws",
     ];
     let mut out: Vec<(&'static str, u64)> = Vec::new();
     for (t, words) in table {

@@ -679,6 +679,14 @@ const API_TOKEN_PREFIXES: &[(&str, usize)] = &[
     ("SG.", 60),
 ];
 
+/// Types whose values are found only through their keywords, as groups.
+const KEYED_TYPES: &[PiiType] = &[
+    PiiType::LicensePlate,
+    PiiType::DriverId,
+    PiiType::PassportNumber,
+    PiiType::InNrega,
+];
+
 /// The state of one detection over one text.
 struct Scan<'a> {
     d: &'a Detector,
@@ -759,6 +767,29 @@ impl<'a> Scan<'a> {
         self.ctx.near(t.bit(), start, end, self.d.distance)
     }
 
+    /// Whether a keyword of `t` ends at most `distance` bytes before `start`
+    /// with no digit in between ("CVV 446", "PIN is 4821", not "cvv=019&amount=107").
+    fn keyword_close(&self, t: PiiType, start: usize, distance: usize) -> bool {
+        let lo = start.saturating_sub(distance);
+        let first = self.ctx.hits.partition_point(|h| h.end < lo);
+        self.ctx
+            .hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end <= start)
+            .any(|h| {
+                h.types & t.bit() != 0
+                    && !self
+                        .bytes
+                        .get(h.end..start)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(u8::is_ascii_digit)
+            })
+            || self.ctx.column & t.bit() != 0
+    }
+
     fn before(&self, t: PiiType, start: usize, distance: usize) -> bool {
         self.ctx.before(t.bit(), start, distance)
     }
@@ -813,6 +844,14 @@ impl<'a> Scan<'a> {
         if matches!(core.len(), 14 | 17) && self.mac(w) {
             return 1;
         }
+        if first.is_ascii_alphanumeric() {
+            if let Some(n) = self.keyed_value(i) {
+                return n;
+            }
+            if first.is_ascii_uppercase() && core.contains(&b'-') && self.nrega(w) {
+                return 1;
+            }
+        }
         if core.contains(&b'@') && self.email(w) {
             return 1;
         }
@@ -846,7 +885,6 @@ impl<'a> Scan<'a> {
                 if let Some(n) = self.alnum_id(i) {
                     return n;
                 }
-                self.context_only_alnum(i, w);
             }
             return 1;
         }
@@ -867,7 +905,6 @@ impl<'a> Scan<'a> {
             {
                 return n;
             }
-            self.context_only_alnum(i, w);
         }
         1
     }
@@ -1107,8 +1144,11 @@ impl<'a> Scan<'a> {
         let core = self.core(w);
         let b = core.as_bytes();
         // Card expiry: MM/YY or MM/YYYY near an expiry keyword.
-        if let Some((m, y)) = core.split_once('/')
-            && !y.contains('/')
+        if let Some((m, y)) = core.split_once('/').or_else(|| {
+            core.split_once('-')
+                .filter(|_| self.near(PiiType::CreditDebitExpiry, w.cs, w.ce))
+        }) && !y.contains('/')
+            && !y.contains('-')
             && matches!(m.len(), 1 | 2)
             && matches!(y.len(), 2 | 4)
             && m.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
@@ -1456,15 +1496,19 @@ impl<'a> Scan<'a> {
         }
         // Types known only by their keyword.
         let compact = groups.len() == 1;
-        if compact && (3..=4).contains(&n) && self.before(CreditDebitCvv, start, 20) {
+        if compact && (3..=4).contains(&n) && self.keyword_close(CreditDebitCvv, start, 10) {
             self.push(CreditDebitCvv, start, end, 0.9);
             return true;
         }
-        if compact && (4..=6).contains(&n) && self.before(Pin, start, 20) {
+        if compact && (4..=6).contains(&n) && self.keyword_close(Pin, start, 24) {
             self.push(Pin, start, end, 0.9);
             return true;
         }
-        if (8..=17).contains(&n) && self.near(BankAccountNumber, start, end) && !s.plus {
+        if (8..=17).contains(&n)
+            && self.near(BankAccountNumber, start, end)
+            && !s.plus
+            && !self.ctx.negative_before(start, 40)
+        {
             self.push(BankAccountNumber, start, end, 0.85);
             return true;
         }
@@ -1684,59 +1728,133 @@ impl<'a> Scan<'a> {
             self.push(InVoterNumber, w.cs, w.ce, score);
             return Some(1);
         }
-        if digits > 0 && b.first().is_some_and(u8::is_ascii_uppercase) {
-            return self.keyed_alnum(i, w, digits);
-        }
         None
     }
 
-    /// Letters-and-digits identifiers known only by their keyword: passports,
-    /// driver ids, plates, Canadian health numbers, NREGA job cards.
-    fn keyed_alnum(&mut self, i: usize, w: Word, digits: usize) -> Option<usize> {
+    /// Identifiers known only by their keyword — passports, driver ids,
+    /// plates, NREGA job cards — written in one or more groups of capitals,
+    /// digits and hyphens (`DL# Z411-940-53-157-1`, `plate MP 09 EA 8362`).
+    /// The nearest keyword on the same line decides the type.
+    fn keyed_value(&mut self, i: usize) -> Option<usize> {
         use PiiType::*;
-        let len = w.ce - w.cs;
-        if (7..=9).contains(&len) && digits >= 6 && self.before(PassportNumber, w.cs, 40) {
-            self.push(PassportNumber, w.cs, w.ce, 0.85);
-            return Some(1);
+        let &w = self.words.get(i)?;
+        let bits = KEYED_TYPES.iter().fold(0, |acc, t| acc | t.bit());
+        let start = w.cs;
+        let line_start = self
+            .bytes
+            .get(..start)
+            .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
+            .map_or(0, |p| p + 1);
+        let lo = start.saturating_sub(40).max(line_start);
+        let first = self.ctx.hits.partition_point(|h| h.end < lo);
+        let hit = self
+            .ctx
+            .hits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.end <= start)
+            .filter(|h| h.types & bits != 0)
+            .last()
+            .copied();
+        let column = KEYED_TYPES
+            .iter()
+            .find(|t| self.ctx.column & t.bit() != 0)
+            .copied();
+        let t = match (hit, column) {
+            (Some(h), _) => KEYED_TYPES
+                .iter()
+                .find(|t| h.types & t.bit() != 0)
+                .copied()?,
+            (None, Some(t)) => t,
+            (None, None) => return None,
+        };
+        // Another identifier between the keyword and this word belongs to it.
+        if let Some(h) = hit
+            && self.out.last().is_some_and(|f| f.start >= h.end)
+        {
+            return None;
         }
-        if (5..=16).contains(&len) && self.before(DriverId, w.cs, 40) {
-            self.push(DriverId, w.cs, w.ce, 0.8);
-            return Some(1);
-        }
-        if (10..=24).contains(&len) && self.before(InNrega, w.cs, 40) {
-            self.push(InNrega, w.cs, w.ce, 0.85);
-            return Some(1);
-        }
-        if (2..=8).contains(&len) && self.before(LicensePlate, w.cs, 30) {
-            // "AB12 CDE": a plate written in two parts.
-            let mut end = w.ce;
-            let mut used = 1;
-            if let Some(&next) = self.words.get(i + 1) {
-                let nb = self.core_bytes(next);
-                if self.single_gap(i)
-                    && (2..=4).contains(&nb.len())
-                    && nb
-                        .iter()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                {
-                    end = next.ce;
-                    used = 2;
-                }
+        let group_ok = |b: &[u8]| {
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || b"-/".contains(c))
+        };
+        let max_groups = match t {
+            LicensePlate => 4,
+            DriverId => 5,
+            _ => 1,
+        };
+        let mut end = None;
+        let mut compact = 0;
+        let mut digits = 0;
+        let mut letters = 0;
+        let mut used = 0;
+        for k in 0..max_groups {
+            let Some(&x) = self.words.get(i + k) else {
+                break;
+            };
+            let b = self.core_bytes(x);
+            if (k > 0 && !self.single_gap(i + k - 1)) || !group_ok(b) {
+                break;
             }
-            self.push(LicensePlate, w.cs, end, 0.8);
-            return Some(used);
+            if k > 0
+                && self.bytes.get(
+                    self.words
+                        .get(i + k - 1)
+                        .map_or(0, |p| p.end)
+                        .saturating_sub(1),
+                ) == Some(&b',')
+            {
+                break;
+            }
+            compact += b.iter().filter(|c| c.is_ascii_alphanumeric()).count();
+            digits += b.iter().filter(|c| c.is_ascii_digit()).count();
+            letters += b.iter().filter(|c| c.is_ascii_uppercase()).count();
+            end = Some(x.ce);
+            used = k + 1;
+            if self.bytes.get(x.ce) == Some(&b',') || x.ce != x.end {
+                break;
+            }
         }
-        let _ = i;
-        None
+        let end = end?;
+        let ok = digits > 0
+            && match t {
+                PassportNumber => (6..=9).contains(&compact) && digits >= 6,
+                DriverId => (5..=20).contains(&compact),
+                LicensePlate => (4..=10).contains(&compact) && letters > 0,
+                InNrega => (10..=24).contains(&compact),
+                _ => false,
+            };
+        if !ok {
+            return None;
+        }
+        self.push(t, start, end, if hit.is_some() { 0.85 } else { 0.8 });
+        Some(used)
     }
 
-    /// Context-only types whose value is lowercase or mixed: driver ids, plates.
-    fn context_only_alnum(&mut self, i: usize, w: Word) {
-        let b = self.core_bytes(w);
-        let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-        if digits > 0 && b.iter().all(u8::is_ascii_alphanumeric) {
-            let _ = self.keyed_alnum(i, w, digits);
+    /// An NREGA job card number: state code, district, block, panchayat and
+    /// household numbers, and the member after a slash (`UP-41-580-399-680353/96`).
+    fn nrega(&mut self, w: Word) -> bool {
+        let core = self.core(w);
+        let (card, member) = core.split_once('/').unwrap_or((core, ""));
+        let parts: Vec<&str> = card.split('-').collect();
+        let shape = parts.len() == 5
+            && parts
+                .first()
+                .is_some_and(|s| s.len() == 2 && s.bytes().all(|c| c.is_ascii_uppercase()))
+            && parts
+                .iter()
+                .skip(1)
+                .all(|p| (2..=7).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit()))
+            && (member.is_empty()
+                || (1..=3).contains(&member.len()) && member.bytes().all(|c| c.is_ascii_digit()));
+        if !shape {
+            return false;
         }
+        let keyed = self.near(PiiType::InNrega, w.cs, w.ce);
+        self.push(PiiType::InNrega, w.cs, w.ce, if keyed { 0.95 } else { 0.8 });
+        true
     }
 
     /// `password: hunter2`, `username=jdoe`, `my password is hunter2`.
