@@ -405,9 +405,11 @@ fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
     // containing a non-hex letter so `dead:beef::1` stays whole.
     let mut j = start;
     while j < end
-        && bytes
-            .get(j)
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && bytes.get(j).is_some_and(|b| {
+            b.is_ascii_alphabetic()
+                || *b == b'_'
+                || (j > start && (b.is_ascii_digit() || *b == b'-'))
+        })
     {
         j += 1;
     }
@@ -419,7 +421,9 @@ fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
             Some(b'=') => true,
             Some(b':') => {
                 bytes.get(j + 1) != Some(&b'/')
-                    && label.iter().any(|b| !b.is_ascii_hexdigit() && *b != b'_')
+                    && label
+                        .iter()
+                        .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
             }
             _ => false,
         };
@@ -487,6 +491,8 @@ fn is_street_suffix_any_case(word: &str) -> bool {
     std::str::from_utf8(buf.get(..b.len()).unwrap_or_default()).is_ok_and(is_street_suffix)
 }
 
+/// Street types that are not also common surnames (`Hill`, `Park`, `Green`
+/// are both): a capitalized word that is one of these is not part of a name.
 fn is_street_suffix(word: &str) -> bool {
     matches!(
         word,
@@ -521,18 +527,8 @@ fn is_street_suffix(word: &str) -> bool {
             | "trail"
             | "trl"
             | "crescent"
-            | "close"
-            | "row"
             | "alley"
             | "plaza"
-            | "loop"
-            | "pike"
-            | "run"
-            | "path"
-            | "walk"
-            | "grove"
-            | "gardens"
-            | "mews"
             | "route"
             | "rte"
             | "expressway"
@@ -540,28 +536,10 @@ fn is_street_suffix(word: &str) -> bool {
             | "freeway"
             | "crossing"
             | "xing"
-            | "point"
-            | "pt"
-            | "ridge"
-            | "view"
-            | "hill"
-            | "hills"
-            | "heights"
-            | "park"
-            | "green"
-            | "port"
-            | "harbor"
-            | "island"
-            | "valley"
-            | "junction"
-            | "jct"
-            | "manor"
-            | "station"
-            | "summit"
-            | "landing"
-            | "estates"
-            | "center"
             | "ctr"
+            | "jct"
+            | "bypass"
+            | "viaduct"
     )
 }
 
@@ -841,6 +819,9 @@ impl<'a> Scan<'a> {
         if used > 0 {
             return used;
         }
+        if self.speaker(i) {
+            return 1;
+        }
         if matches!(core.len(), 14 | 17) && self.mac(w) {
             return 1;
         }
@@ -898,6 +879,9 @@ impl<'a> Scan<'a> {
                 return n;
             }
             if let Some(n) = self.po_box(i) {
+                return n;
+            }
+            if let Some(n) = self.unit_address(i) {
                 return n;
             }
             if first.is_ascii_uppercase()
@@ -1337,14 +1321,14 @@ impl<'a> Scan<'a> {
             };
             let end = last.ce;
             let shape = digit_shape(self.bytes.get(start..end).unwrap_or_default());
-            if self.classify_number(&shape, start, end) {
+            if self.classify_number(&shape, start, end, k < words.len()) {
                 return k;
             }
         }
         0
     }
 
-    fn classify_number(&mut self, s: &Digits, start: usize, end: usize) -> bool {
+    fn classify_number(&mut self, s: &Digits, start: usize, end: usize, partial: bool) -> bool {
         use PiiType::*;
         let n = s.digits.len();
         let d = s.digits.as_slice();
@@ -1374,7 +1358,11 @@ impl<'a> Scan<'a> {
             );
             return true;
         }
-        if n == 12 && checks::aadhaar(d) && (groups == [4, 4, 4] || ctx(self, InAadhaar)) {
+        let keyed_aadhaar = self.keyword_close(InAadhaar, start, 30);
+        if n == 12
+            && checks::aadhaar(d)
+            && (keyed_aadhaar || (groups == [4, 4, 4] && !partial && !negative))
+        {
             self.push(
                 InAadhaar,
                 start,
@@ -1857,6 +1845,49 @@ impl<'a> Scan<'a> {
         true
     }
 
+    /// A chat line's speaker: `[12pm] rossan8: done`, `djohnson: anyone…`,
+    /// `Vicente: it's…` — the first word of a line (after a `[time]`), ending
+    /// in a colon. A handle is a USERNAME, a known first name a NAME.
+    fn speaker(&mut self, i: usize) -> bool {
+        let Some(&w) = self.words.get(i) else {
+            return false;
+        };
+        if self.bytes.get(w.ce) != Some(&b':') || w.ce + 1 != w.end {
+            return false;
+        }
+        let mut k = i;
+        // Skip a leading "[04:45]" or "[5am]".
+        let line_start = |scan: &Self, idx: usize| -> bool {
+            let Some(x) = scan.words.get(idx) else {
+                return false;
+            };
+            x.start == 0 || scan.bytes.get(x.start - 1) == Some(&b'\n')
+        };
+        if !line_start(self, k) {
+            let Some(prev) = k.checked_sub(1).and_then(|p| self.words.get(p)) else {
+                return false;
+            };
+            let raw = self.bytes.get(prev.start..prev.end).unwrap_or_default();
+            if !(raw.first() == Some(&b'[') && raw.last() == Some(&b']')) {
+                return false;
+            }
+            k -= 1;
+            if !line_start(self, k) {
+                return false;
+            }
+        }
+        let core = self.core(w);
+        if username_like(core) || handle_of_name(&self.d.names, core) {
+            self.push(PiiType::Username, w.cs, w.ce, 0.8);
+            return true;
+        }
+        if self.name_like(w) && self.d.names.is_first(core) {
+            self.push(PiiType::Name, w.cs, w.ce, 0.8);
+            return true;
+        }
+        false
+    }
+
     /// `password: hunter2`, `username=jdoe`, `my password is hunter2`.
     fn label_value(&mut self, i: usize) -> usize {
         use PiiType::*;
@@ -1885,10 +1916,8 @@ impl<'a> Scan<'a> {
         let mut value = w;
         let mut used = 1;
         if !punct {
-            if !strong {
-                return 0;
-            }
-            if is_filler(self.core(w)) {
+            let verb = matches!(self.core(w).to_ascii_lowercase().as_str(), "is" | "was");
+            if verb {
                 match self.words.get(i + 1) {
                     Some(&next) if next.start == w.end + 1 && !is_filler(self.core(next)) => {
                         value = next;
@@ -1896,6 +1925,8 @@ impl<'a> Scan<'a> {
                     }
                     _ => return 0,
                 }
+            } else if !strong && !(types & Username.bit() != 0 && username_like(self.core(w))) {
+                return 0;
             }
         }
         let core = self.core(value);
@@ -1910,7 +1941,16 @@ impl<'a> Scan<'a> {
         let score = if punct { 0.9 } else { 0.8 };
         // A password keeps its punctuation; only quotes, separators and a
         // sentence's final period are not part of it.
-        let mut end = value.end;
+        let mut end = if t == Password {
+            // A password may hold field separators (`&`, `;`, `,`): it runs to
+            // the next space.
+            self.bytes
+                .get(value.cs..)
+                .and_then(|b| b.iter().position(u8::is_ascii_whitespace))
+                .map_or(self.bytes.len(), |p| value.cs + p)
+        } else {
+            value.end
+        };
         while end > value.cs
             && self
                 .bytes
@@ -1968,19 +2008,25 @@ impl<'a> Scan<'a> {
 
     // ----- names and addresses -------------------------------------------------
 
+    /// A capitalized word that can be part of a name: `Maria`, `O'Neil`,
+    /// `Smith-Jones`, `McDonald`, `Amélie`, `MARIA` (five letters or more when
+    /// all capitals, so `GP`, `USD` and `SDK` are not).
     fn name_like(&self, w: Word) -> bool {
-        let b = self.core_bytes(w);
-        let Some((&first, rest)) = b.split_first() else {
+        let core = self.core(w);
+        let mut chars = core.chars();
+        let Some(first) = chars.next() else {
             return false;
         };
-        first.is_ascii_uppercase()
-            && (1..=20).contains(&rest.len())
+        let rest = chars.as_str();
+        let n = rest.chars().count();
+        first.is_uppercase()
+            && (1..=20).contains(&n)
             && (rest
-                .iter()
-                .all(|c| c.is_ascii_lowercase() || *c == b'\'' || *c == b'-')
-                || rest.iter().all(u8::is_ascii_uppercase)
-                || is_mc(b))
-            && !is_street_suffix_any_case(self.core(w))
+                .chars()
+                .all(|c| c.is_lowercase() || c == '\'' || c == '-' || c == '\u{2019}')
+                || (n >= 4 && rest.chars().all(|c| c.is_ascii_uppercase()))
+                || is_mc(core.as_bytes()))
+            && !is_street_suffix_any_case(core)
     }
 
     fn is_initial(&self, w: Word) -> bool {
@@ -2015,7 +2061,8 @@ impl<'a> Scan<'a> {
             self.push(PiiType::Name, w.cs, next.ce, 0.8);
             return Some(2);
         }
-        let context = self.ctx.before(PiiType::Name.bit(), w.cs, 20);
+        // A name keyword right before the word, on its line: `Name: `, `Dear `.
+        let context = self.label_before(w.start).0 & PiiType::Name.bit() != 0;
         if names.is_first(core) {
             // First [Initial] Last [Last2]
             let mut j = i + 1;
@@ -2097,52 +2144,97 @@ impl<'a> Scan<'a> {
         end.map(|e| (e, used))
     }
 
-    /// "123 Main Street, Apt 4B, Springfield, IL 62704".
+    /// A street address: a house number (`742`, `12B`, `39/71`, `65,`), one to
+    /// four street words ending in a street type (`Evergreen Terrace`,
+    /// `Deshmukh Nagar`, `Coleman Prairie`), then what follows it: a unit, a
+    /// city, a US state and ZIP, an Indian state and PIN, or a UK postcode.
     fn address(&mut self, i: usize) -> Option<usize> {
         let &num = self.words.get(i)?;
         let nb = self.core_bytes(num);
         let digits = nb.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 6 || nb.len() > digits + 1 {
+        let house = (1..=6).contains(&digits)
+            && (nb.len() == digits
+                || (nb.len() == digits + 1 && nb.last().is_some_and(u8::is_ascii_alphabetic))
+                || (nb.get(digits) == Some(&b'/')
+                    && nb.iter().skip(digits + 1).all(u8::is_ascii_digit)));
+        if !house {
             return None;
         }
         let mut j = i + 1;
         let mut street_words = 0;
         let mut end = None;
         while let Some(&w) = self.words.get(j) {
-            if !self.single_gap(j - 1) || street_words > 4 {
+            let gap_ok = w.start <= self.words.get(j - 1).map_or(0, |p| p.end) + 1
+                && self.words.get(j - 1).is_some_and(|p| p.end + 1 == w.start);
+            if !gap_ok || street_words > 4 {
                 break;
             }
             let core = self.core(w);
-            let lower = core.trim_end_matches('.').to_ascii_lowercase();
-            if street_words > 0 && is_street_suffix(&lower) {
+            if street_words > 0 && is_street_type(core) {
                 end = Some(w.ce);
                 j += 1;
                 break;
             }
-            let first = core.as_bytes().first().copied().unwrap_or(b' ');
+            let first = core.chars().next().unwrap_or(' ');
+            let lower = core.to_ascii_lowercase();
             let ordinal = core.len() >= 3
                 && first.is_ascii_digit()
-                && ["st", "nd", "rd", "th"]
-                    .iter()
-                    .any(|s| core.to_ascii_lowercase().ends_with(s));
-            if !(first.is_ascii_uppercase() || ordinal) || self.bytes.get(w.ce) == Some(&b',') {
+                && ["st", "nd", "rd", "th"].iter().any(|s| lower.ends_with(s));
+            let direction = matches!(
+                lower.trim_end_matches('.'),
+                "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
+            );
+            if !(first.is_uppercase() || ordinal || direction) {
+                break;
+            }
+            // "39/71, Badal Zila": a comma may follow the house number only.
+            if self.bytes.get(w.ce) == Some(&b',') && !(street_words == 0 && j == i + 1) {
                 break;
             }
             street_words += 1;
             j += 1;
         }
-        let mut end = end?;
-        let start = num.cs;
-        let (end2, j2, complete) = self.address_tail(j, end);
-        end = end2;
-        let used = j2 - i;
+        let end = end?;
+        let (end, next, complete) = self.address_tail(j, end);
         self.push(
             PiiType::Address,
-            start,
+            num.cs,
             end,
             if complete { 0.92 } else { 0.82 },
         );
-        Some(used.max(1))
+        Some((next - i).max(1))
+    }
+
+    /// "Flat 20, 6 Thomas Bypass, …", "H.No. 693, Mody Zila, …": a unit
+    /// before the house number joins the address.
+    fn unit_address(&mut self, i: usize) -> Option<usize> {
+        let &w = self.words.get(i)?;
+        let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
+        if !(is_unit_word(&lower)
+            || matches!(
+                lower.as_str(),
+                "studio" | "h.no" | "house" | "plot" | "door"
+            ))
+        {
+            return None;
+        }
+        let &id = self.words.get(i + 1)?;
+        if !self.core_bytes(id).iter().any(u8::is_ascii_digit)
+            || self.bytes.get(id.ce) != Some(&b',')
+        {
+            return None;
+        }
+        let before = self.out.len();
+        // "Flat 20, 6 Thomas Bypass" (a house number follows) or
+        // "H.No. 693, Mody Zila" (the unit's number is the house number).
+        let used = match self.address(i + 2) {
+            Some(n) => n + 2,
+            None => self.address(i + 1)? + 1,
+        };
+        if let Some(f) = self.out.get_mut(before) {
+            f.start = w.cs;
+        }
+        Some(used)
     }
 
     /// "P.O. Box 1234, Springfield, IL 62704".
@@ -2170,10 +2262,11 @@ impl<'a> Scan<'a> {
     /// Extends an address over a unit, a city, a state and a postal code.
     /// Returns (end, next word index, whether city/state/postcode were found).
     fn address_tail(&self, mut j: usize, mut end: usize) -> (usize, usize, bool) {
-        // Unit: "Apt 4B", "Suite 200", "#12".
+        // Unit: "Apt 4B", "Apt. 104", "Suite 200", "#12".
         if let Some(&w) = self.words.get(j) {
             let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
-            if is_unit_word(&lower)
+            if w.start <= end + 2
+                && is_unit_word(&lower)
                 && let Some(&id) = self.words.get(j + 1)
                 && id.start <= w.end + 2
                 && self.core_bytes(id).iter().any(u8::is_ascii_alphanumeric)
@@ -2185,17 +2278,24 @@ impl<'a> Scan<'a> {
                 j += 1;
             }
         }
-        // City: capitalized words after a comma, then state and ZIP.
+        // City: up to three capitalized words, then a state and a postal code.
         let mut k = j;
         let mut city_end = None;
         let mut words_in_city = 0;
         while let Some(&w) = self.words.get(k) {
-            if words_in_city >= 3 || w.start > end + 2 + usize::from(words_in_city > 0) * 200 {
+            let prev_end = city_end.unwrap_or(end);
+            if words_in_city >= 3 || w.start > prev_end + 2 {
                 break;
             }
             let core = self.core(w);
-            if !core.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
-                || core.len() == 2 && is_us_state(core)
+            let first = core.chars().next().unwrap_or(' ');
+            if !first.is_uppercase()
+                || (core.len() == 2 && is_us_state(core))
+                || self
+                    .words
+                    .get(k + 1)
+                    .is_some_and(|n| is_uk_postcode(core, self.core(*n)))
+                || indian_state(self, k).is_some()
             {
                 break;
             }
@@ -2209,27 +2309,42 @@ impl<'a> Scan<'a> {
         let Some(city_end) = city_end else {
             return (end, j, false);
         };
-        if let Some(&st) = self.words.get(k) {
-            let core = self.core(st);
-            if st.start <= city_end + 2 && core.len() == 2 && is_us_state(core) {
-                let mut stop = st.ce;
-                let mut next = k + 1;
-                if let Some(&zip) = self.words.get(k + 1)
-                    && self.single_gap(k)
-                    && is_zip(self.core(zip))
-                {
-                    stop = zip.ce;
+        let Some(&st) = self.words.get(k) else {
+            return (city_end, k, false);
+        };
+        if st.start > city_end + 2 {
+            return (end, j, false);
+        }
+        let core = self.core(st);
+        if core.len() == 2 && is_us_state(core) {
+            let mut stop = st.ce;
+            let mut next = k + 1;
+            if let Some(&zip) = self.words.get(k + 1)
+                && self.single_gap(k)
+                && is_zip(self.core(zip))
+            {
+                stop = zip.ce;
+                next += 1;
+            }
+            return (stop, next, true);
+        }
+        if let Some(&second) = self.words.get(k + 1)
+            && is_uk_postcode(core, self.core(second))
+        {
+            return (second.ce, k + 2, true);
+        }
+        if let Some(n) = indian_state(self, k) {
+            let last = k + n - 1;
+            let mut stop = self.words.get(last).map_or(city_end, |w| w.ce);
+            let mut next = k + n;
+            if let Some(&pin) = self.words.get(k + n) {
+                let pb = self.core_bytes(pin);
+                if pb.len() == 6 && pb.iter().all(u8::is_ascii_digit) && pin.start <= stop + 2 {
+                    stop = pin.ce;
                     next += 1;
                 }
-                return (stop, next, true);
             }
-            // UK postcode after the town: "London SW1A 1AA".
-            if let Some(&second) = self.words.get(k + 1)
-                && st.start <= city_end + 2
-                && is_uk_postcode(self.core(st), self.core(second))
-            {
-                return (second.ce, k + 2, true);
-            }
+            return (stop, next, true);
         }
         (end, j, false)
     }
@@ -2237,6 +2352,367 @@ impl<'a> Scan<'a> {
 
 /// A validator over an identifier's characters.
 type Check = fn(&[u8]) -> bool;
+
+/// Indian states and union territories, as words (`Andhra Pradesh`).
+const INDIAN_STATES: &[&str] = &[
+    "Andhra Pradesh",
+    "Arunachal Pradesh",
+    "Assam",
+    "Bihar",
+    "Chhattisgarh",
+    "Goa",
+    "Gujarat",
+    "Haryana",
+    "Himachal Pradesh",
+    "Jharkhand",
+    "Karnataka",
+    "Kerala",
+    "Madhya Pradesh",
+    "Maharashtra",
+    "Manipur",
+    "Meghalaya",
+    "Mizoram",
+    "Nagaland",
+    "Odisha",
+    "Punjab",
+    "Rajasthan",
+    "Sikkim",
+    "Tamil Nadu",
+    "Telangana",
+    "Tripura",
+    "Uttar Pradesh",
+    "Uttarakhand",
+    "West Bengal",
+    "Delhi",
+    "Puducherry",
+    "Chandigarh",
+    "Ladakh",
+    "Lakshadweep",
+    "Jammu and Kashmir",
+    "Andaman and Nicobar Islands",
+    "Dadra and Nagar Haveli and Daman and Diu",
+];
+
+/// Words an Indian state spans from word `k`, if one starts there.
+fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
+    let first = scan.words.get(k)?;
+    if !scan
+        .core_bytes(*first)
+        .first()
+        .is_some_and(u8::is_ascii_uppercase)
+    {
+        return None;
+    }
+    INDIAN_STATES.iter().find_map(|state| {
+        let parts: Vec<&str> = state.split(' ').collect();
+        let ok = parts.iter().enumerate().all(|(n, p)| {
+            scan.words.get(k + n).is_some_and(|w| scan.core(*w) == *p)
+                && (n == 0 || scan.single_gap(k + n - 1))
+        });
+        ok.then_some(parts.len())
+    })
+}
+
+/// Street types: USPS Publication 28 (Appendix C1) primary names and their
+/// standard abbreviations, UK street names, and Indian locality words.
+fn is_street_type(word: &str) -> bool {
+    let w = word.trim_end_matches('.');
+    if w.len() < 2 || w.len() > 12 {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    for (d, c) in buf.iter_mut().zip(w.bytes()) {
+        *d = c.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(buf.get(..w.len()).unwrap_or_default()).unwrap_or_default();
+    matches!(
+        lower,
+        "alley"
+            | "aly"
+            | "annex"
+            | "anx"
+            | "arcade"
+            | "arc"
+            | "avenue"
+            | "ave"
+            | "av"
+            | "bayou"
+            | "beach"
+            | "bch"
+            | "bend"
+            | "bnd"
+            | "bluff"
+            | "bluffs"
+            | "blf"
+            | "bottom"
+            | "btm"
+            | "boulevard"
+            | "blvd"
+            | "branch"
+            | "br"
+            | "bridge"
+            | "brg"
+            | "brook"
+            | "brooks"
+            | "brk"
+            | "burg"
+            | "burgs"
+            | "bypass"
+            | "byp"
+            | "camp"
+            | "canyon"
+            | "cyn"
+            | "cape"
+            | "causeway"
+            | "cswy"
+            | "center"
+            | "centre"
+            | "centers"
+            | "ctr"
+            | "circle"
+            | "circles"
+            | "cir"
+            | "cliff"
+            | "cliffs"
+            | "club"
+            | "common"
+            | "commons"
+            | "corner"
+            | "corners"
+            | "cor"
+            | "course"
+            | "court"
+            | "courts"
+            | "ct"
+            | "cove"
+            | "coves"
+            | "cv"
+            | "creek"
+            | "crk"
+            | "crescent"
+            | "cres"
+            | "crest"
+            | "crossing"
+            | "xing"
+            | "crossroad"
+            | "crossroads"
+            | "curve"
+            | "dale"
+            | "dam"
+            | "divide"
+            | "dv"
+            | "drive"
+            | "drives"
+            | "dr"
+            | "estate"
+            | "estates"
+            | "est"
+            | "expressway"
+            | "expy"
+            | "extension"
+            | "extensions"
+            | "ext"
+            | "falls"
+            | "fall"
+            | "ferry"
+            | "field"
+            | "fields"
+            | "flat"
+            | "flats"
+            | "ford"
+            | "fords"
+            | "forest"
+            | "forge"
+            | "forges"
+            | "fork"
+            | "forks"
+            | "fort"
+            | "ft"
+            | "freeway"
+            | "fwy"
+            | "garden"
+            | "gardens"
+            | "gdns"
+            | "gateway"
+            | "glen"
+            | "glens"
+            | "green"
+            | "greens"
+            | "grove"
+            | "groves"
+            | "harbor"
+            | "harbors"
+            | "harbour"
+            | "haven"
+            | "heights"
+            | "hts"
+            | "highway"
+            | "hwy"
+            | "hill"
+            | "hills"
+            | "hollow"
+            | "inlet"
+            | "island"
+            | "islands"
+            | "isle"
+            | "junction"
+            | "junctions"
+            | "jct"
+            | "key"
+            | "keys"
+            | "knoll"
+            | "knolls"
+            | "lake"
+            | "lakes"
+            | "landing"
+            | "lane"
+            | "ln"
+            | "light"
+            | "lights"
+            | "loaf"
+            | "lock"
+            | "locks"
+            | "lodge"
+            | "loop"
+            | "mall"
+            | "manor"
+            | "manors"
+            | "meadow"
+            | "meadows"
+            | "mews"
+            | "mill"
+            | "mills"
+            | "mission"
+            | "motorway"
+            | "mount"
+            | "mountain"
+            | "mountains"
+            | "mtn"
+            | "neck"
+            | "orchard"
+            | "oval"
+            | "overpass"
+            | "park"
+            | "parks"
+            | "parkway"
+            | "parkways"
+            | "pkwy"
+            | "pass"
+            | "passage"
+            | "path"
+            | "pike"
+            | "pine"
+            | "pines"
+            | "place"
+            | "pl"
+            | "plain"
+            | "plains"
+            | "plaza"
+            | "plz"
+            | "point"
+            | "points"
+            | "pt"
+            | "port"
+            | "ports"
+            | "prairie"
+            | "radial"
+            | "ramp"
+            | "ranch"
+            | "rapid"
+            | "rapids"
+            | "rest"
+            | "ridge"
+            | "ridges"
+            | "rdg"
+            | "river"
+            | "riv"
+            | "road"
+            | "roads"
+            | "rd"
+            | "route"
+            | "rte"
+            | "row"
+            | "rue"
+            | "run"
+            | "shoal"
+            | "shoals"
+            | "shore"
+            | "shores"
+            | "skyway"
+            | "spring"
+            | "springs"
+            | "spur"
+            | "spurs"
+            | "square"
+            | "squares"
+            | "sq"
+            | "station"
+            | "stravenue"
+            | "stream"
+            | "street"
+            | "streets"
+            | "st"
+            | "str"
+            | "summit"
+            | "terrace"
+            | "ter"
+            | "throughway"
+            | "trace"
+            | "track"
+            | "trafficway"
+            | "trail"
+            | "trl"
+            | "trailer"
+            | "tunnel"
+            | "turnpike"
+            | "tpke"
+            | "underpass"
+            | "union"
+            | "unions"
+            | "valley"
+            | "valleys"
+            | "vly"
+            | "viaduct"
+            | "via"
+            | "view"
+            | "views"
+            | "village"
+            | "villages"
+            | "ville"
+            | "vista"
+            | "walk"
+            | "walks"
+            | "wall"
+            | "way"
+            | "ways"
+            | "well"
+            | "wells"
+            | "wharf"
+            | "yard"
+            | "parade"
+            | "rise"
+            | "vale"
+            | "close"
+            | "nagar"
+            | "marg"
+            | "chowk"
+            | "zila"
+            | "colony"
+            | "ganj"
+            | "bazar"
+            | "bazaar"
+            | "gali"
+            | "galli"
+            | "sector"
+            | "layout"
+            | "puram"
+            | "enclave"
+            | "vihar"
+            | "bagh"
+            | "peth"
+            | "wadi"
+    )
+}
 
 fn digit_shape(raw: &[u8]) -> Digits {
     let mut s = Digits {
@@ -2400,6 +2876,24 @@ fn is_mc(b: &[u8]) -> bool {
     let s = std::str::from_utf8(b).unwrap_or_default();
     (s.starts_with("Mc") || s.starts_with("Mac") || s.starts_with("O'") || s.starts_with("De"))
         && s.bytes().all(|c| c.is_ascii_alphabetic() || c == b'\'')
+}
+
+/// `djohnson`, `smcdonald`: an initial and a surname, lowercase.
+fn handle_of_name(names: &Names, word: &str) -> bool {
+    word.len() >= 5
+        && word.bytes().all(|c| c.is_ascii_lowercase())
+        && word.get(1..).is_some_and(|rest| names.is_last(rest))
+}
+
+/// A handle as people pick them: lowercase letters and digits with `.`, `_`
+/// or `-`, and at least one digit or separator (`jdoe42`, `gunbir.rajan`).
+fn username_like(word: &str) -> bool {
+    let b = word.as_bytes();
+    (3..=32).contains(&b.len())
+        && b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+        && b.iter().any(|c| c.is_ascii_digit() || b"._-".contains(c))
 }
 
 fn is_filler(word: &str) -> bool {
