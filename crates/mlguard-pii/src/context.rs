@@ -36,7 +36,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         (CreditDebitExpiry, &["exp", "expiry", "expires", "expiration", "valid thru", "valid through", "exp date", "expiry date", "expiration date"]),
         (Pin, &["pin", "pin code", "pin number", "atm pin", "access code", "door code", "gate code", "lockbox code", "alarm code"]),
         (Ssn, &["ssn", "social security", "social security number", "ss#", "soc sec", "ssn#"]),
-        (Phone, &["phone", "tel", "telephone", "mobile", "cell", "fax", "phone number", "call", "contact number", "ph", "mob"]),
+        (Phone, &["phone", "tel", "telephone", "mobile", "cell", "fax", "phone number", "call", "contact number", "ph", "mob", "number", "reach", "reach at", "reach me", "text me", "whatsapp", "sms", "emergency contact", "contact", "dial", "phone no"]),
         (PassportNumber, &["passport", "passport number", "passport no", "passport #"]),
         (DriverId, &["driver", "driver's license", "drivers license", "driver license", "driving licence", "driver's licence", "dl", "dl#", "license number", "licence number", "driver id"]),
         (Age, &["age", "aged", "age:"]),

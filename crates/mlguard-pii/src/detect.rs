@@ -862,10 +862,10 @@ impl<'a> Scan<'a> {
             if self.age(i, w) {
                 return 1;
             }
-            if core.iter().any(u8::is_ascii_alphabetic) {
-                if let Some(n) = self.alnum_id(i) {
-                    return n;
-                }
+            if core.iter().any(u8::is_ascii_alphabetic)
+                && let Some(n) = self.alnum_id(i)
+            {
+                return n;
             }
             return 1;
         }
@@ -1165,23 +1165,8 @@ impl<'a> Scan<'a> {
             }
             let mut end = w.ce;
             // "2024-03-05 10:30:00" and "03/05/2024 at 10:30 AM": one span.
-            let mut j = i + 1;
-            if let Some(&next) = self.words.get(j)
-                && self.single_gap(j - 1)
-                && self.core(next).eq_ignore_ascii_case("at")
-            {
-                j += 1;
-            }
-            if let Some(&next) = self.words.get(j)
-                && next.start <= end + 4
-                && is_time(self.core(next).trim_end_matches(['Z', 'z']))
-            {
-                end = next.ce;
-                if let Some(&ampm) = self.words.get(j + 1)
-                    && is_ampm(self.core(ampm))
-                {
-                    end = ampm.ce;
-                }
+            if let Some((time_end, _)) = self.time_after(i + 1, end) {
+                end = time_end;
             }
             let score = if self.ctx.negative_before(w.cs, 15) {
                 0.5
@@ -1253,7 +1238,21 @@ impl<'a> Scan<'a> {
                 end = Some(w.ce);
             }
         }
-        let end = end?;
+        let mut end = end?;
+        // "Tuesday, June 7": the weekday belongs to the date.
+        let day_before = start == w.cs;
+        if day_before
+            && let Some(prev) = i.checked_sub(1).and_then(|p| self.words.get(p))
+            && prev.end + 1 == w.start
+            && is_weekday(self.core(*prev))
+        {
+            start = prev.cs;
+        }
+        // "May 16, 2018, 9:30 a.m.", "Dec 15 02:02:04", "June 26th, 2024 at 5:00 a.m.".
+        if let Some((time_end, n)) = self.time_after(i + used, end) {
+            end = time_end;
+            used += n;
+        }
         // "May" alone is a verb; "may 5" lowercase is likely prose.
         if core.eq_ignore_ascii_case("may") && !core.starts_with('M') {
             return None;
@@ -1268,6 +1267,38 @@ impl<'a> Scan<'a> {
         }
         self.push(PiiType::DateTime, start, end, 0.85);
         Some(used)
+    }
+
+    /// A time right after a date ending at `end`, from word `j`: optionally
+    /// after "," or "at", with an AM/PM word. Returns its end and the words used.
+    fn time_after(&self, j: usize, end: usize) -> Option<(usize, usize)> {
+        let mut k = j;
+        let mut w = *self.words.get(k)?;
+        if w.start > end + 2 {
+            return None;
+        }
+        if self.core(w).eq_ignore_ascii_case("at") {
+            k += 1;
+            w = *self.words.get(k)?;
+        }
+        let core = self.core(w);
+        let lower = core.to_ascii_lowercase();
+        let bare = lower.trim_end_matches("am").trim_end_matches("pm");
+        let time = is_time(core.trim_end_matches(['Z', 'z']))
+            || (bare.len() < lower.len() && is_time(bare));
+        if !time {
+            return None;
+        }
+        let mut stop = w.ce;
+        if let Some(&ampm) = self.words.get(k + 1)
+            && ampm.start == w.end + 1
+            && is_ampm(self.core(ampm))
+        {
+            stop = ampm.ce;
+            k += 1;
+        }
+        // A numeric offset after a log time: "+0000".
+        Some((stop, k + 1 - j))
     }
 
     // ----- numbers -----------------------------------------------------------
@@ -1510,6 +1541,32 @@ impl<'a> Scan<'a> {
         }
         if (10..=20).contains(&n) && self.before(InNrega, start, 40) {
             self.push(InNrega, start, end, 0.85);
+            return true;
+        }
+        // National numbers with a trunk 0 in groups: "0117 251 2773", "089639 58999".
+        if d.first() == Some(&b'0')
+            && (10..=12).contains(&n)
+            && (2..=4).contains(&groups.len())
+            && s.seps.iter().all(|c| matches!(c, b' ' | b'-'))
+            && !negative
+            && !partial
+        {
+            self.push(Phone, start, end, if ctx(self, Phone) { 0.9 } else { 0.7 });
+            return true;
+        }
+        // Ten digits written together: a phone number unless something says otherwise.
+        if n == 10
+            && groups == [10]
+            && d.first().is_some_and(|c| (b'2'..=b'9').contains(c))
+            && !negative
+            && !partial
+        {
+            self.push(
+                Phone,
+                start,
+                end,
+                if ctx(self, Phone) { 0.85 } else { 0.55 },
+            );
             return true;
         }
         false
@@ -1808,7 +1865,7 @@ impl<'a> Scan<'a> {
         let end = end?;
         let ok = digits > 0
             && match t {
-                PassportNumber => (6..=9).contains(&compact) && digits >= 6,
+                PassportNumber => (6..=9).contains(&compact) && digits >= 4,
                 DriverId => (5..=20).contains(&compact),
                 LicensePlate => (4..=10).contains(&compact) && letters > 0,
                 InNrega => (10..=24).contains(&compact),
@@ -1925,7 +1982,7 @@ impl<'a> Scan<'a> {
                     }
                     _ => return 0,
                 }
-            } else if !strong && !(types & Username.bit() != 0 && username_like(self.core(w))) {
+            } else if !(strong || types & Username.bit() != 0 && username_like(self.core(w))) {
                 return 0;
             }
         }
@@ -2797,7 +2854,7 @@ fn is_numeric_date(s: &str) -> bool {
 }
 
 fn is_time(s: &str) -> bool {
-    let s = s.split('.').next().unwrap_or(s);
+    let s = s.split(['.', ',']).next().unwrap_or(s);
     let parts: Vec<&str> = s.split(':').collect();
     if !(2..=3).contains(&parts.len()) {
         return false;
@@ -2813,6 +2870,29 @@ fn is_time(s: &str) -> bool {
             && p.parse::<u32>()
                 .is_ok_and(|v| if i == 0 { v <= 23 } else { v <= 59 })
     })
+}
+
+fn is_weekday(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "mon"
+            | "tue"
+            | "tues"
+            | "wed"
+            | "thu"
+            | "thur"
+            | "thurs"
+            | "fri"
+            | "sat"
+            | "sun"
+    )
 }
 
 fn is_ampm(s: &str) -> bool {
