@@ -27,11 +27,12 @@ mod checks;
 mod context;
 mod custom;
 mod detect;
+pub mod files;
 mod names;
 mod types;
 
 pub use custom::{CustomIdentifier, CustomIdentifierError};
-pub use detect::{Detector, DetectorOptions};
+pub use detect::{ColumnContext, Detector, DetectorOptions};
 pub use types::{Finding, Label, PiiType, Severity};
 
 /// Masks a matched value for display: keeps at most the last four characters

@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod audit_cmd;
 mod envelope_cmd;
 mod policy_cmd;
+mod scan_cmd;
 mod serve_cmd;
 
 /// AWS machine-learning security, self-hosted and real.
@@ -24,7 +25,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve IAM-authorized, audited AWS APIs (KMS) for boto3, the aws CLI and the SDKs.
+    /// Serve IAM-authorized, audited AWS APIs (IAM, STS, KMS, Secrets Manager, Comprehend) for boto3, the aws CLI and the SDKs.
     Serve(serve_cmd::ServeArgs),
     /// The audit trail: validate its integrity, look up events.
     #[command(subcommand)]
@@ -36,6 +37,8 @@ enum Command {
     Encrypt(envelope_cmd::EncryptArgs),
     /// Decrypt a file made by `mlguard encrypt`.
     Decrypt(envelope_cmd::DecryptArgs),
+    /// Find PII and credentials in text, CSV and JSON Lines files (and their .gz).
+    Scan(scan_cmd::ScanArgs),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Encrypt(args) => envelope_cmd::encrypt(args),
         Command::Decrypt(args) => envelope_cmd::decrypt(args),
+        Command::Scan(args) => scan_cmd::run(args),
     };
     match result {
         Ok(code) => code,

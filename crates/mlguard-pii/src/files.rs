@@ -1,0 +1,541 @@
+//! Scanning files: text, CSV, JSON Lines and their gzip forms, one report per
+//! file with findings grouped by type and column (or JSON field), masked
+//! samples and locations. A file that cannot be read or parsed is reported
+//! with its error and does not stop the scan.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::detect::{ColumnContext, Detector};
+use crate::types::{Finding, Label, Severity};
+
+/// How many masked samples and locations a group keeps.
+const MAX_SAMPLES: usize = 3;
+const MAX_LOCATIONS: usize = 20;
+
+/// Text pieces handed to the detector at once (cut at line ends).
+const PIECE: usize = 64 * 1024;
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Fraction of records (lines, rows) to scan, in `(0, 1]`; records are
+    /// picked deterministically, so two runs report the same.
+    pub sample_rate: f64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { sample_rate: 1.0 }
+    }
+}
+
+/// A file's format, from its name (a `.gz` suffix is looked through).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Plain text, line by line.
+    Text,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document per line.
+    Jsonl,
+}
+
+impl Format {
+    fn of(path: &Path) -> (Format, bool) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let gz = name.ends_with(".gz");
+        let inner = name.trim_end_matches(".gz");
+        let format = if inner.ends_with(".csv") || inner.ends_with(".tsv") {
+            Format::Csv
+        } else if inner.ends_with(".jsonl")
+            || inner.ends_with(".ndjson")
+            || inner.ends_with(".json")
+        {
+            Format::Jsonl
+        } else {
+            Format::Text
+        };
+        (format, gz)
+    }
+}
+
+/// Where one finding is.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    /// Line (text, JSON Lines) or row (CSV, the header is row 1), from 1.
+    pub line: u64,
+    /// Column name (CSV) or field path (JSON), when the file has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Byte offset of the finding in the (decompressed) file, where known
+    /// exactly (text); for CSV and JSON Lines, of its record.
+    pub byte_offset: u64,
+}
+
+/// Findings of one type in one column or field (or in the whole text).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    /// The type (Comprehend's name) or custom identifier's name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Macie's severity for one occurrence.
+    pub severity: Severity,
+    /// Column or field, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Occurrences.
+    pub count: u64,
+    /// Highest score seen.
+    pub max_score: f32,
+    /// Masked values (never the raw value).
+    pub samples: Vec<String>,
+    /// The first locations.
+    pub locations: Vec<Location>,
+}
+
+/// One file's results.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// How it was read.
+    pub format: Format,
+    /// Compressed with gzip.
+    pub gzip: bool,
+    /// Bytes scanned (decompressed).
+    pub bytes: u64,
+    /// Records (lines or rows) scanned.
+    pub records: u64,
+    /// Records that could not be parsed (skipped).
+    pub malformed: u64,
+    /// Why the file could not be scanned, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Findings by type and field.
+    pub findings: Vec<Group>,
+}
+
+impl FileReport {
+    /// The most severe finding's severity.
+    #[must_use]
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|g| g.severity).max()
+    }
+}
+
+/// Every regular file under `paths` (directories walked recursively, in name
+/// order); unreadable directories are returned as errors.
+pub fn collect(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out);
+    }
+    out
+}
+
+fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, String)>>) {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut children: Vec<PathBuf> =
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                for c in children {
+                    walk(&c, out);
+                }
+            }
+            Err(e) => out.push(Err((path.to_path_buf(), e.to_string()))),
+        },
+        Ok(m) if m.is_file() => out.push(Ok(path.to_path_buf())),
+        Ok(_) => {}
+        Err(e) => out.push(Err((path.to_path_buf(), e.to_string()))),
+    }
+}
+
+/// Accumulates findings into groups.
+struct Groups<'d> {
+    detector: &'d Detector,
+    groups: Vec<Group>,
+}
+
+impl Groups<'_> {
+    fn add(
+        &mut self,
+        label: Label,
+        field: Option<&str>,
+        finding: &Finding,
+        value: &str,
+        location: Location,
+    ) {
+        let kind = self.detector.label_name(label);
+        let group = match self
+            .groups
+            .iter_mut()
+            .position(|g| g.kind == kind && g.field.as_deref() == field)
+        {
+            Some(i) => self.groups.get_mut(i),
+            None => {
+                self.groups.push(Group {
+                    kind: kind.to_owned(),
+                    severity: self.detector.severity(label),
+                    field: field.map(str::to_owned),
+                    count: 0,
+                    max_score: 0.0,
+                    samples: Vec::new(),
+                    locations: Vec::new(),
+                });
+                self.groups.last_mut()
+            }
+        };
+        let Some(group) = group else { return };
+        group.count += 1;
+        group.max_score = group.max_score.max(finding.score);
+        if group.samples.len() < MAX_SAMPLES {
+            let masked = crate::mask(value);
+            if !group.samples.contains(&masked) {
+                group.samples.push(masked);
+            }
+        }
+        if group.locations.len() < MAX_LOCATIONS {
+            group.locations.push(location);
+        }
+    }
+}
+
+/// Whether record `index` is in a sample of `rate` (deterministic).
+fn sampled(index: u64, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    // SplitMix64 of the index, as a fraction.
+    let mut z = index.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    #[expect(clippy::cast_precision_loss, reason = "a fraction; 53 bits are plenty")]
+    let fraction = (z >> 11) as f64 / (1u64 << 53) as f64;
+    fraction < rate
+}
+
+/// Scans one file.
+#[must_use]
+pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> FileReport {
+    let (format, gzip) = Format::of(path);
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        format,
+        gzip,
+        bytes: 0,
+        records: 0,
+        malformed: 0,
+        error: None,
+        findings: Vec::new(),
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut groups = Groups {
+        detector,
+        groups: Vec::new(),
+    };
+    let result = match format {
+        Format::Text => scan_text(&mut groups, reader, options, &mut report),
+        Format::Csv => scan_csv(&mut groups, reader, options, &mut report, path),
+        Format::Jsonl => scan_jsonl(&mut groups, reader, options, &mut report),
+    };
+    if let Err(e) = result {
+        report.error = Some(e);
+    }
+    report.findings = groups.groups;
+    report
+}
+
+fn scan_text(
+    groups: &mut Groups<'_>,
+    reader: Box<dyn Read>,
+    options: &ScanOptions,
+    report: &mut FileReport,
+) -> Result<(), String> {
+    let mut reader = BufReader::with_capacity(PIECE, reader);
+    let mut piece = String::with_capacity(PIECE * 2);
+    let mut raw = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut offset: u64 = 0;
+    let mut piece_first_line = 1;
+    let mut piece_offset = 0;
+    let flush = |groups: &mut Groups<'_>, piece: &str, first_line: u64, base: u64| {
+        let found = groups.detector.detect(piece);
+        let mut line = first_line;
+        let mut at = 0;
+        for f in &found {
+            line += piece
+                .as_bytes()
+                .get(at..f.start)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u64);
+            at = f.start;
+            let value = piece.get(f.start..f.end).unwrap_or_default();
+            groups.add(
+                f.label,
+                None,
+                f,
+                value,
+                Location {
+                    line,
+                    field: None,
+                    byte_offset: base + f.start as u64,
+                },
+            );
+        }
+    };
+    loop {
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        report.bytes += n as u64;
+        let start = offset;
+        offset += n as u64;
+        if !sampled(line_no, options.sample_rate) {
+            // A skipped line ends the piece, so line numbers stay exact.
+            if !piece.is_empty() {
+                flush(groups, &piece, piece_first_line, piece_offset);
+                piece.clear();
+            }
+            continue;
+        }
+        report.records += 1;
+        if piece.is_empty() {
+            piece_first_line = line_no;
+            piece_offset = start;
+        }
+        match std::str::from_utf8(&raw) {
+            Ok(s) => piece.push_str(s),
+            Err(_) => {
+                report.malformed += 1;
+                // Keep the line's place: replace it with spaces of its length.
+                piece.push_str(&" ".repeat(raw.len().saturating_sub(1)));
+                piece.push('\n');
+            }
+        }
+        if piece.len() >= PIECE {
+            flush(groups, &piece, piece_first_line, piece_offset);
+            piece.clear();
+        }
+    }
+    if !piece.is_empty() {
+        flush(groups, &piece, piece_first_line, piece_offset);
+    }
+    Ok(())
+}
+
+fn scan_csv(
+    groups: &mut Groups<'_>,
+    reader: Box<dyn Read>,
+    options: &ScanOptions,
+    report: &mut FileReport,
+    path: &Path,
+) -> Result<(), String> {
+    let tsv = path
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .trim_end_matches(".gz")
+        .ends_with(".tsv");
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(if tsv { b'\t' } else { b',' })
+        .from_reader(reader);
+    let headers: Vec<String> = csv
+        .headers()
+        .map_err(|e| format!("header row: {e}"))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let contexts: Vec<ColumnContext> = headers.iter().map(|h| groups.detector.column(h)).collect();
+    let mut record = csv::StringRecord::new();
+    let mut row: u64 = 1;
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A malformed row (bad quoting, invalid UTF-8) is skipped.
+                report.malformed += 1;
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(format!("read: {e}"));
+                }
+                continue;
+            }
+        }
+        row += 1;
+        let position = record.position().map_or(0, csv::Position::byte);
+        report.bytes = position + record.as_slice().len() as u64;
+        if !sampled(row, options.sample_rate) {
+            continue;
+        }
+        report.records += 1;
+        for (col, value) in record.iter().enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let context = contexts.get(col).copied().unwrap_or_default();
+            let field = headers.get(col).map(String::as_str);
+            for f in groups.detector.detect_in(value, context) {
+                let text = value.get(f.start..f.end).unwrap_or_default();
+                groups.add(
+                    f.label,
+                    field,
+                    &f,
+                    text,
+                    Location {
+                        line: row,
+                        field: field.map(str::to_owned),
+                        byte_offset: position,
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scan_jsonl(
+    groups: &mut Groups<'_>,
+    reader: Box<dyn Read>,
+    options: &ScanOptions,
+    report: &mut FileReport,
+) -> Result<(), String> {
+    let mut reader = BufReader::new(reader);
+    let mut raw = Vec::new();
+    let mut line: u64 = 0;
+    let mut offset: u64 = 0;
+    loop {
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let start = offset;
+        offset += n as u64;
+        report.bytes += n as u64;
+        if raw.iter().all(u8::is_ascii_whitespace) || !sampled(line, options.sample_rate) {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_slice(&raw) {
+            Ok(v) => v,
+            Err(_) => {
+                report.malformed += 1;
+                continue;
+            }
+        };
+        report.records += 1;
+        let mut path = String::new();
+        visit(groups, &value, &mut path, line, start, 0);
+    }
+    Ok(())
+}
+
+/// Scans the strings (and numbers) of a JSON value; a field's name is its
+/// values' context.
+fn visit(
+    groups: &mut Groups<'_>,
+    value: &serde_json::Value,
+    path: &mut String,
+    line: u64,
+    offset: u64,
+    depth: usize,
+) {
+    use serde_json::Value;
+    if depth > 64 {
+        return;
+    }
+    let scan = |groups: &mut Groups<'_>, text: &str, path: &str| {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        let context = groups.detector.column(key);
+        for f in groups.detector.detect_in(text, context) {
+            let v = text.get(f.start..f.end).unwrap_or_default();
+            let field = (!path.is_empty()).then_some(path);
+            groups.add(
+                f.label,
+                field,
+                &f,
+                v,
+                Location {
+                    line,
+                    field: field.map(str::to_owned),
+                    byte_offset: offset,
+                },
+            );
+        }
+    };
+    match value {
+        Value::String(s) => scan(groups, s, path),
+        Value::Number(n) => scan(groups, &n.to_string(), path),
+        Value::Array(items) => {
+            for item in items {
+                visit(groups, item, path, line, offset, depth + 1);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                visit(groups, v, path, line, offset, depth + 1);
+                path.truncate(len);
+            }
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_is_deterministic_and_near_the_rate() {
+        let picked = (0..100_000).filter(|&i| sampled(i, 0.1)).count();
+        assert!((9_000..11_000).contains(&picked), "{picked}");
+        assert!((0..1000).all(|i| sampled(i, 1.0)));
+        assert_eq!(
+            (0..100).filter(|&i| sampled(i, 0.5)).collect::<Vec<_>>(),
+            (0..100).filter(|&i| sampled(i, 0.5)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn formats_from_names() {
+        assert_eq!(Format::of(Path::new("a/b.csv.gz")), (Format::Csv, true));
+        assert_eq!(Format::of(Path::new("x.JSONL")), (Format::Jsonl, false));
+        assert_eq!(Format::of(Path::new("notes")), (Format::Text, false));
+    }
+}

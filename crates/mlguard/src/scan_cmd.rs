@@ -1,0 +1,307 @@
+//! `mlguard scan`: PII and credentials in files and directory trees.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use clap::{Args, ValueEnum};
+use mlguard_pii::files::{self, FileReport, ScanOptions};
+use mlguard_pii::{CustomIdentifier, Detector, DetectorOptions, Severity};
+
+/// Exit status when findings reach `--fail-on`.
+const EXIT_FINDINGS: u8 = 1;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum OutputFormat {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FailOn {
+    Low,
+    Medium,
+    High,
+}
+
+/// Find PII and credentials in text, CSV, JSON Lines (and .gz) files.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files and directories (walked recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+    /// Drop findings scoring below this (0–1).
+    #[arg(long, default_value_t = 0.5)]
+    min_score: f32,
+    /// Fraction of records (lines, rows) to scan, picked deterministically.
+    #[arg(long, default_value_t = 1.0)]
+    sample_rate: f64,
+    /// Macie custom data identifiers (JSON: one, an array, or {"customDataIdentifiers": [...]}).
+    #[arg(long)]
+    custom: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or higher is found.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Files scanned at once (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub(crate) fn run(args: ScanArgs) -> Result<ExitCode, String> {
+    if !(0.0..=1.0).contains(&args.min_score) {
+        return Err(format!(
+            "--min-score must be between 0 and 1, not {}",
+            args.min_score
+        ));
+    }
+    if !(args.sample_rate > 0.0 && args.sample_rate <= 1.0) {
+        return Err(format!(
+            "--sample-rate must be in (0, 1], not {}",
+            args.sample_rate
+        ));
+    }
+    let custom = match &args.custom {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            CustomIdentifier::parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    let detector = Detector::new(DetectorOptions {
+        min_score: args.min_score,
+        custom,
+        ..DetectorOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let options = ScanOptions {
+        sample_rate: args.sample_rate,
+    };
+    let targets = files::collect(&args.paths);
+    let reports = scan_all(&detector, &targets, &options, args.threads);
+
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        OutputFormat::Table => write_table(&mut out, &reports),
+        OutputFormat::Json => write_json(&mut out, &reports),
+        OutputFormat::Sarif => write_sarif(&mut out, &detector, &reports),
+    };
+    written.map_err(|e| format!("writing the report: {e}"))?;
+
+    let worst = reports.iter().filter_map(FileReport::max_severity).max();
+    let threshold = args.fail_on.map(|f| match f {
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+    });
+    match (threshold, worst) {
+        (Some(t), Some(w)) if w >= t => Ok(ExitCode::from(EXIT_FINDINGS)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Scans every target on `threads` workers; reports come back in input order.
+fn scan_all(
+    detector: &Detector,
+    targets: &[Result<PathBuf, (PathBuf, String)>],
+    options: &ScanOptions,
+    threads: Option<usize>,
+) -> Vec<FileReport> {
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, 64);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
+    let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; targets.len()]);
+    let progress = std::io::stderr().is_terminal() && targets.len() > 1;
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(targets.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(target) = targets.get(i) else { break };
+                    let report = match target {
+                        Ok(path) => files::scan_file(detector, path, options),
+                        Err((path, error)) => FileReport {
+                            path: path.clone(),
+                            format: files::Format::Text,
+                            gzip: false,
+                            bytes: 0,
+                            records: 0,
+                            malformed: 0,
+                            error: Some(error.clone()),
+                            findings: Vec::new(),
+                        },
+                    };
+                    bytes.fetch_add(report.bytes, Ordering::Relaxed);
+                    if let Ok(mut r) = results.lock()
+                        && let Some(slot) = r.get_mut(i)
+                    {
+                        *slot = Some(report);
+                    }
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if progress {
+                        let mb = bytes.load(Ordering::Relaxed) as f64 / 1e6;
+                        eprint!("\rscanned {n}/{} files, {mb:.1} MB", targets.len());
+                    }
+                }
+            });
+        }
+    });
+    if progress {
+        eprintln!();
+    }
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn write_table(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io::Result<()> {
+    let mut total = 0u64;
+    for r in reports {
+        if let Some(e) = &r.error {
+            writeln!(out, "{}: not scanned: {e}", r.path.display())?;
+            continue;
+        }
+        let malformed = if r.malformed > 0 {
+            format!(", {} malformed skipped", r.malformed)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{} ({:?}{}, {} records{malformed})",
+            r.path.display(),
+            r.format,
+            if r.gzip { ", gzip" } else { "" },
+            r.records
+        )?;
+        if r.findings.is_empty() {
+            writeln!(out, "  no findings")?;
+            continue;
+        }
+        writeln!(
+            out,
+            "  {:<40} {:<20} {:>7}  {:<8} {:<40} first at",
+            "TYPE", "FIELD", "COUNT", "SEVERITY", "SAMPLES"
+        )?;
+        for g in &r.findings {
+            total += g.count;
+            let first = g.locations.first().map_or(String::new(), |l| {
+                format!("line {}, byte {}", l.line, l.byte_offset)
+            });
+            writeln!(
+                out,
+                "  {:<40} {:<20} {:>7}  {:<8} {:<40} {first}",
+                g.kind,
+                g.field.as_deref().unwrap_or("-"),
+                g.count,
+                g.severity.as_str(),
+                g.samples.join(", ")
+            )?;
+        }
+    }
+    writeln!(out, "{} files, {total} findings", reports.len())
+}
+
+fn write_json(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io::Result<()> {
+    let findings: u64 = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|g| g.count)
+        .sum();
+    let doc = serde_json::json!({
+        "files": reports,
+        "summary": {
+            "files": reports.len(),
+            "notScanned": reports.iter().filter(|r| r.error.is_some()).count(),
+            "findings": findings,
+            "maxSeverity": reports.iter().filter_map(FileReport::max_severity).max(),
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// SARIF 2.1.0: one rule per type, one result per group and location.
+fn write_sarif(
+    out: &mut impl std::io::Write,
+    detector: &Detector,
+    reports: &[FileReport],
+) -> std::io::Result<()> {
+    use serde_json::{Value, json};
+    let mut rule_ids: Vec<String> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    for r in reports {
+        for g in &r.findings {
+            if !rule_ids.contains(&g.kind) {
+                rule_ids.push(g.kind.clone());
+            }
+            let level = match g.severity {
+                Severity::High => "error",
+                Severity::Medium => "warning",
+                Severity::Low => "note",
+            };
+            let field = g
+                .field
+                .as_deref()
+                .map_or(String::new(), |f| format!(" in {f}"));
+            let locations: Vec<Value> = g
+                .locations
+                .iter()
+                .map(|l| {
+                    json!({"physicalLocation": {
+                        "artifactLocation": {"uri": r.path.to_string_lossy()},
+                        "region": {"startLine": l.line, "byteOffset": l.byte_offset},
+                    }})
+                })
+                .collect();
+            results.push(json!({
+                "ruleId": g.kind,
+                "level": level,
+                "message": {"text": format!("{} {}{field} ({} found; e.g. {})", g.count, g.kind, g.count, g.samples.join(", "))},
+                "locations": locations,
+                "properties": {"count": g.count, "severity": g.severity, "maxScore": g.max_score},
+            }));
+        }
+    }
+    let _ = detector;
+    let rules: Vec<Value> = rule_ids
+        .iter()
+        .map(|id| json!({"id": id, "name": id, "shortDescription": {"text": format!("{id} (personal or sensitive data)")}}))
+        .collect();
+    let notifications: Vec<Value> = reports
+        .iter()
+        .filter_map(|r| {
+            r.error.as_ref().map(|e| {
+                json!({"level": "warning", "message": {"text": format!("{}: not scanned: {e}", r.path.display())}})
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mlguard",
+                "informationUri": "https://github.com/mlguard/mlguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+            "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

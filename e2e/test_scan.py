@@ -1,0 +1,119 @@
+"""`mlguard scan` as a user runs it: text, CSV, JSON Lines and gzip files in a
+directory tree, every output format, custom identifiers, sampling, malformed
+input, and the exit status that gates a CI pipeline."""
+
+import gzip
+import json
+import subprocess
+
+import pytest
+
+from conftest import binary
+
+
+def scan(*args, check_code=None):
+    proc = subprocess.run([binary(), "scan", *map(str, args)], capture_output=True, text=True, timeout=120)
+    if check_code is not None:
+        assert proc.returncode == check_code, proc.stderr
+    return proc
+
+
+@pytest.fixture()
+def tree(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "people.csv").write_text(
+        "id,name,email,ssn,notes\n"
+        "1,John Smith,john@example.com,536-22-8451,card 4111 1111 1111 1111\n"
+        "2,Jane Roe,jane@example.org,,nothing here\n")
+    (tmp_path / "sub" / "events.jsonl").write_text(
+        '{"user":{"email":"a@b.io","phone":"(555) 234-5678"},"password":"hunter22"}\n'
+        "this line is not json\n"
+        '{"ok":1}\n')
+    with gzip.open(tmp_path / "sub" / "notes.txt.gz", "wt") as f:
+        f.write("Contact Maria Garcia at maria@example.com\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe not utf-8\nSSN 536-22-8451\n")
+    (tmp_path / "clean.txt").write_text("The model reached 0.93 accuracy after 12 epochs.\n")
+    return tmp_path
+
+
+def test_json_report_groups_by_file_type_and_field(tree):
+    report = json.loads(scan(tree, "--format", "json", check_code=0).stdout)
+    files = {f["path"].split("/")[-1]: f for f in report["files"]}
+    assert set(files) == {"people.csv", "events.jsonl", "notes.txt.gz", "bad.txt", "clean.txt"}
+    csv = {(g["type"], g.get("field")): g for g in files["people.csv"]["findings"]}
+    assert set(csv) == {("NAME", "name"), ("EMAIL", "email"), ("SSN", "ssn"), ("CREDIT_DEBIT_NUMBER", "notes")}
+    assert csv[("EMAIL", "email")]["count"] == 2
+    assert csv[("SSN", "ssn")]["severity"] == "HIGH"
+    assert csv[("SSN", "ssn")]["locations"][0]["line"] == 2
+    jsonl = files["events.jsonl"]
+    assert jsonl["malformed"] == 1 and jsonl["records"] == 2
+    assert {(g["type"], g["field"]) for g in jsonl["findings"]} == {
+        ("EMAIL", "user.email"), ("PHONE", "user.phone"), ("PASSWORD", "password")}
+    notes = files["notes.txt.gz"]
+    assert notes["gzip"] is True
+    kinds = {g["type"]: g for g in notes["findings"]}
+    assert set(kinds) == {"NAME", "EMAIL", "AWS_ACCESS_KEY"}
+    assert kinds["AWS_ACCESS_KEY"]["locations"][0] == {"line": 2, "byteOffset": 62}
+    assert files["bad.txt"]["malformed"] == 1
+    assert [g["type"] for g in files["bad.txt"]["findings"]] == ["SSN"]
+    assert files["clean.txt"]["findings"] == []
+    assert report["summary"]["maxSeverity"] == "HIGH"
+    # Samples are masked: no raw value anywhere in the report.
+    text = json.dumps(report)
+    for raw in ("536-22-8451", "4111 1111 1111 1111", "john@example.com", "hunter22", "AKIAIOSFODNN7EXAMPLE",
+                "Maria Garcia"):
+        assert raw not in text
+
+
+def test_table_output_and_fail_on_gates(tree):
+    out = scan(tree, check_code=0).stdout
+    assert "people.csv" in out and "CREDIT_DEBIT_NUMBER" in out and "**** **** **** 1111" in out
+    assert out.strip().endswith("5 files, 13 findings")
+    scan(tree, "--fail-on", "high", check_code=1)
+    scan(tree / "clean.txt", "--fail-on", "low", check_code=0)
+    scan(tree / "sub" / "events.jsonl", "--fail-on", "high", check_code=1)
+    scan(tree / "people.csv", "--fail-on", "medium", "--min-score", "1", check_code=0)
+
+
+def test_sarif_output(tree):
+    sarif = json.loads(scan(tree, "--format", "sarif", check_code=0).stdout)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert run["tool"]["driver"]["name"] == "mlguard"
+    rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {"SSN", "EMAIL", "AWS_ACCESS_KEY"} <= rules
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels["SSN"] == "error" and levels["EMAIL"] == "warning"
+    loc = run["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] and loc["region"]["startLine"] >= 1
+    assert all(r["ruleId"] in rules for r in run["results"])
+
+
+def test_custom_identifiers_and_sampling(tree, tmp_path):
+    (tree / "hr.txt").write_text("employee EMP-123456 joined\nEMP-654321 without keyword\n" * 50)
+    custom = tmp_path / "custom.json"
+    custom.write_text(json.dumps({"customDataIdentifiers": [
+        {"name": "EMPLOYEE_ID", "regex": "EMP-[0-9]{6}", "keywords": ["employee"], "maximumMatchDistance": 15,
+         "severityLevels": [{"occurrencesThreshold": 1, "severity": "HIGH"}]}]}))
+    report = json.loads(scan(tree / "hr.txt", "--custom", custom, "--format", "json", check_code=0).stdout)
+    groups = report["files"][0]["findings"]
+    assert [(g["type"], g["count"], g["severity"]) for g in groups] == [("EMPLOYEE_ID", 50, "HIGH")]
+    sampled = json.loads(scan(tree / "hr.txt", "--custom", custom, "--format", "json", "--sample-rate", "0.2",
+                              check_code=0).stdout)["files"][0]
+    assert 5 <= sampled["records"] <= 40
+    again = json.loads(scan(tree / "hr.txt", "--custom", custom, "--format", "json", "--sample-rate", "0.2",
+                            check_code=0).stdout)["files"][0]
+    assert again == sampled
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"name": "x", "regex": "("}]')
+    proc = scan(tree, "--custom", bad, check_code=2)
+    assert "does not compile" in proc.stderr
+
+
+def test_bad_arguments_and_missing_files(tree):
+    assert "--sample-rate" in scan(tree, "--sample-rate", "0", check_code=2).stderr
+    assert "--min-score" in scan(tree, "--min-score", "2", check_code=2).stderr
+    report = json.loads(scan(tree / "nope", tree / "clean.txt", "--format", "json", check_code=0).stdout)
+    missing = [f for f in report["files"] if f["path"].endswith("nope")][0]
+    assert "No such file" in missing["error"]
+    assert report["summary"]["notScanned"] == 1
