@@ -40,7 +40,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         (PassportNumber, &["passport", "passport number", "passport no", "passport #"]),
         (DriverId, &["driver", "driver's license", "drivers license", "driver license", "driving licence", "driver's licence", "dl", "dl#", "license number", "licence number", "driver id"]),
         (Age, &["age", "aged", "age:"]),
-        (Username, &["username", "user name", "user", "login", "user id", "userid", "handle", "screen name", "logged in as", "account name", "twitter", "instagram", "github", "nickname", "alias", "dm from", "gamertag", "account handle"]),
+        (Username, &["username", "user name", "user", "login", "user id", "userid", "handle", "screen name", "logged in as", "account name", "twitter", "instagram", "github", "nickname", "alias", "dm from", "gamertag", "account handle", "owner"]),
         (Password, &["password", "passwd", "pwd", "passcode", "pass", "pw", "passphrase"]),
         (AwsSecretKey, &["aws_secret_access_key", "secret access key", "secret key", "secret_key", "aws secret", "secretaccesskey", "aws_secret_key"]),
         (LicensePlate, &["license plate", "licence plate", "plate", "registration", "number plate", "plate number", "tag number", "reg", "plates", "registration number", "reg no", "vehicle registration"]),
@@ -69,7 +69,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         "transaction", "txn", "item", "batch", "commit", "sha", "hash", "checksum",
         "uuid", "request id", "job id", "issue", "pr", "line", "port", "pid",
         "ref", "receipt", "confirmation", "patch", "section", "chapter", "firmware", "release",
-        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id", "kms", "iam", "arn", "aws",
+        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id", "kms", "iam", "arn", "aws", "part number", "part no", "catalog", "model number",
     ];
     let mut out: Vec<(&'static str, u64)> = Vec::new();
     for (t, words) in table {
@@ -122,25 +122,8 @@ impl Keywords {
                 }
             }
         }
-        // Leftmost-longest reports "credit card" and not the "card" inside it,
-        // so a keyword also carries the types of the keywords it contains.
-        let contained: Vec<u64> = words
-            .iter()
-            .map(|w| {
-                words
-                    .iter()
-                    .zip(&types)
-                    .filter(|(k, _)| k.len() < w.len() && contains_word(w, k))
-                    .fold(0, |acc, (_, t)| acc | t)
-            })
-            .collect();
-        for (t, extra) in types.iter_mut().zip(contained) {
-            // "aws account" argues against a bank account: it does not inherit
-            // what "account" supports.
-            if *t != NEGATIVE {
-                *t |= extra;
-            }
-        }
+        // Leftmost-longest reports "credit card" and not the "card" inside it:
+        // every compound keyword is listed with its own types.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -194,16 +177,6 @@ impl Keywords {
         self.find(&split, &mut hits);
         hits.iter().fold(0, |acc, h| acc | h.types)
     }
-}
-
-/// Whether `word` occurs in `phrase` as a whole word.
-fn contains_word(phrase: &str, word: &str) -> bool {
-    phrase.match_indices(word).any(|(i, _)| {
-        let before = i.checked_sub(1).and_then(|p| phrase.as_bytes().get(p));
-        let after = phrase.as_bytes().get(i + word.len());
-        !before.is_some_and(u8::is_ascii_alphanumeric)
-            && !after.is_some_and(u8::is_ascii_alphanumeric)
-    })
 }
 
 /// The keyword hits of one text, queried by distance.

@@ -381,11 +381,7 @@ fn split_fields(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
         let Some(&c) = bytes.get(k) else { break };
         let splits = match c {
             b';' | b'|' | b'&' => true,
-            b',' => {
-                !(k > start
-                    && bytes.get(k - 1).is_some_and(u8::is_ascii_digit)
-                    && bytes.get(k + 1).is_some_and(u8::is_ascii_digit))
-            }
+            b',' => !thousands_separator(bytes, start, k),
             _ => false,
         };
         if splits {
@@ -398,6 +394,26 @@ fn split_fields(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
     if end > from {
         push_split(bytes, from, end, words);
     }
+}
+
+/// Whether the comma at `k` separates thousands (`1,234`, `12,345.67`): one to
+/// three digits before it, exactly three after, then no further digit or letter.
+fn thousands_separator(bytes: &[u8], start: usize, k: usize) -> bool {
+    let before = bytes
+        .get(start..k)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let after = bytes
+        .get(k + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let next = bytes.get(k + 1 + after);
+    (1..=3).contains(&before) && after == 3 && !next.is_some_and(u8::is_ascii_alphanumeric)
 }
 
 fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
@@ -815,6 +831,9 @@ impl<'a> Scan<'a> {
         if core.starts_with(b"-----BEGIN") {
             return self.private_key(i);
         }
+        if core.contains(&b'@') && self.email(w) {
+            return 1;
+        }
         let used = self.label_value(i);
         if used > 0 {
             return used;
@@ -1039,7 +1058,9 @@ impl<'a> Scan<'a> {
         let host_ok = if scheme == "s3://" {
             host.len() >= 3
         } else {
-            valid_domain(host) || host.parse::<std::net::Ipv4Addr>().is_ok() || host == "localhost"
+            valid_domain(&host.replace('_', "-"))
+                || host.parse::<std::net::Ipv4Addr>().is_ok()
+                || host == "localhost"
         };
         if !host_ok {
             return false;
@@ -1078,7 +1099,17 @@ impl<'a> Scan<'a> {
     }
 
     fn ipv6(&mut self, w: Word) -> bool {
-        let core = self.core(w);
+        // The core trims trailing colons, which an address may end in (`fe80::`).
+        let mut end = w.end;
+        while end > w.cs
+            && self
+                .bytes
+                .get(end - 1)
+                .is_some_and(|c| b"\"'`,;)]}>.".contains(c))
+        {
+            end -= 1;
+        }
+        let core = self.text.get(w.cs..end).unwrap_or_default();
         let addr = core.trim_start_matches('[');
         let addr = addr.split([']', '/', '%']).next().unwrap_or(addr);
         if addr.bytes().filter(|&c| c == b':').count() < 2 || addr.len() < 6 {
@@ -1356,7 +1387,9 @@ impl<'a> Scan<'a> {
                 return k;
             }
         }
-        0
+        // Three or more digit groups that are nothing we know (a number failing
+        // its checksum): none of their tails is read as something else.
+        if words.len() >= 3 { words.len() } else { 0 }
     }
 
     fn classify_number(&mut self, s: &Digits, start: usize, end: usize, partial: bool) -> bool {
@@ -1404,7 +1437,10 @@ impl<'a> Scan<'a> {
         }
         if n == 9 && !s.paren && !s.plus {
             let dashed = groups == [3, 2, 4] && one_sep && matches!(sep, Some(b'-' | b' '));
-            if dashed && checks::itin(d) {
+            if dashed
+                && checks::itin(d)
+                && !(negative && !ctx(self, UsIndividualTaxIdentificationNumber))
+            {
                 self.push(
                     UsIndividualTaxIdentificationNumber,
                     start,
@@ -1497,7 +1533,7 @@ impl<'a> Scan<'a> {
                 self.push(UkNationalHealthServiceNumber, start, end, 0.7);
                 return true;
             }
-            if groups == [10] && nanp && ctx(self, Phone) {
+            if groups == [10] && nanp && ctx(self, Phone) && !negative {
                 self.push(Phone, start, end, 0.85);
                 return true;
             }
@@ -1546,7 +1582,7 @@ impl<'a> Scan<'a> {
         // National numbers with a trunk 0 in groups: "0117 251 2773", "089639 58999".
         if d.first() == Some(&b'0')
             && (10..=12).contains(&n)
-            && (2..=4).contains(&groups.len())
+            && (2..=5).contains(&groups.len())
             && s.seps.iter().all(|c| matches!(c, b' ' | b'-'))
             && !negative
             && !partial
@@ -1790,7 +1826,7 @@ impl<'a> Scan<'a> {
             .get(..start)
             .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
             .map_or(0, |p| p + 1);
-        let lo = start.saturating_sub(40).max(line_start);
+        let lo = start.saturating_sub(60).max(line_start);
         let first = self.ctx.hits.partition_point(|h| h.end < lo);
         let hit = self
             .ctx
@@ -1816,7 +1852,13 @@ impl<'a> Scan<'a> {
         };
         // Another identifier between the keyword and this word belongs to it.
         if let Some(h) = hit
-            && self.out.last().is_some_and(|f| f.start >= h.end)
+            && self.out.last().is_some_and(|f| {
+                f.start >= h.end
+                    && !matches!(
+                        f.label,
+                        Label::Pii(PiiType::Name | PiiType::DateTime | PiiType::Age)
+                    )
+            })
         {
             return None;
         }
@@ -1934,7 +1976,10 @@ impl<'a> Scan<'a> {
             }
         }
         let core = self.core(w);
-        if username_like(core) || handle_of_name(&self.d.names, core) {
+        // A YAML key (`admin_email:`) is not a speaker: a handle has a digit or
+        // a dot, or is an initial and a surname.
+        let handle = username_like(core) && core.bytes().any(|c| c.is_ascii_digit() || c == b'.');
+        if handle || handle_of_name(&self.d.names, core) {
             self.push(PiiType::Username, w.cs, w.ce, 0.8);
             return true;
         }
@@ -1995,6 +2040,10 @@ impl<'a> Scan<'a> {
         } else {
             Username
         };
+        // "Owner: Micaela Bilbao" is a name; handles are not capitalized words.
+        if t == Username && self.name_like(value) {
+            return 0;
+        }
         let score = if punct { 0.9 } else { 0.8 };
         // A password keeps its punctuation; only quotes, separators and a
         // sentence's final period are not part of it.
@@ -2960,7 +3009,7 @@ fn is_mc(b: &[u8]) -> bool {
 
 /// `djohnson`, `smcdonald`: an initial and a surname, lowercase.
 fn handle_of_name(names: &Names, word: &str) -> bool {
-    word.len() >= 5
+    word.len() >= 6
         && word.bytes().all(|c| c.is_ascii_lowercase())
         && word.get(1..).is_some_and(|rest| names.is_last(rest))
 }
