@@ -1951,29 +1951,41 @@ impl<'a> Scan<'a> {
         let Some(&w) = self.words.get(i) else {
             return false;
         };
-        if self.bytes.get(w.ce) != Some(&b':') || w.ce + 1 != w.end {
-            return false;
-        }
-        let mut k = i;
-        // Skip a leading "[04:45]" or "[5am]".
-        let line_start = |scan: &Self, idx: usize| -> bool {
-            let Some(x) = scan.words.get(idx) else {
-                return false;
-            };
-            x.start == 0 || scan.bytes.get(x.start - 1) == Some(&b'\n')
+        // "name:" or "name 😅:" (an emoji between the name and the colon).
+        let colon_end = if self.bytes.get(w.ce) == Some(&b':') && w.ce + 1 == w.end {
+            w.end
+        } else {
+            match self.words.get(i + 1) {
+                Some(next)
+                    if next.start == w.end + 1
+                        && w.ce == w.end
+                        && self.bytes.get(next.end - 1) == Some(&b':')
+                        && !self
+                            .bytes
+                            .get(next.start..next.end)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(u8::is_ascii_alphanumeric) =>
+                {
+                    next.end
+                }
+                _ => return false,
+            }
         };
-        if !line_start(self, k) {
-            let Some(prev) = k.checked_sub(1).and_then(|p| self.words.get(p)) else {
-                return false;
-            };
-            let raw = self.bytes.get(prev.start..prev.end).unwrap_or_default();
-            if !(raw.first() == Some(&b'[') && raw.last() == Some(&b']')) {
-                return false;
-            }
-            k -= 1;
-            if !line_start(self, k) {
-                return false;
-            }
+        // Only at a line's start, or after a "[04:45]" / "[2025-09-14 10:48]".
+        let line_start = self
+            .bytes
+            .get(..w.start)
+            .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
+            .map_or(0, |p| p + 1);
+        let prefix = self.bytes.get(line_start..w.start).unwrap_or_default();
+        let trimmed = prefix.trim_ascii_end();
+        if !(trimmed.is_empty()
+            || (trimmed.first() == Some(&b'[')
+                && trimmed.last() == Some(&b']')
+                && trimmed.len() < 40))
+        {
+            return false;
         }
         let core = self.core(w);
         // A YAML key (`admin_email:`) is not a speaker: a handle has a digit or
@@ -1983,7 +1995,40 @@ impl<'a> Scan<'a> {
             self.push(PiiType::Username, w.cs, w.ce, 0.8);
             return true;
         }
-        if self.name_like(w) && self.d.names.is_first(core) {
+        // "Username:", "To:": a keyword is a field label, not a speaker.
+        let keyword = self
+            .ctx
+            .hits
+            .iter()
+            .any(|h| h.start <= w.cs && h.end >= w.ce);
+        if !self.name_like(w) || keyword || is_field_label(core) || Names::is_common_word(core) {
+            return false;
+        }
+        // What follows reads as chat: "Kavya: my new number…", "Élodie: I'm 13".
+        let said = self
+            .text
+            .get(colon_end..)
+            .unwrap_or_default()
+            .trim_start_matches(' ')
+            .split(' ')
+            .next()
+            .unwrap_or_default();
+        let chatty = said.chars().next().is_some_and(char::is_lowercase)
+            || matches!(
+                said,
+                "I" | "I'm"
+                    | "I\u{2019}m"
+                    | "Hi"
+                    | "Hey"
+                    | "Hello"
+                    | "Thanks"
+                    | "Can"
+                    | "Please"
+                    | "Yes"
+                    | "No"
+                    | "OK"
+            );
+        if self.d.names.is_first(core) || chatty {
             self.push(PiiType::Name, w.cs, w.ce, 0.8);
             return true;
         }
@@ -2222,6 +2267,17 @@ impl<'a> Scan<'a> {
         if context && !Names::is_common_word(core) {
             let (end, used) = self.name_run(i, 3)?;
             self.push(PiiType::Name, w.cs, end, 0.75);
+            return Some(used);
+        }
+        // "Aarini Tripathi <waida71@hotmail.com>", "Tomás Ros,iroberts@gmx.de":
+        // two or three capitalized words right before an email address.
+        if let Some((end, used)) = self.name_run(i, 3)
+            && used >= 2
+            && let Some(&next) = self.words.get(i + used)
+            && next.start <= end + 3
+            && self.core(next).contains('@')
+        {
+            self.push(PiiType::Name, w.cs, end, 0.8);
             return Some(used);
         }
         None
@@ -3005,6 +3061,137 @@ fn is_mc(b: &[u8]) -> bool {
     let s = std::str::from_utf8(b).unwrap_or_default();
     (s.starts_with("Mc") || s.starts_with("Mac") || s.starts_with("O'") || s.starts_with("De"))
         && s.bytes().all(|c| c.is_ascii_alphabetic() || c == b'\'')
+}
+
+/// Words that start "Label: value" lines in forms, logs and configs.
+fn is_field_label(word: &str) -> bool {
+    matches!(
+        word.to_ascii_lowercase().as_str(),
+        "note"
+            | "notes"
+            | "error"
+            | "warning"
+            | "warn"
+            | "info"
+            | "debug"
+            | "issue"
+            | "status"
+            | "date"
+            | "time"
+            | "subject"
+            | "summary"
+            | "reason"
+            | "action"
+            | "result"
+            | "question"
+            | "answer"
+            | "update"
+            | "fix"
+            | "todo"
+            | "example"
+            | "input"
+            | "output"
+            | "response"
+            | "request"
+            | "agent"
+            | "user"
+            | "admin"
+            | "support"
+            | "system"
+            | "bot"
+            | "assistant"
+            | "customer"
+            | "host"
+            | "port"
+            | "server"
+            | "phone"
+            | "email"
+            | "address"
+            | "name"
+            | "title"
+            | "description"
+            | "comment"
+            | "comments"
+            | "tags"
+            | "type"
+            | "level"
+            | "message"
+            | "source"
+            | "target"
+            | "owner"
+            | "employee"
+            | "patient"
+            | "plate"
+            | "card"
+            | "account"
+            | "total"
+            | "amount"
+            | "balance"
+            | "location"
+            | "department"
+            | "role"
+            | "team"
+            | "project"
+            | "priority"
+            | "severity"
+            | "category"
+            | "version"
+            | "build"
+            | "release"
+            | "upgrade"
+            | "step"
+            | "cause"
+            | "impact"
+            | "resolution"
+            | "attendees"
+            | "agenda"
+            | "decision"
+            | "decisions"
+            | "owner's"
+            | "bug"
+            | "fixture"
+            | "caller"
+            | "start"
+            | "end"
+            | "id"
+            | "key"
+            | "value"
+            | "url"
+            | "link"
+            | "dob"
+            | "age"
+            | "sex"
+            | "gender"
+            | "allergies"
+            | "diagnosis"
+            | "medication"
+            | "plan"
+            | "me"
+            | "you"
+            | "them"
+            | "us"
+            | "everyone"
+            | "all"
+            | "team's"
+            | "tip"
+            | "hint"
+            | "to"
+            | "from"
+            | "cc"
+            | "bcc"
+            | "reminder"
+            | "re"
+            | "fw"
+            | "fwd"
+            | "username"
+            | "password"
+            | "login"
+            | "reply"
+            | "quote"
+            | "update"
+            | "edit"
+            | "ps"
+    )
 }
 
 /// `djohnson`, `smcdonald`: an initial and a surname, lowercase.
