@@ -1439,7 +1439,7 @@ impl<'a> Scan<'a> {
             let dashed = groups == [3, 2, 4] && one_sep && matches!(sep, Some(b'-' | b' '));
             if dashed
                 && checks::itin(d)
-                && !(negative && !ctx(self, UsIndividualTaxIdentificationNumber))
+                && (!negative || ctx(self, UsIndividualTaxIdentificationNumber))
             {
                 self.push(
                     UsIndividualTaxIdentificationNumber,
@@ -3188,7 +3188,6 @@ fn is_field_label(word: &str) -> bool {
             | "login"
             | "reply"
             | "quote"
-            | "update"
             | "edit"
             | "ps"
     )

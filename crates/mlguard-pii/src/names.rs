@@ -119,6 +119,12 @@ const NOT_NAMES: &[&str] = &[
     "county",
     "bank",
     "visa",
+    "my",
+    "your",
+    "our",
+    "his",
+    "her",
+    "their",
 ];
 
 impl Names {
