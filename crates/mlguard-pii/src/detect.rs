@@ -239,13 +239,22 @@ impl Detector {
                     // Macie: a complete keyword precedes the match and at most
                     // maximumMatchDistance characters separate its end from the
                     // match's end.
-                    let ok = hits.iter().any(|h| {
-                        c.keyword_ids.contains(&h.id)
-                            && h.end <= m.start()
-                            && text.get(h.end..m.end()).is_some_and(|between| {
-                                between.chars().count() <= c.def.maximum_match_distance
-                            })
-                    });
+                    // Hits are ordered by end: only those ending before the match
+                    // and within the distance (in bytes, at most 4 per character).
+                    let lo = m.end().saturating_sub(c.def.maximum_match_distance * 4 + 4);
+                    let first = hits.partition_point(|h| h.end < lo);
+                    let ok = hits
+                        .get(first..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take_while(|h| h.end <= m.start())
+                        .any(|h| {
+                            c.keyword_ids.contains(&h.id)
+                                && h.end <= m.start()
+                                && text.get(h.end..m.end()).is_some_and(|between| {
+                                    between.chars().count() <= c.def.maximum_match_distance
+                                })
+                        });
                     if !ok {
                         continue;
                     }
@@ -962,9 +971,15 @@ impl<'a> Scan<'a> {
                 .any(|c| c.is_ascii_digit() || *c == b'/' || *c == b'+')
         {
             let keyed = self.near(PiiType::AwsSecretKey, w.cs, w.ce)
-                || self.out.iter().any(|f| {
-                    f.label == Label::Pii(PiiType::AwsAccessKey) && w.cs.saturating_sub(f.end) < 200
-                });
+                || self
+                    .out
+                    .iter()
+                    .rev()
+                    .take_while(|f| f.end + 200 >= w.cs)
+                    .any(|f| {
+                        f.label == Label::Pii(PiiType::AwsAccessKey)
+                            && w.cs.saturating_sub(f.end) < 200
+                    });
             self.push(
                 PiiType::AwsSecretKey,
                 w.cs,
@@ -1996,11 +2011,15 @@ impl<'a> Scan<'a> {
             return true;
         }
         // "Username:", "To:": a keyword is a field label, not a speaker.
+        let first = self.ctx.hits.partition_point(|h| h.end < w.ce);
         let keyword = self
             .ctx
             .hits
+            .get(first..)
+            .unwrap_or_default()
             .iter()
-            .any(|h| h.start <= w.cs && h.end >= w.ce);
+            .take_while(|h| h.end <= w.ce + crate::context::MAX_KEYWORD)
+            .any(|h| h.start <= w.cs);
         if !self.name_like(w) || keyword || is_field_label(core) || Names::is_common_word(core) {
             return false;
         }
