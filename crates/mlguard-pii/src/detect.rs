@@ -165,6 +165,7 @@ impl Detector {
             ctx: &ctx,
             out: Vec::new(),
             label_cursor: 0,
+            keyed_cursor: 0,
         };
         scan.run();
         if column.0 != 0 {
@@ -699,6 +700,7 @@ struct Scan<'a> {
     ctx: &'a Context<'a>,
     out: Vec<Finding>,
     label_cursor: usize,
+    keyed_cursor: usize,
 }
 
 /// Separator shape of a run of digit groups.
@@ -1222,7 +1224,7 @@ impl<'a> Scan<'a> {
             self.push(PiiType::DateTime, w.cs, end, score);
             return true;
         }
-        let lower = core.to_ascii_lowercase();
+        let lower = lowered(core);
         let bare = lower.trim_end_matches("am").trim_end_matches("pm");
         if (is_time(core) && b.contains(&b':'))
             || (bare.len() < lower.len()
@@ -1328,7 +1330,7 @@ impl<'a> Scan<'a> {
             w = *self.words.get(k)?;
         }
         let core = self.core(w);
-        let lower = core.to_ascii_lowercase();
+        let lower = lowered(core);
         let bare = lower.trim_end_matches("am").trim_end_matches("pm");
         let time = is_time(core.trim_end_matches(['Z', 'z']))
             || (bare.len() < lower.len() && is_time(bare));
@@ -1627,7 +1629,7 @@ impl<'a> Scan<'a> {
     /// "42-year-old", "42yo", and a bare number right after "age"/"aged".
     fn age(&mut self, i: usize, w: Word) -> bool {
         let core = self.core(w);
-        let lower = core.to_ascii_lowercase();
+        let lower = lowered(core);
         let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
         let (num, tail) = lower.split_at(digits);
         let Ok(value) = num.parse::<u16>() else {
@@ -1656,10 +1658,10 @@ impl<'a> Scan<'a> {
         }
         if let Some(&next) = self.words.get(i + 1)
             && self.single_gap(i)
-            && unit(&self.core(next).to_ascii_lowercase())
+            && unit(&lowered(self.core(next)))
         {
             // "42 years old": the span is "42 years"; "42 years of age" too.
-            let next_core = self.core(next).to_ascii_lowercase();
+            let next_core = lowered(self.core(next));
             let word_at = |k: usize| {
                 self.words
                     .get(i + k)
@@ -1836,13 +1838,22 @@ impl<'a> Scan<'a> {
         let &w = self.words.get(i)?;
         let bits = KEYED_TYPES.iter().fold(0, |acc, t| acc | t.bit());
         let start = w.cs;
-        let line_start = self
-            .bytes
-            .get(..start)
-            .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
-            .map_or(0, |p| p + 1);
-        let lo = start.saturating_sub(60).max(line_start);
-        let first = self.ctx.hits.partition_point(|h| h.end < lo);
+        // The keyword is at most 60 bytes back, on this line.
+        let window = start.saturating_sub(60);
+        // Words come in order: a cursor walks the hits once per text.
+        let hits = self.ctx.hits;
+        if self
+            .keyed_cursor
+            .checked_sub(1)
+            .and_then(|p| hits.get(p))
+            .is_some_and(|h| h.end >= window)
+        {
+            self.keyed_cursor = hits.partition_point(|h| h.end < window);
+        }
+        while hits.get(self.keyed_cursor).is_some_and(|h| h.end < window) {
+            self.keyed_cursor += 1;
+        }
+        let first = self.keyed_cursor;
         let hit = self
             .ctx
             .hits
@@ -1852,7 +1863,14 @@ impl<'a> Scan<'a> {
             .take_while(|h| h.end <= start)
             .filter(|h| h.types & bits != 0)
             .last()
-            .copied();
+            .copied()
+            .filter(|h| {
+                !self
+                    .bytes
+                    .get(h.end..start)
+                    .unwrap_or_default()
+                    .contains(&b'\n')
+            });
         let column = KEYED_TYPES
             .iter()
             .find(|t| self.ctx.column & t.bit() != 0)
@@ -1988,11 +2006,17 @@ impl<'a> Scan<'a> {
             }
         };
         // Only at a line's start, or after a "[04:45]" / "[2025-09-14 10:48]".
-        let line_start = self
+        // (A prefix longer than 40 bytes is not a timestamp: look no further.)
+        let window = w.start.saturating_sub(41);
+        let line_start = match self
             .bytes
-            .get(..w.start)
+            .get(window..w.start)
             .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
-            .map_or(0, |p| p + 1);
+        {
+            Some(p) => window + p + 1,
+            None if window == 0 => 0,
+            None => return false,
+        };
         let prefix = self.bytes.get(line_start..w.start).unwrap_or_default();
         let trimmed = prefix.trim_ascii_end();
         if !(trimmed.is_empty()
@@ -2082,7 +2106,7 @@ impl<'a> Scan<'a> {
         let mut value = w;
         let mut used = 1;
         if !punct {
-            let verb = matches!(self.core(w).to_ascii_lowercase().as_str(), "is" | "was");
+            let verb = matches!(lowered(self.core(w)).as_str(), "is" | "was");
             if verb {
                 match self.words.get(i + 1) {
                     Some(&next) if next.start == w.end + 1 && !is_filler(self.core(next)) => {
@@ -2209,7 +2233,7 @@ impl<'a> Scan<'a> {
         let core = self.core(w).trim_end_matches('.');
         let names = &self.d.names;
         // Mr./Dr. + name.
-        if core.len() <= 5 && is_title(&core.to_ascii_lowercase()) {
+        if core.len() <= 5 && is_title(&lowered(core)) {
             let (end, used) = self.name_run(i + 1, 3)?;
             let start = self.words.get(i + 1)?.cs;
             self.push(PiiType::Name, start, end, 0.9);
@@ -2357,7 +2381,7 @@ impl<'a> Scan<'a> {
                 break;
             }
             let first = core.chars().next().unwrap_or(' ');
-            let lower = core.to_ascii_lowercase();
+            let lower = lowered(core);
             let ordinal = core.len() >= 3
                 && first.is_ascii_digit()
                 && ["st", "nd", "rd", "th"].iter().any(|s| lower.ends_with(s));
@@ -2390,7 +2414,7 @@ impl<'a> Scan<'a> {
     /// before the house number joins the address.
     fn unit_address(&mut self, i: usize) -> Option<usize> {
         let &w = self.words.get(i)?;
-        let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
+        let lower = lowered(self.core(w).trim_end_matches('.'));
         if !(is_unit_word(&lower)
             || matches!(
                 lower.as_str(),
@@ -2424,7 +2448,7 @@ impl<'a> Scan<'a> {
         if !matches!(self.bytes.get(w.cs), Some(b'p' | b'P')) || w.ce - w.cs > 4 {
             return None;
         }
-        let core = self.core(w).to_ascii_lowercase();
+        let core = lowered(self.core(w));
         if !matches!(core.as_str(), "p.o" | "po" | "p.o.") {
             return None;
         }
@@ -2445,7 +2469,7 @@ impl<'a> Scan<'a> {
     fn address_tail(&self, mut j: usize, mut end: usize) -> (usize, usize, bool) {
         // Unit: "Apt 4B", "Apt. 104", "Suite 200", "#12".
         if let Some(&w) = self.words.get(j) {
-            let lower = self.core(w).trim_end_matches('.').to_ascii_lowercase();
+            let lower = lowered(self.core(w).trim_end_matches('.'));
             if w.start <= end + 2
                 && is_unit_word(&lower)
                 && let Some(&id) = self.words.get(j + 1)
@@ -2529,6 +2553,47 @@ impl<'a> Scan<'a> {
         }
         (end, j, false)
     }
+}
+
+/// An ASCII-lowercased copy of a short word, on the stack (words are
+/// lowercased for comparisons many times per kilobyte of text).
+struct Lower {
+    buf: [u8; 32],
+    len: usize,
+    long: Option<String>,
+}
+
+impl Lower {
+    fn as_str(&self) -> &str {
+        match &self.long {
+            Some(s) => s,
+            None => std::str::from_utf8(self.buf.get(..self.len).unwrap_or_default())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl std::ops::Deref for Lower {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+fn lowered(s: &str) -> Lower {
+    let mut out = Lower {
+        buf: [0; 32],
+        len: s.len(),
+        long: None,
+    };
+    if s.len() > out.buf.len() {
+        out.long = Some(s.to_ascii_lowercase());
+        return out;
+    }
+    for (d, c) in out.buf.iter_mut().zip(s.bytes()) {
+        *d = c.to_ascii_lowercase();
+    }
+    out
 }
 
 /// A validator over an identifier's characters.
@@ -2998,7 +3063,7 @@ fn is_time(s: &str) -> bool {
 
 fn is_weekday(s: &str) -> bool {
     matches!(
-        s.to_ascii_lowercase().as_str(),
+        lowered(s).as_str(),
         "monday"
             | "tuesday"
             | "wednesday"
@@ -3021,7 +3086,7 @@ fn is_weekday(s: &str) -> bool {
 
 fn is_ampm(s: &str) -> bool {
     matches!(
-        s.to_ascii_lowercase().as_str(),
+        lowered(s).as_str(),
         "am" | "pm" | "a.m" | "p.m" | "a.m." | "p.m."
     )
 }
@@ -3035,7 +3100,7 @@ fn is_month(s: &str) -> bool {
 }
 
 fn parse_day(s: &str) -> Option<u8> {
-    let lower = s.trim_end_matches(',').to_ascii_lowercase();
+    let lower = lowered(s.trim_end_matches(','));
     let digits = lower
         .strip_suffix("st")
         .or_else(|| lower.strip_suffix("nd"))
@@ -3085,7 +3150,7 @@ fn is_mc(b: &[u8]) -> bool {
 /// Words that start "Label: value" lines in forms, logs and configs.
 fn is_field_label(word: &str) -> bool {
     matches!(
-        word.to_ascii_lowercase().as_str(),
+        lowered(word).as_str(),
         "note"
             | "notes"
             | "error"
@@ -3232,7 +3297,7 @@ fn username_like(word: &str) -> bool {
 
 fn is_filler(word: &str) -> bool {
     matches!(
-        word.to_ascii_lowercase().as_str(),
+        lowered(word).as_str(),
         "is" | "was"
             | "and"
             | "the"
