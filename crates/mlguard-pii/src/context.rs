@@ -69,7 +69,7 @@ fn builtin() -> Vec<(&'static str, u64)> {
         "transaction", "txn", "item", "batch", "commit", "sha", "hash", "checksum",
         "uuid", "request id", "job id", "issue", "pr", "line", "port", "pid",
         "ref", "receipt", "confirmation", "patch", "section", "chapter", "firmware", "release",
-        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id", "kms", "iam", "arn", "aws", "part number", "part no", "catalog", "model number",
+        "aws account", "account id", "batch total", "reference", "units", "step", "shipment", "tracking id", "kms", "iam", "arn", "aws", "part number", "part no", "catalog", "model number", "block", "gas used", "tx", "height",
     ];
     let mut out: Vec<(&'static str, u64)> = Vec::new();
     for (t, words) in table {

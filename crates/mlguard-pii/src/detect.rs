@@ -423,7 +423,16 @@ fn thousands_separator(bytes: &[u8], start: usize, k: usize) -> bool {
         .take_while(|c| c.is_ascii_digit())
         .count();
     let next = bytes.get(k + 1 + after);
-    (1..=3).contains(&before) && after == 3 && !next.is_some_and(u8::is_ascii_alphanumeric)
+    // What precedes the first group: the run's start or a currency sign, not
+    // `:` (`9D:63,146`) or a letter.
+    let lead = (k - before)
+        .checked_sub(1)
+        .and_then(|p| bytes.get(p))
+        .filter(|_| k - before > start);
+    (1..=3).contains(&before)
+        && after == 3
+        && !next.is_some_and(u8::is_ascii_alphanumeric)
+        && !lead.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'.'))
 }
 
 fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
