@@ -176,14 +176,7 @@ impl JsonClient {
     /// Opens a keep-alive connection of its own: requests on it skip the shared
     /// pool, for a caller that keeps one connection per task (a load generator).
     pub async fn connect(&self) -> Result<Connection, ClientError> {
-        use tower_service::Service as _;
-        let uri: http::Uri = self
-            .config
-            .endpoint
-            .parse()
-            .map_err(|e| ClientError::Config(format!("endpoint: {e}")))?;
-        let mut connector = self.connector.clone();
-        let io = connector.call(uri).await.map_err(|e| self.transport(e))?;
+        let io = self.dial().await?;
         let (sender, connection) = hyper::client::conn::http1::handshake(io)
             .await
             .map_err(|e| self.transport(e))?;
@@ -200,6 +193,11 @@ impl JsonClient {
     /// a caller that writes [`JsonClient::signed_request_bytes`] itself: a load
     /// generator that must spend as little of the machine as it can.
     pub async fn connect_io(&self) -> Result<RawIo, ClientError> {
+        Ok(hyper_util::rt::TokioIo::new(self.dial().await?))
+    }
+
+    /// A new TCP (or TLS) connection to the endpoint.
+    async fn dial(&self) -> Result<HttpsStream, ClientError> {
         use tower_service::Service as _;
         let uri: http::Uri = self
             .config
@@ -207,8 +205,7 @@ impl JsonClient {
             .parse()
             .map_err(|e| ClientError::Config(format!("endpoint: {e}")))?;
         let mut connector = self.connector.clone();
-        let io = connector.call(uri).await.map_err(|e| self.transport(e))?;
-        Ok(hyper_util::rt::TokioIo::new(io))
+        connector.call(uri).await.map_err(|e| self.transport(e))
     }
 
     /// The signed request for `operation` at `time` (unix seconds) as HTTP/1.1
@@ -350,11 +347,12 @@ impl JsonClient {
     }
 }
 
+/// A TCP connection, with TLS over it for an `https` endpoint.
+type HttpsStream = hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>;
+
 /// A bare connection from [`JsonClient::connect_io`], readable and writable with
 /// tokio's `AsyncRead`/`AsyncWrite`.
-pub type RawIo = hyper_util::rt::TokioIo<
-    hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>,
->;
+pub type RawIo = hyper_util::rt::TokioIo<HttpsStream>;
 
 /// One keep-alive connection of a [`JsonClient`], used by one task at a time.
 pub struct Connection {

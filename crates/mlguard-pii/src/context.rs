@@ -190,9 +190,12 @@ impl Context<'_> {
     /// Whether a keyword for any of `types` ends at most `distance` bytes
     /// before `start` (or the column name supports it).
     pub(crate) fn before(&self, types: u64, start: usize, distance: usize) -> bool {
-        if self.column & types != 0 {
-            return true;
-        }
+        self.column & types != 0 || self.hit_before(types, start, distance)
+    }
+
+    /// Whether a keyword hit carrying any of `bits` ends within `distance`
+    /// bytes before `start`.
+    fn hit_before(&self, bits: u64, start: usize, distance: usize) -> bool {
         let lo = start.saturating_sub(distance);
         let first = self.hits.partition_point(|h| h.end < lo);
         self.hits
@@ -200,7 +203,7 @@ impl Context<'_> {
             .unwrap_or_default()
             .iter()
             .take_while(|h| h.end <= start)
-            .any(|h| h.types & types != 0)
+            .any(|h| h.types & bits != 0)
     }
 
     /// Whether a keyword for `types` starts within `distance` bytes after `end`.
@@ -225,13 +228,6 @@ impl Context<'_> {
 
     /// Whether a negative keyword is within `distance` before `start`.
     pub(crate) fn negative_before(&self, start: usize, distance: usize) -> bool {
-        let lo = start.saturating_sub(distance);
-        let first = self.hits.partition_point(|h| h.end < lo);
-        self.hits
-            .get(first..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|h| h.end <= start)
-            .any(|h| h.types & NEGATIVE != 0)
+        self.hit_before(NEGATIVE, start, distance)
     }
 }
