@@ -117,3 +117,24 @@ def test_bad_arguments_and_missing_files(tree):
     missing = [f for f in report["files"] if f["path"].endswith("nope")][0]
     assert "No such file" in missing["error"]
     assert report["summary"]["notScanned"] == 1
+
+
+def test_parquet(tmp_path):
+    """e2e/data/customers.parquet is written by mlguard-pii's tests (see
+    `write_parquet_fixture`): Snappy pages, an SSN stored as a number, a nested group."""
+    import shutil
+    import pathlib
+    fixture = pathlib.Path(__file__).parent / "data" / "customers.parquet"
+    shutil.copy(fixture, tmp_path / "customers.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    report = json.loads(scan(tmp_path, "--format", "json", "--fail-on", "high", check_code=1).stdout)
+    files = {f["path"].split("/")[-1]: f for f in report["files"]}
+    good = files["customers.parquet"]
+    assert good["format"] == "parquet" and good["records"] == 3
+    assert {(g["type"], g["field"]) for g in good["findings"]} == {
+        ("NAME", "name"), ("EMAIL", "email"), ("SSN", "ssn"), ("ADDRESS", "address.street"),
+        ("CREDIT_DEBIT_NUMBER", "notes")}
+    assert "byteOffset" not in good["findings"][0]["locations"][0]
+    assert "not a Parquet file" in files["broken.parquet"]["error"]
+    sarif = json.loads(scan(tmp_path / "customers.parquet", "--format", "sarif", check_code=0).stdout)
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}

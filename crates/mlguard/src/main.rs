@@ -37,7 +37,7 @@ enum Command {
     Encrypt(envelope_cmd::EncryptArgs),
     /// Decrypt a file made by `mlguard encrypt`.
     Decrypt(envelope_cmd::DecryptArgs),
-    /// Find PII and credentials in text, CSV and JSON Lines files (and their .gz).
+    /// Find PII and credentials in text, CSV, JSON Lines and Parquet files (and .gz).
     Scan(scan_cmd::ScanArgs),
 }
 

@@ -27,7 +27,7 @@ pub(crate) enum FailOn {
     High,
 }
 
-/// Find PII and credentials in text, CSV, JSON Lines (and .gz) files.
+/// Find PII and credentials in text, CSV, JSON Lines and Parquet files (and .gz).
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
     /// Files and directories (walked recursively).
@@ -197,9 +197,13 @@ fn write_table(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io
         )?;
         for g in &r.findings {
             total += g.count;
-            let first = g.locations.first().map_or(String::new(), |l| {
-                format!("line {}, byte {}", l.line, l.byte_offset)
-            });
+            let first = g
+                .locations
+                .first()
+                .map_or(String::new(), |l| match l.byte_offset {
+                    Some(b) => format!("line {}, byte {b}", l.line),
+                    None => format!("row {}", l.line),
+                });
             writeln!(
                 out,
                 "  {:<40} {:<20} {:>7}  {:<8} {:<40} {first}",
@@ -262,7 +266,10 @@ fn write_sarif(
                 .map(|l| {
                     json!({"physicalLocation": {
                         "artifactLocation": {"uri": r.path.to_string_lossy()},
-                        "region": {"startLine": l.line, "byteOffset": l.byte_offset},
+                        "region": match l.byte_offset {
+                            Some(b) => json!({"startLine": l.line, "byteOffset": b}),
+                            None => json!({"startLine": l.line}),
+                        },
                     }})
                 })
                 .collect();
