@@ -256,21 +256,22 @@ pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> Fil
         }
     };
     if format == Format::Parquet {
-        let mut groups = Groups {
-            detector,
-            groups: Vec::new(),
-        };
         #[cfg(feature = "parquet")]
-        let result = scan_parquet(&mut groups, file, options, &mut report);
-        #[cfg(not(feature = "parquet"))]
-        let result: Result<(), String> = {
-            drop(file);
-            Err("this mlguard was built without the `parquet` feature".to_owned())
-        };
-        if let Err(e) = result {
-            report.error = Some(e);
+        {
+            let mut groups = Groups {
+                detector,
+                groups: Vec::new(),
+            };
+            if let Err(e) = scan_parquet(&mut groups, file, options, &mut report) {
+                report.error = Some(e);
+            }
+            report.findings = groups.groups;
         }
-        report.findings = groups.groups;
+        #[cfg(not(feature = "parquet"))]
+        {
+            drop(file);
+            report.error = Some("this mlguard was built without the `parquet` feature".to_owned());
+        }
         return report;
     }
     let reader: Box<dyn Read> = if gzip {
