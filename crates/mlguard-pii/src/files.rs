@@ -24,11 +24,24 @@ pub struct ScanOptions {
     /// Fraction of records (lines, rows) to scan, in `(0, 1]`; records are
     /// picked deterministically, so two runs report the same.
     pub sample_rate: f64,
+    /// Bytes read so far, across files and threads, for a progress display.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { sample_rate: 1.0 }
+        ScanOptions {
+            sample_rate: 1.0,
+            progress: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    fn advance(&self, bytes: u64) {
+        if let Some(p) = &self.progress {
+            p.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
@@ -344,6 +357,7 @@ fn scan_text(
         }
         line_no += 1;
         report.bytes += n as u64;
+        options.advance(n as u64);
         let start = offset;
         offset += n as u64;
         if !sampled(line_no, options.sample_rate) {
@@ -420,7 +434,9 @@ fn scan_csv(
         }
         row += 1;
         let position = record.position().map_or(0, csv::Position::byte);
-        report.bytes = position + record.as_slice().len() as u64;
+        let read = position + record.as_slice().len() as u64;
+        options.advance(read.saturating_sub(report.bytes));
+        report.bytes = read;
         if !sampled(row, options.sample_rate) {
             continue;
         }
@@ -472,6 +488,7 @@ fn scan_jsonl(
         let start = offset;
         offset += n as u64;
         report.bytes += n as u64;
+        options.advance(n as u64);
         if raw.iter().all(u8::is_ascii_whitespace) || !sampled(line, options.sample_rate) {
             continue;
         }
@@ -562,6 +579,7 @@ fn scan_parquet(
 ) -> Result<(), String> {
     use parquet::file::reader::{FileReader as _, SerializedFileReader};
     report.bytes = file.metadata().map_or(0, |m| m.len());
+    options.advance(report.bytes);
     let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file: {e}"))?;
     let rows = reader
         .get_row_iter(None)

@@ -3,8 +3,8 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use clap::{Args, ValueEnum};
 use mlguard_pii::files::{self, FileReport, ScanOptions};
@@ -80,11 +80,20 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode, String> {
         ..DetectorOptions::default()
     })
     .map_err(|e| e.to_string())?;
+    let targets = files::collect(&args.paths);
+    let progress = std::io::stderr()
+        .is_terminal()
+        .then(|| Arc::new(AtomicU64::new(0)));
     let options = ScanOptions {
         sample_rate: args.sample_rate,
+        progress: progress.clone(),
     };
-    let targets = files::collect(&args.paths);
-    let reports = scan_all(&detector, &targets, &options, args.threads);
+    let reports = match progress {
+        Some(read) => with_progress(&targets, &read, || {
+            scan_all(&detector, &targets, &options, args.threads)
+        }),
+        None => scan_all(&detector, &targets, &options, args.threads),
+    };
 
     let mut out = std::io::stdout().lock();
     let written = match args.format {
@@ -106,6 +115,49 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode, String> {
     }
 }
 
+/// Runs `scan`, drawing a progress line on stderr (bytes read of the files'
+/// total) every quarter second until it returns.
+fn with_progress<T>(
+    targets: &[Result<PathBuf, (PathBuf, String)>],
+    read: &AtomicU64,
+    scan: impl FnOnce() -> T,
+) -> T {
+    let total: u64 = targets
+        .iter()
+        .filter_map(|t| t.as_ref().ok())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut shown = false;
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let done = read.load(Ordering::Relaxed);
+                // Compressed files read more than their size: cap at 100 %.
+                let pct = if total == 0 {
+                    100.0
+                } else {
+                    (done as f64 / total as f64 * 100.0).min(100.0)
+                };
+                eprint!(
+                    "\rscanning {} files: {:.1} MB read ({pct:.0} %)",
+                    targets.len(),
+                    done as f64 / 1e6
+                );
+                shown = true;
+            }
+            if shown {
+                eprintln!();
+            }
+        });
+        let out = scan();
+        finished.store(true, Ordering::Relaxed);
+        out
+    })
+}
+
 /// Scans every target on `threads` workers; reports come back in input order.
 fn scan_all(
     detector: &Detector,
@@ -117,10 +169,7 @@ fn scan_all(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, 64);
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let bytes = AtomicU64::new(0);
     let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; targets.len()]);
-    let progress = std::io::stderr().is_terminal() && targets.len() > 1;
     std::thread::scope(|s| {
         for _ in 0..threads.min(targets.len().max(1)) {
             s.spawn(|| {
@@ -140,24 +189,15 @@ fn scan_all(
                             findings: Vec::new(),
                         },
                     };
-                    bytes.fetch_add(report.bytes, Ordering::Relaxed);
                     if let Ok(mut r) = results.lock()
                         && let Some(slot) = r.get_mut(i)
                     {
                         *slot = Some(report);
                     }
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if progress {
-                        let mb = bytes.load(Ordering::Relaxed) as f64 / 1e6;
-                        eprint!("\rscanned {n}/{} files, {mb:.1} MB", targets.len());
-                    }
                 }
             });
         }
     });
-    if progress {
-        eprintln!();
-    }
     results
         .into_inner()
         .unwrap_or_default()
