@@ -19,11 +19,10 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Response;
 use mlguard_pii::{Detector, Finding, PiiType};
-use mlguard_policy::Context;
 use mlguard_wire::comprehend as w;
 
 use crate::audit::AuditInfo;
-use crate::context::{AuthzCheck, RequestContext};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::protocol::json;
 
@@ -36,7 +35,6 @@ const INLINE_BYTES: usize = 16 * 1024;
 /// The Comprehend PII service.
 pub struct Comprehend {
     detector: Arc<Detector>,
-    account_id: String,
 }
 
 /// Request members whose values are the caller's text: hidden in the audit log.
@@ -45,11 +43,8 @@ pub const SENSITIVE: &[&str] = &["Text"];
 impl Comprehend {
     /// A service answering with `detector`.
     #[must_use]
-    pub fn new(detector: Arc<Detector>, account_id: String) -> Comprehend {
-        Comprehend {
-            detector,
-            account_id,
-        }
+    pub fn new(detector: Arc<Detector>) -> Comprehend {
+        Comprehend { detector }
     }
 
     /// Serves one operation.
@@ -64,7 +59,7 @@ impl Comprehend {
             "DetectPiiEntities" => {
                 let request: w::DetectPiiEntitiesRequest = json::decode(body)?;
                 let (text, language) = (request.text, request.language_code);
-                self.authorize(ctx, operation)?;
+                ctx.authorize_identity(&format!("comprehend:{operation}"), "*", &|_| {})?;
                 let text = checked_text(text, language.as_deref(), &["en", "es"])?;
                 let entities = self.entities(text).await?;
                 let response = w::DetectPiiEntitiesResponse {
@@ -75,7 +70,7 @@ impl Comprehend {
             "ContainsPiiEntities" => {
                 let request: w::ContainsPiiEntitiesRequest = json::decode(body)?;
                 let (text, language) = (request.text, request.language_code);
-                self.authorize(ctx, operation)?;
+                ctx.authorize_identity(&format!("comprehend:{operation}"), "*", &|_| {})?;
                 let text = checked_text(text, language.as_deref(), &["en"])?;
                 let entities = self.entities(text).await?;
                 let response = w::ContainsPiiEntitiesResponse {
@@ -94,24 +89,6 @@ impl Comprehend {
                 format!("Unknown operation {other}"),
             )),
         }
-    }
-
-    fn authorize(&self, ctx: &RequestContext, operation: &str) -> Result<(), ApiError> {
-        let context = if ctx.needs_condition_context(None) {
-            ctx.condition_context(None).into_context()
-        } else {
-            Context::new()
-        };
-        ctx.authorize(&AuthzCheck {
-            action: &format!("comprehend:{operation}"),
-            resource: "*",
-            resource_account: Some(&self.account_id),
-            resource_policy: None,
-            mandatory: false,
-            context: &context,
-            granted: false,
-        })
-        .map(|_| ())
     }
 
     /// Detects in `text` (on the blocking pool when it is long) and converts

@@ -219,6 +219,34 @@ impl RequestContext {
         Err(self.access_denied(check.action, check.resource, &evaluation))
     }
 
+    /// Authorizes `action` on `resource` against the caller's policies alone,
+    /// for resources that have no resource policy (IAM's, Comprehend's `*`).
+    /// `extra` adds the request's own condition keys.
+    pub fn authorize_identity(
+        &self,
+        action: &str,
+        resource: &str,
+        extra: &dyn Fn(&mut Context),
+    ) -> Result<(), ApiError> {
+        let context = if self.needs_condition_context(None) {
+            let mut c = self.condition_context(None);
+            extra(&mut c);
+            c.into_context()
+        } else {
+            Context::new()
+        };
+        self.authorize(&AuthzCheck {
+            action,
+            resource,
+            resource_account: None,
+            resource_policy: None,
+            mandatory: false,
+            context: &context,
+            granted: false,
+        })
+        .map(|_| ())
+    }
+
     /// AWS's access-denied error for this protocol, with the reason AWS gives.
     pub fn access_denied(&self, action: &str, resource: &str, evaluation: &Evaluation) -> ApiError {
         let reason = match evaluation.decision {

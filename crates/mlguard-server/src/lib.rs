@@ -216,10 +216,9 @@ pub async fn start(
             iam,
             sts,
             secrets,
-            comprehend: Arc::new(comprehend::Comprehend::new(
-                Arc::new(mlguard_pii::Detector::with_defaults()),
-                account_id.clone(),
-            )),
+            comprehend: Arc::new(comprehend::Comprehend::new(Arc::new(
+                mlguard_pii::Detector::with_defaults(),
+            ))),
         },
         audit,
         store,

@@ -27,7 +27,7 @@ use mlguard_wire::query::{QueryParams, ToXml};
 
 use crate::audit::AuditInfo;
 use crate::clock::Clock;
-use crate::context::{AuthzCheck, PrincipalPolicies, RequestContext};
+use crate::context::{PrincipalPolicies, RequestContext};
 use crate::error::ApiError;
 use crate::identity::{Caller, Credentials, Entity as EntityRef};
 use crate::protocol::xml;
@@ -551,23 +551,7 @@ impl Iam {
         resource: &str,
         extra: &dyn Fn(&mut Context),
     ) -> Result<(), ApiError> {
-        let context = if ctx.needs_condition_context(None) {
-            let mut c = ctx.condition_context(None);
-            extra(&mut c);
-            c.into_context()
-        } else {
-            Context::new()
-        };
-        ctx.authorize(&AuthzCheck {
-            action,
-            resource,
-            resource_account: None,
-            resource_policy: None,
-            mandatory: false,
-            context: &context,
-            granted: false,
-        })
-        .map(|_| ())
+        ctx.authorize_identity(action, resource, extra)
     }
 
     /// The ARN of an IAM resource of this account.
