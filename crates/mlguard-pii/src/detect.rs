@@ -179,44 +179,48 @@ impl Detector {
         resolve_overlaps(out)
     }
 
-    /// [`Detector::detect`] over a large text on every core: the text is cut at
-    /// line ends into pieces of at least `piece` bytes. A keyword on one piece
-    /// does not reach a value on the next.
+    /// [`Detector::detect`] over a large text on `threads` threads (0: every
+    /// core): the text is cut at line ends into pieces of at least `piece`
+    /// bytes, each detected on its own. A keyword on one piece does not reach a
+    /// value on the next.
     #[must_use]
-    pub fn detect_parallel(&self, text: &str, piece: usize) -> Vec<Finding> {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    pub fn detect_parallel(&self, text: &str, piece: usize, threads: usize) -> Vec<Finding> {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
         let pieces = split_lines(text, piece.max(1));
-        if threads <= 1 || pieces.len() <= 1 {
-            return self.detect(text);
-        }
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut results: Vec<(usize, Vec<Finding>)> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads.min(pieces.len()))
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(&(start, end)) = pieces.get(i) else {
-                                break;
-                            };
-                            let part = text.get(start..end).unwrap_or_default();
-                            let mut found = self.detect(part);
-                            for f in &mut found {
-                                f.start += start;
-                                f.end += start;
-                            }
-                            mine.push((i, found));
-                        }
-                        mine
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
+        let work = || {
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(start, end)) = pieces.get(i) else {
+                    break;
+                };
+                let part = text.get(start..end).unwrap_or_default();
+                let mut found = self.detect(part);
+                for f in &mut found {
+                    f.start += start;
+                    f.end += start;
+                }
+                mine.push((i, found));
+            }
+            mine
+        };
+        let mut results: Vec<(usize, Vec<Finding>)> = if threads <= 1 || pieces.len() <= 1 {
+            work()
+        } else {
+            std::thread::scope(|s| {
+                let workers: Vec<_> = (0..threads.min(pieces.len()))
+                    .map(|_| s.spawn(work))
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().unwrap_or_default())
+                    .collect()
+            })
+        };
         results.sort_by_key(|(i, _)| *i);
         results.into_iter().flat_map(|(_, f)| f).collect()
     }
@@ -2988,8 +2992,6 @@ fn digit_shape(raw: &[u8]) -> Digits {
                 if c != b'(' && c != b')' {
                     s.seps.push(c);
                 }
-            } else if c == b' ' || c == b'-' {
-                // ") 555": the separator after a parenthesis.
             }
             run = 0;
         }

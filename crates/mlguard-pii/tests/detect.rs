@@ -284,5 +284,6 @@ fn parallel_matches_serial() {
     let d = Detector::with_defaults();
     let line = "John Smith 536-22-8451 jane@example.com 4111 1111 1111 1111\n";
     let text = line.repeat(2000);
-    assert_eq!(d.detect_parallel(&text, 4096), d.detect(&text));
+    assert_eq!(d.detect_parallel(&text, 4096, 2), d.detect(&text));
+    assert_eq!(d.detect_parallel(&text, 4096, 1), d.detect(&text));
 }
