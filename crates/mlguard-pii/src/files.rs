@@ -310,17 +310,53 @@ pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> Fil
     report
 }
 
+/// A file's lines, numbered from 1, each with the byte offset it starts at;
+/// reading one counts it into the report's bytes and the scan's progress.
+struct Lines {
+    reader: BufReader<Box<dyn Read>>,
+    raw: Vec<u8>,
+    number: u64,
+}
+
+impl Lines {
+    fn new(reader: BufReader<Box<dyn Read>>) -> Lines {
+        Lines {
+            reader,
+            raw: Vec::new(),
+            number: 0,
+        }
+    }
+
+    /// Reads the next line into `raw` (with its newline); its number and offset.
+    fn next(
+        &mut self,
+        report: &mut FileReport,
+        options: &ScanOptions,
+    ) -> Result<Option<(u64, u64)>, String> {
+        self.raw.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.raw)
+            .map_err(|e| format!("read: {e}"))? as u64;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        let start = report.bytes;
+        report.bytes += n;
+        options.advance(n);
+        Ok(Some((self.number, start)))
+    }
+}
+
 fn scan_text(
     groups: &mut Groups<'_>,
     reader: Box<dyn Read>,
     options: &ScanOptions,
     report: &mut FileReport,
 ) -> Result<(), String> {
-    let mut reader = BufReader::with_capacity(PIECE, reader);
+    let mut lines = Lines::new(BufReader::with_capacity(PIECE, reader));
     let mut piece = String::with_capacity(PIECE * 2);
-    let mut raw = Vec::new();
-    let mut line_no: u64 = 0;
-    let mut offset: u64 = 0;
     let mut piece_first_line = 1;
     let mut piece_offset = 0;
     let flush = |groups: &mut Groups<'_>, piece: &str, first_line: u64, base: u64| {
@@ -347,19 +383,8 @@ fn scan_text(
             );
         }
     };
-    loop {
-        raw.clear();
-        let n = reader
-            .read_until(b'\n', &mut raw)
-            .map_err(|e| format!("read: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        report.bytes += n as u64;
-        options.advance(n as u64);
-        let start = offset;
-        offset += n as u64;
+    while let Some((line_no, start)) = lines.next(report, options)? {
+        let raw = &lines.raw;
         if !sampled(line_no, options.sample_rate) {
             // A skipped line ends the piece, so line numbers stay exact.
             if !piece.is_empty() {
@@ -373,7 +398,7 @@ fn scan_text(
             piece_first_line = line_no;
             piece_offset = start;
         }
-        match std::str::from_utf8(&raw) {
+        match std::str::from_utf8(raw) {
             Ok(s) => piece.push_str(s),
             Err(_) => {
                 report.malformed += 1;
@@ -472,27 +497,13 @@ fn scan_jsonl(
     options: &ScanOptions,
     report: &mut FileReport,
 ) -> Result<(), String> {
-    let mut reader = BufReader::new(reader);
-    let mut raw = Vec::new();
-    let mut line: u64 = 0;
-    let mut offset: u64 = 0;
-    loop {
-        raw.clear();
-        let n = reader
-            .read_until(b'\n', &mut raw)
-            .map_err(|e| format!("read: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        let start = offset;
-        offset += n as u64;
-        report.bytes += n as u64;
-        options.advance(n as u64);
+    let mut lines = Lines::new(BufReader::new(reader));
+    while let Some((line, start)) = lines.next(report, options)? {
+        let raw = &lines.raw;
         if raw.iter().all(u8::is_ascii_whitespace) || !sampled(line, options.sample_rate) {
             continue;
         }
-        let value: serde_json::Value = match serde_json::from_slice(&raw) {
+        let value: serde_json::Value = match serde_json::from_slice(raw) {
             Ok(v) => v,
             Err(_) => {
                 report.malformed += 1;
