@@ -173,22 +173,6 @@ impl JsonClient {
         self.read_response(response).await
     }
 
-    /// Opens a keep-alive connection of its own: requests on it skip the shared
-    /// pool, for a caller that keeps one connection per task (a load generator).
-    pub async fn connect(&self) -> Result<Connection, ClientError> {
-        let io = self.dial().await?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(io)
-            .await
-            .map_err(|e| self.transport(e))?;
-        hyper::rt::Executor::execute(&TokioExecutor::new(), async move {
-            let _ = connection.await;
-        });
-        Ok(Connection {
-            client: self.clone(),
-            sender,
-        })
-    }
-
     /// Opens a bare connection (TCP, or TLS over it for an `https` endpoint) for
     /// a caller that writes [`JsonClient::signed_request_bytes`] itself: a load
     /// generator that must spend as little of the machine as it can.
@@ -353,35 +337,6 @@ type HttpsStream = hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio:
 /// A bare connection from [`JsonClient::connect_io`], readable and writable with
 /// tokio's `AsyncRead`/`AsyncWrite`.
 pub type RawIo = hyper_util::rt::TokioIo<HttpsStream>;
-
-/// One keep-alive connection of a [`JsonClient`], used by one task at a time.
-pub struct Connection {
-    client: JsonClient,
-    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
-}
-
-impl Connection {
-    /// Calls `operation` with a raw JSON body on this connection; returns the raw
-    /// response body.
-    /// If the server closed the connection (one that does not keep connections
-    /// alive, or an idle timeout), a new one is opened first.
-    pub async fn call_raw(&mut self, operation: &str, body: Vec<u8>) -> Result<Bytes, ClientError> {
-        let request = self.client.signed_request(operation, body, now())?;
-        if self.sender.is_closed() || self.sender.ready().await.is_err() {
-            self.sender = self.client.connect().await?.sender;
-            self.sender
-                .ready()
-                .await
-                .map_err(|e| self.client.transport(e))?;
-        }
-        let response = self
-            .sender
-            .send_request(request)
-            .await
-            .map_err(|e| self.client.transport(e))?;
-        self.client.read_response(response).await
-    }
-}
 
 fn service_error(status: u16, body: &[u8]) -> ClientError {
     let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
