@@ -15,6 +15,10 @@ use crate::{Error, Result};
 
 /// Algorithm names written into digests, as CloudTrail spells its own.
 pub(crate) const HASH_ALGORITHM: &str = "SHA-256";
+/// `hashAlgorithm` of a log file whose `hashValue` is [`crate::record::FileHash`]
+/// (SHA-256 over its records' seqs and hashes). Digests written before it
+/// hash the file's bytes and say [`HASH_ALGORITHM`]; the validator accepts both.
+pub(crate) const FILE_HASH_ALGORITHM: &str = "SHA-256-RECORDS";
 pub(crate) const SIGNATURE_ALGORITHM: &str = "SHA256withECDSA";
 
 /// One sealed log file as recorded in a digest.
@@ -22,7 +26,8 @@ pub(crate) const SIGNATURE_ALGORITHM: &str = "SHA256withECDSA";
 #[serde(rename_all = "camelCase")]
 pub(crate) struct LogFileEntry {
     pub(crate) file_name: String,
-    /// Hex SHA-256 of the whole file.
+    /// Hex hash of the file by `hash_algorithm`: [`FILE_HASH_ALGORITHM`], or
+    /// [`HASH_ALGORITHM`] (the bytes of the whole file) in older digests.
     pub(crate) hash_value: String,
     pub(crate) hash_algorithm: String,
     pub(crate) oldest_event_time: Option<String>,

@@ -46,11 +46,18 @@
 //!   "previousDigestFileName": null, "previousDigestHashValue": null,
 //!   "previousDigestHashAlgorithm": null, "previousDigestSignature": null,
 //!   "chainHeadSeq": 2, "chainHeadHash": "50f2…f3b2",
-//!   "logFiles": [ { "fileName": "events-…-000000000001.jsonl", "hashValue": "<SHA-256 of the file>",
-//!                   "hashAlgorithm": "SHA-256", "oldestEventTime": "…Z", "newestEventTime": "…Z",
+//!   "logFiles": [ { "fileName": "events-…-000000000001.jsonl", "hashValue": "<file hash>",
+//!                   "hashAlgorithm": "SHA-256-RECORDS", "oldestEventTime": "…Z", "newestEventTime": "…Z",
 //!                   "firstSeq": 1, "lastSeq": 2, "lastRecordHash": "50f2…f3b2" } ],
 //!   "digestSignature": "3045…" }
 //! ```
+//!
+//! A file's `hashValue` is SHA-256 over its records' seqs (8 bytes,
+//! big-endian) and hashes, in order. Every line must be exactly the form
+//! above, each record hash covers its prevHash and event, and this covers seq
+//! and the hash, so it binds every byte of the file without the writer hashing
+//! each byte twice. Digests that say `"hashAlgorithm": "SHA-256"` (written
+//! before this) hash the file's bytes, and still validate.
 //!
 //! # Trust model
 //!
@@ -79,6 +86,7 @@
 mod digest;
 mod event;
 mod hex;
+mod json;
 mod lookup;
 mod record;
 mod signer;

@@ -34,6 +34,32 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     sha_array(ctx)
 }
 
+/// The `hashValue` a digest records for a log file: SHA-256 over each record's
+/// seq (8 bytes, big-endian) and hash, in file order.
+///
+/// This binds every byte of the file without hashing it a second time: a line
+/// must be exactly [`encode_line`]`(seq, prevHash, hash, event)` (the
+/// validator rejects any other form), the record hash covers prevHash and the
+/// event, and this hash covers seq and the record hash. Editing, inserting,
+/// removing or reordering a record, or changing a seq, changes it.
+pub(crate) struct FileHash(Context);
+
+impl FileHash {
+    pub(crate) fn new() -> Self {
+        FileHash(Context::new(&SHA256))
+    }
+
+    /// Adds the next record of the file.
+    pub(crate) fn add(&mut self, seq: u64, hash: &[u8; 32]) {
+        self.0.update(&seq.to_be_bytes());
+        self.0.update(hash);
+    }
+
+    pub(crate) fn finish(self) -> [u8; 32] {
+        sha_array(self.0)
+    }
+}
+
 /// Finishes a SHA-256 context into a fixed array.
 pub(crate) fn sha_array(ctx: Context) -> [u8; 32] {
     let mut out = [0u8; 32];

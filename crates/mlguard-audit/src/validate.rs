@@ -636,40 +636,30 @@ fn check_file(
     report.files_checked = report.files_checked.saturating_add(1);
     let file: Rc<str> = Rc::from(slot.name.as_str());
 
-    if let Some(e) = entry {
-        let actual = hex::encode(&record::sha256(&bytes));
-        if actual != e.hash_value {
-            report.push(
-                FindingKind::LogFileModified,
-                &slot.name,
-                None,
-                format!(
-                    "SHA-256 is {actual}, digest recorded {} (records {}..={})",
-                    e.hash_value, e.first_seq, e.last_seq
-                ),
-            );
-        }
-    }
-
     let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
     // The piece after the final newline: empty for a whole file.
-    if let Some(tail) = lines.pop().filter(|t| !t.is_empty()) {
+    let tail = lines.pop().map_or(0, <[u8]>::len);
+    if tail > 0 {
         report.push(
             FindingKind::TruncatedRecord,
             &slot.name,
             None,
-            format!(
-                "ends in a partial line of {} bytes (torn write or truncation)",
-                tail.len()
-            ),
+            format!("ends in a partial line of {tail} bytes (torn write or truncation)"),
         );
     }
     let mut first_last: Option<(u64, u64)> = None;
+    // The digest's hashValue covers the records' seqs and hashes (see
+    // record::FileHash); a line that is not a record in the writer's form, an
+    // event that does not match its hash, or a partial last line means the
+    // file is not what was sealed.
+    let mut file_hash = record::FileHash::new();
+    let mut unhashable = tail > 0;
     for (n, line) in lines.iter().enumerate() {
         let line_no = n.saturating_add(1);
         let rec = match record::parse_line(line) {
             Ok(r) => r,
             Err(e) => {
+                unhashable = true;
                 report.push(
                     FindingKind::MalformedRecord,
                     &slot.name,
@@ -680,7 +670,9 @@ fn check_file(
             }
         };
         report.events_checked = report.events_checked.saturating_add(1);
+        file_hash.add(rec.seq, &rec.hash);
         if !rec.hash_ok() {
+            unhashable = true;
             report.push(
                 FindingKind::EventModified,
                 &slot.name,
@@ -711,6 +703,32 @@ fn check_file(
         );
     }
 
+    if let Some(e) = entry {
+        let (actual, unhashable) = if e.hash_algorithm == digest::HASH_ALGORITHM {
+            // Digests from before record hashing: the file's bytes.
+            (hex::encode(&record::sha256(&bytes)), false)
+        } else {
+            (hex::encode(&file_hash.finish()), unhashable)
+        };
+        if unhashable || actual != e.hash_value {
+            report.push(
+                FindingKind::LogFileModified,
+                &slot.name,
+                None,
+                format!(
+                    "records hash to {actual}, digest recorded {} (records {}..={}){}",
+                    e.hash_value,
+                    e.first_seq,
+                    e.last_seq,
+                    if unhashable {
+                        "; and some lines are not the records they claim to be"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+    }
     if let Some((first, _)) = first_last
         && first != slot.seq
     {
@@ -744,5 +762,64 @@ fn check_file(
                 format!("{range}: no digest lists this file, yet digests cover later files"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::{AuditLog, AuditOptions, DigestSigner, IdentityType, UserIdentity};
+
+    /// A log sealed by a digest in the format written before record hashing
+    /// (`hashAlgorithm: "SHA-256"`, the file's bytes) still validates, and an
+    /// edit to it is still found.
+    #[test]
+    fn digests_that_hash_file_bytes_still_validate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (signer, pkcs8) = DigestSigner::generate().unwrap();
+        let public = signer.public_key_der().to_vec();
+        let mut log = AuditLog::open(dir.path(), signer, AuditOptions::default()).unwrap();
+        for _ in 0..5 {
+            let id = UserIdentity::new(IdentityType::Root);
+            log.append(&Event::new("kms.amazonaws.com", "Encrypt", "us-east-1", id))
+                .unwrap();
+        }
+        log.close().unwrap();
+        assert!(validate(dir.path(), &public).ok());
+
+        let digest_path = std::fs::read_dir(dir.path().join(DIGEST_DIR))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let (mut file, _) = digest::parse(&std::fs::read(&digest_path).unwrap()).unwrap();
+        let log_name = file.body.log_files[0].file_name.clone();
+        let log_path = dir.path().join(&log_name);
+        let entry = &mut file.body.log_files[0];
+        entry.hash_algorithm = digest::HASH_ALGORITHM.to_owned();
+        entry.hash_value = hex::encode(&record::sha256(&std::fs::read(&log_path).unwrap()));
+        let signer = DigestSigner::from_pkcs8(&pkcs8).unwrap();
+        let signature = signer
+            .sign(&digest::signed_bytes(&file.body).unwrap())
+            .unwrap();
+        file.digest_signature = hex::encode(&signature);
+        std::fs::write(&digest_path, digest::file_bytes(&file).unwrap()).unwrap();
+        let r = validate(dir.path(), &public);
+        assert!(r.ok() && r.findings.is_empty(), "{r:?}");
+
+        // Renumbering a record keeps every record hash and the canonical form:
+        // only the hash of the file's bytes notices.
+        let text = std::fs::read_to_string(&log_path).unwrap();
+        std::fs::write(&log_path, text.replacen("{\"seq\":3,", "{\"seq\":9,", 1)).unwrap();
+        let r = validate(dir.path(), &public);
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::LogFileModified),
+            "{r:?}"
+        );
     }
 }

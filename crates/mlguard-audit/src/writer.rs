@@ -11,11 +11,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::digest::{Context, SHA256};
 use time::OffsetDateTime;
 
 use crate::digest::{
-    self, DigestBody, DigestFile, HASH_ALGORITHM, LogFileEntry, SIGNATURE_ALGORITHM,
+    self, DigestBody, DigestFile, FILE_HASH_ALGORITHM, HASH_ALGORITHM, LogFileEntry,
+    SIGNATURE_ALGORITHM,
 };
 use crate::event::{format_time, now_seconds};
 use crate::record::{self, DIGEST_DIR, ZERO_HASH};
@@ -75,7 +75,7 @@ struct Current {
     writer: BufWriter<File>,
     opened: Instant,
     bytes: u64,
-    hasher: Context,
+    hasher: record::FileHash,
     /// Set by the first append (files are created by the append that fills them).
     meta: Option<FileMeta>,
 }
@@ -112,7 +112,7 @@ impl FileMeta {
         LogFileEntry {
             file_name,
             hash_value: hex::encode(file_hash),
-            hash_algorithm: HASH_ALGORITHM.to_owned(),
+            hash_algorithm: FILE_HASH_ALGORITHM.to_owned(),
             oldest_event_time: Some(format_time(self.oldest)),
             newest_event_time: Some(format_time(self.newest)),
             first_seq: self.first_seq,
@@ -273,7 +273,7 @@ impl AuditLog {
             return Err(Error::Poisoned);
         }
         self.event_buf.clear();
-        serde_json::to_writer(&mut self.event_buf, event).map_err(|e| Error::json("event", e))?;
+        crate::json::event(&mut self.event_buf, event);
         let seq = self.next_seq;
         let hash = record::record_hash(&self.head, &self.event_buf);
         self.line_buf.clear();
@@ -299,7 +299,7 @@ impl AuditLog {
             self.poisoned = true;
             return Err(Error::io(self.dir.join(&cur.name), e));
         }
-        cur.hasher.update(&self.line_buf);
+        cur.hasher.add(seq, &hash);
         cur.bytes = cur.bytes.saturating_add(line_len);
         match cur.meta.as_mut() {
             None => cur.meta = Some(FileMeta::new(seq, event.event_time, hash)),
@@ -426,7 +426,7 @@ impl AuditLog {
             writer: BufWriter::with_capacity(256 * 1024, file),
             opened: Instant::now(),
             bytes: 0,
-            hasher: Context::new(&SHA256),
+            hasher: record::FileHash::new(),
             meta: None,
         });
         self.dir_needs_sync = true;
@@ -453,7 +453,7 @@ impl AuditLog {
         // A file without records is never listed (and never created: files
         // are opened by the append that fills them).
         if let Some(meta) = cur.meta.take() {
-            let file_hash = record::sha_array(cur.hasher);
+            let file_hash = cur.hasher.finish();
             self.pending.push(meta.entry(cur.name, &file_hash));
         }
         Ok(())
@@ -558,7 +558,7 @@ fn resume_file(
     head: [u8; 32],
     report: &mut OpenReport,
 ) -> Result<Option<(LogFileEntry, FileMeta)>> {
-    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     // Everything up to and including the last newline is complete lines; a
     // crash can only leave a partial line after it.
     let complete = bytes
@@ -566,6 +566,7 @@ fn resume_file(
         .rposition(|b| *b == b'\n')
         .map_or(0, |i| i.saturating_add(1));
     let mut meta: Option<FileMeta> = None;
+    let mut file_hash = record::FileHash::new();
     let (mut expect_seq, mut prev) = (next_seq, head);
     let whole = bytes.get(..complete).unwrap_or_default();
     for (i, line) in whole.split(|b| *b == b'\n').enumerate() {
@@ -591,6 +592,7 @@ fn resume_file(
             None => meta = Some(FileMeta::new(rec.seq, event.event_time, rec.hash)),
             Some(m) => m.add(rec.seq, event.event_time, rec.hash),
         }
+        file_hash.add(rec.seq, &rec.hash);
         expect_seq = rec.seq.saturating_add(1);
         prev = rec.hash;
     }
@@ -602,12 +604,12 @@ fn resume_file(
             .open(path)
             .and_then(|f| f.set_len(offset).and_then(|()| f.sync_all()))
             .map_err(|e| Error::io(path, e))?;
-        bytes.truncate(complete);
         report.torn_tails.push(TornTail {
             file: name.to_owned(),
             offset,
             removed_bytes: u64::try_from(removed).unwrap_or(u64::MAX),
         });
     }
-    Ok(meta.map(|m| (m.entry(name.to_owned(), &record::sha256(&bytes)), m)))
+    let file_hash = file_hash.finish();
+    Ok(meta.map(|m| (m.entry(name.to_owned(), &file_hash), m)))
 }
