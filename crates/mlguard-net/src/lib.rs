@@ -10,9 +10,12 @@
 //! Reachability Analyzer's explanation codes. Design: `docs/net.md`.
 
 mod aws;
+pub mod exposure;
+pub mod flowlogs;
 pub mod ip;
 pub mod model;
 pub mod reach;
+pub mod sagemaker;
 pub mod yaml;
 
 use std::path::Path;

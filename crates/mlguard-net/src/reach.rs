@@ -47,6 +47,9 @@ pub enum Dest {
     Address(u32),
     /// A network interface.
     Interface(String),
+    /// A new interface in a subnet with these groups (another instance of
+    /// the same training job, say).
+    Subnet { subnet: String, groups: Vec<String> },
 }
 
 /// One question: `protocol`/`port` from `source` to `destination`.
@@ -368,6 +371,13 @@ impl Topology {
             Peer::PrefixList(pl) => self.prefix_list_matches(pl, ip, service).is_some(),
             Peer::Ipv6(_) => false,
         }
+    }
+
+    /// Whether a group rule's peer matches an address, with no knowledge of
+    /// the other end's groups or service (as for a logged packet).
+    #[must_use]
+    pub fn rule_peer_matches(&self, peer: &Peer, ip: u32) -> bool {
+        self.peer_matches(peer, ip, &[], None)
     }
 
     /// The first rule of these groups that admits the traffic, in one direction.
@@ -953,6 +963,31 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                 interface: Some(eni.clone()),
                 service: None,
                 description: format!("{} ({})", eni.id, fmt_ip(eni.private_ip)),
+            }
+        }
+        Dest::Subnet { subnet, groups } => {
+            let id = t.resolve_name(subnet).unwrap_or_else(|| subnet.clone());
+            let sn = t
+                .subnet(&id)
+                .ok_or_else(|| QueryError(format!("no subnet {id} in the topology")))?;
+            let ip = sn.cidr.nth(5);
+            let eni = Interface {
+                id: format!("{}/new-interface", sn.id),
+                name: None,
+                subnet: sn.id.clone(),
+                vpc: sn.vpc.clone(),
+                private_ip: ip,
+                private_ips: vec![ip],
+                public_ip: None,
+                groups: groups.clone(),
+                kind: "interface".into(),
+            };
+            To {
+                ip,
+                groups: groups.clone(),
+                interface: Some(eni),
+                service: None,
+                description: format!("a new interface in {} ({})", sn.id, fmt_ip(ip)),
             }
         }
         Dest::Address(ip) => match t.interface_by_ip(*ip) {

@@ -1,0 +1,193 @@
+//! The SageMaker check, the exposure listing and flow log explanations over
+//! `tests/data/ml-vpc.yaml`.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::path::Path;
+
+use mlguard_net::{Topology, exposure, flowlogs, sagemaker};
+
+fn topo() -> Topology {
+    mlguard_net::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ml-vpc.yaml"))
+        .unwrap()
+}
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn sagemaker_check_names_each_gap_with_its_symptom() {
+    let t = topo();
+    let r = sagemaker::check(
+        &t,
+        &ids(&["training-a", "subnet-training-b"]),
+        &ids(&["training"]),
+        &[],
+        true,
+    )
+    .unwrap();
+    let get = |svc: &str, subnet: &str| {
+        r.requirements
+            .iter()
+            .find(|x| x.requirement == svc && x.subnet == subnet)
+            .unwrap()
+    };
+    let s3 = get("s3", "subnet-training-a");
+    assert!(s3.reachable);
+    assert_eq!(s3.via.as_deref(), Some("endpoint"));
+    assert!(get("ecr.api", "subnet-training-b").reachable);
+    assert!(get("sts", "subnet-training-a").reachable);
+    // Private DNS off on the logs endpoint, and no NAT: no path.
+    let logs = get("logs", "subnet-training-a");
+    assert!(!logs.reachable);
+    assert!(
+        logs.symptom
+            .as_deref()
+            .unwrap()
+            .contains("Training job stuck")
+    );
+    assert!(
+        logs.analysis
+            .warnings
+            .iter()
+            .any(|w| w.explanation_code == "VPCE_PRIVATE_DNS_DISABLED")
+    );
+    let kms = get("kms", "subnet-training-b");
+    assert!(!kms.reachable);
+    assert_eq!(
+        kms.analysis.explanations[0].explanation_code,
+        "NO_ROUTE_TO_DESTINATION"
+    );
+    // Distributed: the self-reference is there; both subnets reach each other.
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let pair = get(
+        "distributed-training",
+        "subnet-training-a -> subnet-training-b",
+    );
+    assert!(
+        pair.reachable,
+        "{}",
+        serde_json::to_string_pretty(&pair.analysis).unwrap()
+    );
+    assert!(!r.ok());
+}
+
+#[test]
+fn sagemaker_check_blames_the_security_group_for_a_stuck_job() {
+    let t = topo();
+    let r = sagemaker::check(
+        &t,
+        &ids(&["subnet-training-a"]),
+        &ids(&["sg-locked"]),
+        &ids(&["s3", "sts"]),
+        true,
+    )
+    .unwrap();
+    let s3 = &r.requirements[0];
+    assert!(!s3.reachable);
+    assert_eq!(
+        s3.analysis.explanations[0].explanation_code,
+        "ENI_SG_RULES_MISMATCH"
+    );
+    assert!(
+        s3.symptom
+            .as_deref()
+            .unwrap()
+            .contains("Training job stuck")
+    );
+    assert!(r.findings[0].contains("allows all traffic from itself"));
+}
+
+#[test]
+fn sagemaker_check_refuses_bad_arguments() {
+    let t = topo();
+    assert!(sagemaker::check(&t, &[], &ids(&["sg-training"]), &[], false).is_err());
+    assert!(sagemaker::check(&t, &ids(&["subnet-training-a"]), &[], &[], false).is_err());
+    assert!(
+        sagemaker::check(
+            &t,
+            &ids(&["subnet-training-a"]),
+            &ids(&["sg-training"]),
+            &ids(&["ftp"]),
+            false
+        )
+        .is_err()
+    );
+    assert!(
+        sagemaker::check(
+            &t,
+            &ids(&["subnet-nope"]),
+            &ids(&["sg-training"]),
+            &[],
+            false
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn exposure_lists_public_ports_after_acls() {
+    let t = topo();
+    let e = exposure::exposures(&t);
+    let ports: Vec<(&str, &str, &str)> = e
+        .iter()
+        .map(|x| (x.interface.as_str(), x.ports.as_str(), x.severity.as_str()))
+        .collect();
+    assert!(ports.contains(&("eni-web", "443", "medium")), "{ports:?}");
+    assert!(ports.contains(&("eni-web", "22", "high")), "{ports:?}");
+    // 9000 is open only to private space; the trainer has no public address.
+    assert_eq!(e.len(), 2, "{ports:?}");
+    assert!(
+        e.iter()
+            .all(|x| x.internet_gateway == "igw-ml" && x.public_ip == "198.51.100.40")
+    );
+}
+
+#[test]
+fn flow_log_rejections_are_explained() {
+    let t = topo();
+    let log = "\
+2 123456789012 eni-trainer 10.0.0.10 10.0.1.10 40000 22 6 3 180 1700000000 1700000060 REJECT OK
+2 123456789012 eni-trainer 10.0.1.50 10.0.1.10 40000 8080 6 3 180 1700000000 1700000060 REJECT OK
+2 123456789012 eni-trainer 10.0.1.10 10.0.1.99 40000 443 6 3 180 1700000000 1700000060 ACCEPT OK
+2 123456789012 eni-web 203.0.113.5 10.0.0.10 51000 3389 6 1 40 1700000000 1700000060 REJECT OK
+2 123456789012 eni-unknown 203.0.113.5 10.0.0.10 51000 3389 6 1 40 1700000000 1700000060 REJECT OK
+2 123456789012 eni-web - - - - - - - 1700000000 1700000060 - NODATA
+";
+    let r = flowlogs::explain(&t, log, None).unwrap();
+    assert_eq!((r.records, r.accepted, r.rejected, r.skipped), (6, 1, 4, 2));
+    let by_line = |n: usize| r.rejections.iter().find(|x| x.line == n).unwrap();
+    assert_eq!(by_line(1).component.as_deref(), Some("acl-training"));
+    assert!(
+        by_line(1).reason.contains("rule 90"),
+        "{}",
+        by_line(1).reason
+    );
+    // Allowed by the ACL (10.0.0.0/16), but 10.0.1.50 carries no training group.
+    assert_eq!(by_line(2).component.as_deref(), Some("sg-training"));
+    assert!(by_line(2).reason.contains("no inbound rule"));
+    assert_eq!(by_line(4).direction, "ingress");
+    assert!(by_line(4).reason.contains("3389"));
+}
+
+#[test]
+fn flow_logs_with_a_custom_format_and_header() {
+    let t = topo();
+    let log = "\
+interface-id srcaddr dstaddr srcport dstport protocol action flow-direction
+eni-trainer 52.216.4.4 10.0.1.10 443 50000 6 REJECT ingress
+";
+    let format = "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action} ${flow-direction}";
+    let r = flowlogs::explain(&t, log, Some(format)).unwrap();
+    assert_eq!(r.rejected, 1);
+    // A reply from S3 (port 443) to an ephemeral port, which rule 110 allows now.
+    assert!(
+        r.rejections[0].reason.contains("reply"),
+        "{}",
+        r.rejections[0].reason
+    );
+    assert!(flowlogs::explain(&t, "2 x", None).is_err());
+    assert!(flowlogs::parse_format("${version} ${bogus").is_err());
+    assert!(flowlogs::parse_format("${version}").is_err());
+}
