@@ -13,6 +13,7 @@ mod aws;
 pub mod exposure;
 pub mod flowlogs;
 pub mod ip;
+pub mod matrix;
 pub mod model;
 pub mod reach;
 pub mod sagemaker;

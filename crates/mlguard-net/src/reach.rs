@@ -1119,14 +1119,11 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                         groups: Vec::new(),
                         interface: None,
                         service: Some(service.clone()),
-                        description: format!(
-                            "{service} (public endpoint, {})",
-                            if listed.is_some() {
-                                fmt_ip(ip)
-                            } else {
-                                "its public address range".into()
-                            }
-                        ),
+                        description: if listed.is_some() {
+                            format!("{service} ({})", fmt_ip(ip))
+                        } else {
+                            format!("{service} (its regional public addresses)")
+                        },
                     }
                 }
             }

@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
 mod envelope_cmd;
+mod net_cmd;
 mod policy_cmd;
 mod scan_cmd;
 mod serve_cmd;
@@ -39,6 +40,9 @@ enum Command {
     Decrypt(envelope_cmd::DecryptArgs),
     /// Find PII and credentials in text, CSV, JSON Lines and Parquet files (and .gz).
     Scan(scan_cmd::ScanArgs),
+    /// VPC network analysis over `aws ec2 describe-*` output: reachability, SageMaker VPC mode, exposure, flow logs.
+    #[command(subcommand)]
+    Net(net_cmd::NetCommand),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Encrypt(args) => envelope_cmd::encrypt(args),
         Command::Decrypt(args) => envelope_cmd::decrypt(args),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Net(cmd) => net_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
