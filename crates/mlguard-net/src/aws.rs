@@ -241,6 +241,7 @@ struct RawEndpoint {
 struct RawNatAddress {
     private_ip: Option<String>,
     public_ip: Option<String>,
+    network_interface_id: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -771,6 +772,7 @@ impl Collected {
                 vpc: n.vpc_id,
                 subnet: n.subnet_id,
                 available: n.state.eq_ignore_ascii_case("available"),
+                interface: addr.and_then(|a| a.network_interface_id.clone()),
                 public: n
                     .connectivity_type
                     .as_deref()

@@ -102,13 +102,82 @@ pub fn load(path: &Path) -> Result<Topology, Error> {
     finish(topo)
 }
 
+/// Reads one file's text (JSON, or YAML when the name ends in `.yaml`/`.yml`)
+/// as a whole topology.
+pub fn from_text(name: &str, text: &str) -> Result<Topology, Error> {
+    let mut topo = Topology::default();
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        yaml::read(name, text, &mut topo)?;
+        return finish(topo);
+    }
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::input(name, None, format!("not JSON: {e}")))?;
+    let mut collected = aws::Collected::default();
+    if collected.add(name, json)? == 0 {
+        return Err(Error::input(
+            name,
+            None,
+            "no key this analyzer reads".into(),
+        ));
+    }
+    collected.build(&mut topo)?;
+    finish(topo)
+}
+
 /// Indexes a topology and checks that it holds together: every reference
 /// resolves, every subnet lies in its VPC, peered VPCs do not overlap.
 pub fn finish(mut topo: Topology) -> Result<Topology, Error> {
+    set_aside_service_interfaces(&mut topo);
     complete(&mut topo);
     topo.reindex();
     check(&topo)?;
     Ok(topo)
+}
+
+/// Interfaces that an endpoint or NAT gateway owns but whose address lies
+/// outside their subnet (moto reports them so; AWS never does) are set aside
+/// with a warning, and the owner gets an interface in its subnet as for a
+/// partial dump. Any other interface outside its subnet is an error
+/// ([`check`]).
+fn set_aside_service_interfaces(t: &mut Topology) {
+    let owned: std::collections::HashSet<String> = t
+        .endpoints
+        .iter()
+        .flat_map(|e| e.interfaces.iter().cloned())
+        .chain(t.nat_gateways.iter().filter_map(|n| n.interface.clone()))
+        .collect();
+    let subnets: std::collections::HashMap<String, ip::Cidr> =
+        t.subnets.iter().map(|s| (s.id.clone(), s.cidr)).collect();
+    let mut warnings = Vec::new();
+    t.interfaces.retain(|e| {
+        let outside = subnets.get(&e.subnet).is_some_and(|c| !c.contains(e.private_ip));
+        if outside && owned.contains(&e.id) {
+            warnings.push(format!(
+                "{}: address {} is outside its subnet {}; set aside (its endpoint or NAT gateway is placed in the subnet instead)",
+                e.id,
+                ip::fmt_ip(e.private_ip),
+                e.subnet
+            ));
+            return false;
+        }
+        true
+    });
+    for n in &mut t.nat_gateways {
+        let outside = n
+            .private_ip
+            .zip(subnets.get(&n.subnet))
+            .is_some_and(|(a, c)| !c.contains(a));
+        if outside {
+            warnings.push(format!(
+                "{}: private address {} is outside its subnet {}; an address in the subnet is assumed",
+                n.id,
+                n.private_ip.map(ip::fmt_ip).unwrap_or_default(),
+                n.subnet
+            ));
+            n.private_ip = None;
+        }
+    }
+    t.warnings.extend(warnings);
 }
 
 /// Adds what AWS creates on its own when the input leaves it out (the

@@ -242,6 +242,8 @@ pub struct NatGateway {
     pub public: bool,
     pub private_ip: Option<u32>,
     pub public_ip: Option<u32>,
+    /// Its network interface, when the input names it.
+    pub interface: Option<String>,
 }
 
 /// An internet gateway.
@@ -316,6 +318,8 @@ pub struct Topology {
     pub peerings: Vec<Peering>,
     pub prefix_lists: Vec<PrefixList>,
     pub vpn_gateways: Vec<VpnGateway>,
+    /// What loading repaired or set aside, for the user to see.
+    pub warnings: Vec<String>,
     index: Index,
 }
 

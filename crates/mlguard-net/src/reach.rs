@@ -1062,10 +1062,11 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                     if let Some(eni) = pick {
                         chosen = Some(To {
                             ip: eni.private_ip,
-                            groups: if eni.groups.is_empty() {
-                                ep.groups.clone()
-                            } else {
+                            // The endpoint's groups are the ones AWS applies.
+                            groups: if ep.groups.is_empty() {
                                 eni.groups.clone()
+                            } else {
+                                ep.groups.clone()
                             },
                             interface: Some((*eni).clone()),
                             service: None,

@@ -514,6 +514,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
             vpc,
             subnet: n.subnet,
             public: !n.private,
+            interface: None,
         });
     }
     for e in f.endpoints {

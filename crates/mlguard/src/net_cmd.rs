@@ -140,7 +140,11 @@ pub(crate) fn run(cmd: NetCommand) -> Result<ExitCode, String> {
 }
 
 fn load(common: &TopologyArg) -> Result<Topology, String> {
-    mlguard_net::load(&common.topology).map_err(|e| e.to_string())
+    let t = mlguard_net::load(&common.topology).map_err(|e| e.to_string())?;
+    for w in &t.warnings {
+        eprintln!("mlguard: warning: {w}");
+    }
+    Ok(t)
 }
 
 fn protocol(s: &str) -> Result<u8, String> {
