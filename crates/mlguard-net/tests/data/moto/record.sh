@@ -43,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "$ENDPOINT/moto-api/" 2>/dev/null; then
+    if python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$ENDPOINT/moto-api/" 2>/dev/null; then
         break
     fi
     if ! kill -0 "$MOTO_PID" 2>/dev/null; then
