@@ -118,7 +118,7 @@ def test_bad_input_is_refused_with_the_file_named(tmp_path):
     assert "vpcs.json" in proc.stderr and "vpc-1" in proc.stderr and "10.0.0.0/33" in proc.stderr
     (tmp_path / "vpcs.json").write_text('{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-9", "CidrBlock": "10.0.0.0/24"}]}')
     proc = net("exposure", "--topology", str(tmp_path), check_code=2)
-    assert "subnet-1" in proc.stderr and "vpc-9" in proc.stderr
+    assert "vpcs.json" in proc.stderr and "subnet-1" in proc.stderr and "vpc-9" in proc.stderr
     (tmp_path / "vpcs.json").write_text("not json")
     proc = net("exposure", "--topology", str(tmp_path), check_code=2)
     assert "not JSON" in proc.stderr

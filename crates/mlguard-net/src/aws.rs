@@ -432,6 +432,9 @@ impl Collected {
                 "VpnGateways" => list(file, &key, v, &mut self.vgws)?,
                 "VpnConnections" => list(file, &key, v, &mut self.vpns)?,
                 "virtualInterfaces" => list(file, &key, v, &mut self.vifs)?,
+                // Read so a full dump loads; the VPN connections' routes say
+                // which networks lie behind them.
+                "CustomerGateways" => {}
                 "Entries" => {
                     // get-managed-prefix-list-entries prints only Entries; the
                     // list id comes from a PrefixListId member we accept beside
@@ -473,6 +476,7 @@ impl Collected {
     /// Joins everything read into a checked topology.
     pub(crate) fn build(self, topo: &mut Topology) -> Result<(), Error> {
         for (file, v) in self.vpcs {
+            topo.sources.insert(v.vpc_id.clone(), file.clone());
             let mut cidrs = Vec::new();
             for a in &v.cidr_block_association_set {
                 let state = a
@@ -509,6 +513,7 @@ impl Collected {
             }
         }
         for (file, s) in self.subnets {
+            topo.sources.insert(s.subnet_id.clone(), file.clone());
             let Some(block) = s.cidr_block.as_deref() else {
                 continue; // IPv6-only subnet: outside an IPv4 analysis
             };
@@ -521,6 +526,7 @@ impl Collected {
             });
         }
         for (file, rt) in self.route_tables {
+            topo.sources.insert(rt.route_table_id.clone(), file.clone());
             let mut routes = Vec::new();
             for (i, r) in rt.routes.iter().enumerate() {
                 if r.destination_ipv6_cidr_block.is_some() {
@@ -611,6 +617,7 @@ impl Collected {
             });
         }
         for (file, a) in self.acls {
+            topo.sources.insert(a.network_acl_id.clone(), file.clone());
             let mut entries = Vec::new();
             for (i, e) in a.entries.iter().enumerate() {
                 let obj = || format!("{} entry {i}", a.network_acl_id);
@@ -675,6 +682,7 @@ impl Collected {
             });
         }
         for (file, g) in self.groups {
+            topo.sources.insert(g.group_id.clone(), file.clone());
             let ingress = permissions(&file, &g.group_id, &g.ip_permissions)?;
             let egress = permissions(&file, &g.group_id, &g.ip_permissions_egress)?;
             topo.groups.push(SecurityGroup {
@@ -686,6 +694,8 @@ impl Collected {
             });
         }
         for (file, e) in self.enis {
+            topo.sources
+                .insert(e.network_interface_id.clone(), file.clone());
             let ip = |s: &str| {
                 parse_ip(s).ok_or_else(|| {
                     Error::input(
@@ -751,6 +761,7 @@ impl Collected {
             });
         }
         for (file, n) in self.nats {
+            topo.sources.insert(n.nat_gateway_id.clone(), file.clone());
             let addr = n.nat_gateway_addresses.first();
             let ip = |s: Option<&String>| -> Result<Option<u32>, Error> {
                 s.map(|s| {
@@ -795,6 +806,8 @@ impl Collected {
             });
         }
         for (file, p) in self.peerings {
+            topo.sources
+                .insert(p.vpc_peering_connection_id.clone(), file.clone());
             let side = |info: &RawPeerVpc| -> Result<Vec<Cidr>, Error> {
                 let mut blocks: Vec<&str> = info
                     .cidr_block_set

@@ -92,7 +92,8 @@ pub fn load(path: &Path) -> Result<Topology, Error> {
                 None,
                 "no key this analyzer reads (Vpcs, Subnets, RouteTables, NetworkAcls, SecurityGroups, \
                  NetworkInterfaces, VpcEndpoints, NatGateways, InternetGateways, VpcPeeringConnections, \
-                 PrefixLists, Entries, VpnGateways, VpnConnections, virtualInterfaces, EnableDnsSupport, \
+                 PrefixLists, Entries, VpnGateways, VpnConnections, CustomerGateways, virtualInterfaces, \
+                 EnableDnsSupport, \
                  EnableDnsHostnames)"
                     .into(),
             ));
@@ -329,8 +330,10 @@ fn complete(t: &mut Topology) {
 }
 
 fn check(t: &Topology) -> Result<(), Error> {
-    let bad =
-        |object: &str, message: String| Error::input("topology", Some(object.to_owned()), message);
+    let bad = |object: &str, message: String| {
+        let file = t.sources.get(object).map_or("topology", String::as_str);
+        Error::input(file, Some(object.to_owned()), message)
+    };
     let mut seen = std::collections::HashSet::new();
     let ids = t
         .vpcs

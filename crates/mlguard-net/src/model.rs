@@ -320,6 +320,8 @@ pub struct Topology {
     pub vpn_gateways: Vec<VpnGateway>,
     /// What loading repaired or set aside, for the user to see.
     pub warnings: Vec<String>,
+    /// The file each object was read from, for error messages.
+    pub sources: HashMap<String, String>,
     index: Index,
 }
 

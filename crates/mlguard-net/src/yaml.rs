@@ -315,6 +315,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         |s: &Option<String>, good: &str| s.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(good));
 
     for v in f.vpcs {
+        topo.sources.insert(v.id.clone(), file.to_owned());
         let mut cidrs = Vec::new();
         for c in v.cidr.iter().chain(&v.cidrs) {
             cidrs.push(cidr(&v.id, c)?);
@@ -331,6 +332,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for s in f.subnets {
+        topo.sources.insert(s.id.clone(), file.to_owned());
         topo.subnets.push(Subnet {
             cidr: cidr(&s.id, &s.cidr)?,
             id: s.id,
@@ -340,6 +342,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for rt in f.route_tables {
+        topo.sources.insert(rt.id.clone(), file.to_owned());
         let mut routes = Vec::new();
         for r in &rt.routes {
             let destination = if r.destination.starts_with("pl-") {
@@ -368,6 +371,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for a in f.network_acls {
+        topo.sources.insert(a.id.clone(), file.to_owned());
         let mut entries = Vec::new();
         for (egress, rules) in [(false, &a.inbound), (true, &a.outbound)] {
             for r in rules {
@@ -423,6 +427,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for g in f.security_groups {
+        topo.sources.insert(g.id.clone(), file.to_owned());
         let rules = |list: &[YSgRule], ingress: bool| -> Result<Vec<SgRule>, Error> {
             let mut out = Vec::new();
             for r in list {
@@ -482,6 +487,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for i in f.network_interfaces {
+        topo.sources.insert(i.id.clone(), file.to_owned());
         let ip = addr(&i.id, &i.ip)?;
         let vpc = subnet_vpc(topo, &i.subnet);
         topo.interfaces.push(Interface {
@@ -504,6 +510,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for n in f.nat_gateways {
+        topo.sources.insert(n.id.clone(), file.to_owned());
         let vpc = subnet_vpc(topo, &n.subnet);
         topo.nat_gateways.push(NatGateway {
             private_ip: n.ip.as_deref().map(|p| addr(&n.id, p)).transpose()?,
@@ -557,6 +564,7 @@ pub fn read(file: &str, text: &str, topo: &mut Topology) -> Result<(), Error> {
         });
     }
     for p in f.peerings {
+        topo.sources.insert(p.id.clone(), file.to_owned());
         let blocks = |vpc: &str| {
             topo.vpcs
                 .iter()

@@ -191,3 +191,52 @@ eni-trainer 52.216.4.4 10.0.1.10 443 50000 6 REJECT ingress
     assert!(flowlogs::parse_format("${version} ${bogus").is_err());
     assert!(flowlogs::parse_format("${version}").is_err());
 }
+
+#[test]
+fn bad_topologies_are_refused_naming_the_file_and_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        std::fs::write(dir.path().join(name), text).unwrap();
+        mlguard_net::load(dir.path()).unwrap_err().to_string()
+    };
+    let e = write(
+        "net.yaml",
+        "vpcs:\n  - {id: vpc-a, cidr: 10.0.0.0/16, colour: blue}\n",
+    );
+    assert!(e.contains("net.yaml") && e.contains("colour"), "{e}");
+    let e = write(
+        "net.yaml",
+        "vpcs: [{id: vpc-a, cidr: 10.0.0.0/16}]\nsubnets: [{id: subnet-x, vpc: vpc-a, cidr: 10.9.0.0/24}]\n",
+    );
+    assert!(
+        e.contains("net.yaml: subnet-x") && e.contains("outside every CIDR block"),
+        "{e}"
+    );
+    let e = write(
+        "acls.json",
+        r#"{"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-a", "Entries": [{"RuleNumber": 1, "Protocol": "6", "RuleAction": "maybe", "Egress": false, "CidrBlock": "0.0.0.0/0"}]}]}"#,
+    );
+    assert!(
+        e.contains("acls.json: acl-1 entry 0") && e.contains("maybe"),
+        "{e}"
+    );
+    let e = write(
+        "sg.json",
+        r#"{"SecurityGroups": [{"GroupId": "sg-1", "VpcId": "vpc-a", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 90, "ToPort": 80}]}]}"#,
+    );
+    assert!(e.contains("sg-1") && e.contains("backwards"), "{e}");
+    let e = write(
+        "enis.json",
+        r#"{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "SubnetId": "subnet-1", "PrivateIpAddress": "10.0.0.500"}]}"#,
+    );
+    assert!(e.contains("eni-1") && e.contains("10.0.0.500"), "{e}");
+    std::fs::remove_file(dir.path().join("enis.json")).unwrap();
+    std::fs::write(dir.path().join("cgw.json"), r#"{"CustomerGateways": []}"#).unwrap();
+    assert!(
+        mlguard_net::load(dir.path()).is_ok(),
+        "customer gateways are a known key"
+    );
+}

@@ -574,6 +574,9 @@ fn matrix_cmd(a: MatrixArgs) -> Result<ExitCode, String> {
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    if matches!(a.common.format, OutputFormat::Sarif) {
+        return Err("net matrix writes table or json".into());
+    }
     let m = matrix::subnet_matrix(
         &t,
         &a.security_groups,
