@@ -1,0 +1,7 @@
+//! IAM policy analysis over the policy engine (design: docs/policy-analyzer.md):
+//! the action catalog of the services an ML platform uses, and validation with
+//! IAM Access Analyzer's finding types.
+
+pub mod catalog;
+
+pub use catalog::{AccessLevel, Catalog};
