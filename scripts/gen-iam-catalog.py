@@ -64,6 +64,10 @@ def main():
         "sourceDate": datetime.date.fromtimestamp(src.stat().st_mtime).isoformat(),
         "generated": datetime.date.today().isoformat(),
         "services": dict(sorted(out.items())),
+        # Every service prefix the reference knows, catalogued here or not: an
+        # action of an unlisted prefix is a typo, one of a listed but
+        # uncatalogued prefix is not checked further.
+        "knownPrefixes": sorted({e["prefix"] for e in data}),
     }
     dest = pathlib.Path(__file__).resolve().parent.parent / "crates" / "mlguard-analyzer" / "data" / "catalog.json"
     dest.write_text(json.dumps(catalog, indent=0, separators=(",", ":"), ensure_ascii=False) + "\n")

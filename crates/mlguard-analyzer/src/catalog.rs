@@ -73,6 +73,7 @@ pub struct Catalog {
     pub source: String,
     pub source_date: String,
     services: HashMap<String, Service>,
+    known_prefixes: std::collections::HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +82,7 @@ struct RawCatalog {
     source: String,
     source_date: String,
     services: HashMap<String, RawService>,
+    known_prefixes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +243,7 @@ impl Catalog {
             source: raw.source,
             source_date: raw.source_date,
             services,
+            known_prefixes: raw.known_prefixes.into_iter().collect(),
         })
     }
 
@@ -248,6 +251,12 @@ impl Catalog {
     #[must_use]
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         self.services.get(&prefix.to_ascii_lowercase())
+    }
+
+    /// Whether AWS has a service with this prefix (catalogued here or not).
+    #[must_use]
+    pub fn is_known_prefix(&self, prefix: &str) -> bool {
+        self.known_prefixes.contains(&prefix.to_ascii_lowercase())
     }
 
     /// Every service.

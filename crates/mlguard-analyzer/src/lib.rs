@@ -3,5 +3,7 @@
 //! IAM Access Analyzer's finding types.
 
 pub mod catalog;
+pub mod validate;
 
 pub use catalog::{AccessLevel, Catalog};
+pub use validate::{Finding, FindingType, PolicyType, validate};

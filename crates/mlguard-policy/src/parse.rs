@@ -57,6 +57,10 @@ pub struct ParseError {
     pub span: Option<Span>,
     /// Where, as line and column.
     pub location: Option<LineCol>,
+    /// Which rule rejected it, as a stable name (`VersionRequired`,
+    /// `DuplicateSid`, `ResourceNotArn`, ...), for analyzers that report it
+    /// in their own terms.
+    pub rule: &'static str,
 }
 
 impl fmt::Display for ParseError {
@@ -112,6 +116,45 @@ enum Reason {
 const SYNTAX: &str = "Syntax errors in policy.";
 
 impl Reason {
+    /// The stable name of the rule ([`ParseError::rule`]).
+    fn name(&self) -> &'static str {
+        match self {
+            Reason::InvalidJson => "InvalidJson",
+            Reason::Syntax => "Syntax",
+            Reason::InvalidVersion => "InvalidVersion",
+            Reason::EmptyStatement => "EmptyStatement",
+            Reason::MissingStatement => "MissingStatement",
+            Reason::MissingEffect => "MissingEffect",
+            Reason::InvalidEffect(_) => "InvalidEffect",
+            Reason::VersionRequired => "VersionRequired",
+            Reason::LegacyParsing => "LegacyParsing",
+            Reason::PrincipalInIdentity => "PrincipalInIdentity",
+            Reason::MissingPrincipal => "MissingPrincipal",
+            Reason::EmptyPrincipal => "EmptyPrincipal",
+            Reason::PrincipalNotObject => "PrincipalNotObject",
+            Reason::UnknownPrincipalType(_) => "UnknownPrincipalType",
+            Reason::InvalidPrincipal(..) => "InvalidPrincipal",
+            Reason::TrustResource => "TrustResource",
+            Reason::TrustNotResource => "TrustNotResource",
+            Reason::TrustNotPrincipal(_) => "TrustNotPrincipal",
+            Reason::TrustAction => "TrustAction",
+            Reason::SidNotAlphanumeric => "SidNotAlphanumeric",
+            Reason::DuplicateSid => "DuplicateSid",
+            Reason::MissingActions => "MissingActions",
+            Reason::MissingResources => "MissingResources",
+            Reason::ResourceNotArn(_) => "ResourceNotArn",
+            Reason::InvalidPartition { .. } => "InvalidPartition",
+            Reason::ResourceVendor => "ResourceVendor",
+            Reason::IamRegion(_) => "IamRegion",
+            Reason::S3Region(_) => "S3Region",
+            Reason::IamPath => "IamPath",
+            Reason::ActionNoVendor => "ActionNoVendor",
+            Reason::ActionColons => "ActionColons",
+            Reason::VendorWildcard => "VendorWildcard",
+            Reason::VendorInvalid(_) => "VendorInvalid",
+        }
+    }
+
     /// AWS's message for this problem in a policy of `kind`.
     fn aws_message(&self, kind: PolicyKind) -> String {
         let trust = kind == PolicyKind::RoleTrust;
@@ -214,6 +257,7 @@ impl Policy {
                 ),
                 span: None,
                 location: None,
+                rule: "TooLarge",
             });
         }
         let root = json::parse(text).map_err(|e| ParseError {
@@ -225,6 +269,7 @@ impl Policy {
                 end: e.offset,
             }),
             location: Some(line_col(text, e.offset)),
+            rule: Reason::InvalidJson.name(),
         })?;
         let parser = Parser { source: text, kind };
         let raw = parser.structure(&root)?;
@@ -291,6 +336,7 @@ impl<'s> Parser<'s> {
             message: message.into(),
             span: Some(span),
             location: Some(line_col(self.source, span.start)),
+            rule: reason.name(),
         }
     }
 

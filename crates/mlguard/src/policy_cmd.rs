@@ -16,7 +16,53 @@ pub(crate) enum PolicyCommand {
     ///
     /// Exit status 0 for any decision (allowed, explicitDeny, implicitDeny), 2 when
     /// the input cannot be used.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
+    /// Check policies as IAM Access Analyzer's ValidatePolicy does: errors,
+    /// security warnings, warnings and suggestions with their locations.
+    ///
+    /// Exit status 1 when a finding reaches --fail-on (default: error), 2 when
+    /// a file cannot be read.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ValidateType {
+    Identity,
+    Resource,
+    Boundary,
+    Scp,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ValidateFormat {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FailOn {
+    Error,
+    SecurityWarning,
+    Warning,
+    Suggestion,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Policy documents (JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// What the policies are.
+    #[arg(long, value_enum, default_value = "identity")]
+    policy_type: ValidateType,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ValidateFormat,
+    /// Exit 1 when a finding of this type or a more severe one is found.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -74,7 +120,114 @@ pub(crate) struct SimulateArgs {
 pub(crate) fn run(cmd: PolicyCommand) -> Result<ExitCode, String> {
     match cmd {
         PolicyCommand::Simulate(args) => simulate(&args),
+        PolicyCommand::Validate(args) => validate(&args),
     }
+}
+
+fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
+    use mlguard_analyzer::validate::{FindingType, PolicyType};
+    let policy_type = match args.policy_type {
+        ValidateType::Identity => PolicyType::Identity,
+        ValidateType::Resource => PolicyType::Resource,
+        ValidateType::Boundary => PolicyType::Boundary,
+        ValidateType::Scp => PolicyType::ServiceControl,
+    };
+    let catalog = mlguard_analyzer::Catalog::builtin();
+    let mut results = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        results.push((f, mlguard_analyzer::validate(&text, policy_type, catalog)));
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(FindingType::Error),
+        FailOn::SecurityWarning => Some(FindingType::SecurityWarning),
+        FailOn::Warning => Some(FindingType::Warning),
+        FailOn::Suggestion => Some(FindingType::Suggestion),
+        FailOn::Never => None,
+    };
+    match args.format {
+        ValidateFormat::Json => {
+            let doc: Vec<_> = results
+                .iter()
+                .map(|(f, findings)| json!({"file": f.to_string_lossy(), "findings": findings}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
+        }
+        ValidateFormat::Table => {
+            for (f, findings) in &results {
+                if findings.is_empty() {
+                    println!("{}: no findings", f.display());
+                }
+                for x in findings {
+                    let at = x.locations.first().map_or(String::new(), |l| {
+                        format!(
+                            "{}:{}",
+                            l.span.start.line,
+                            l.span.start.column.saturating_add(1)
+                        )
+                    });
+                    println!(
+                        "{}:{at}  {:<16} {:<40} {}",
+                        f.display(),
+                        x.finding_type.as_str(),
+                        x.issue_code,
+                        x.finding_details
+                    );
+                }
+            }
+        }
+        ValidateFormat::Sarif => {
+            let mut rules: Vec<&str> = Vec::new();
+            let mut out = Vec::new();
+            for (f, findings) in &results {
+                for x in findings {
+                    if !rules.contains(&x.issue_code.as_str()) {
+                        rules.push(&x.issue_code);
+                    }
+                    let level = match x.finding_type {
+                        FindingType::Error | FindingType::SecurityWarning => "error",
+                        FindingType::Warning => "warning",
+                        FindingType::Suggestion => "note",
+                    };
+                    let region = x.locations.first().map(|l| {
+                        json!({"startLine": l.span.start.line, "startColumn": l.span.start.column.saturating_add(1),
+                               "endLine": l.span.end.line, "endColumn": l.span.end.column.saturating_add(1)})
+                    });
+                    out.push(json!({
+                        "ruleId": x.issue_code,
+                        "level": level,
+                        "message": {"text": x.finding_details},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.to_string_lossy()}, "region": region}}],
+                        "properties": {"findingType": x.finding_type},
+                    }));
+                }
+            }
+            let rules: Vec<_> = rules.iter().map(|r| json!({"id": r, "name": r})).collect();
+            let doc = json!({
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": [{"tool": {"driver": {"name": "mlguard", "informationUri": "https://github.com/mlguard/mlguard",
+                          "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": out}],
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
+        }
+    }
+    let failed = threshold.is_some_and(|t| {
+        results
+            .iter()
+            .any(|(_, fs)| fs.iter().any(|x| x.finding_type <= t))
+    });
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 struct Loaded {

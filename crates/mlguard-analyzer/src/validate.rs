@@ -1,0 +1,954 @@
+//! Policy validation with IAM Access Analyzer's `ValidatePolicy` semantics:
+//! findings of type ERROR, SECURITY_WARNING, WARNING and SUGGESTION, each with
+//! an issue code, details, a learn-more link and the location in the policy
+//! (a path of elements and a line/column span).
+//!
+//! Issue codes are Access Analyzer's where it has the check (IAM User Guide,
+//! "IAM Access Analyzer policy check reference"); the checks it lacks and this
+//! project needs carry codes of ours, marked in [`Check::ours`]:
+//! `ALLOW_WITH_NOT_ACTION`, `ALLOW_WITH_NOT_RESOURCE`, `FULL_ADMIN_ACCESS`,
+//! `WILDCARD_ACTION_ON_SENSITIVE_SERVICE`, `PUBLIC_PRINCIPAL_WITHOUT_CONDITION`
+//! and `ACTION_RESOURCE_MISMATCH`.
+
+use serde::Serialize;
+
+use mlguard_policy::{Effect, Policy, PolicyKind, Span, Statement, Version};
+
+use crate::catalog::{Catalog, is_global_key, key_matches};
+
+/// Access Analyzer's finding types, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FindingType {
+    Error,
+    SecurityWarning,
+    Warning,
+    Suggestion,
+}
+
+impl FindingType {
+    /// As Access Analyzer spells it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingType::Error => "ERROR",
+            FindingType::SecurityWarning => "SECURITY_WARNING",
+            FindingType::Warning => "WARNING",
+            FindingType::Suggestion => "SUGGESTION",
+        }
+    }
+}
+
+/// Which policy type the document is validated as (`policyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyType {
+    Identity,
+    Resource,
+    ServiceControl,
+    /// A permissions boundary: validated as an identity policy.
+    Boundary,
+}
+
+impl PolicyType {
+    fn kind(self) -> PolicyKind {
+        match self {
+            PolicyType::Identity => PolicyKind::Managed,
+            PolicyType::Resource => PolicyKind::Resource,
+            PolicyType::ServiceControl => PolicyKind::ServiceControl,
+            PolicyType::Boundary => PolicyKind::Boundary,
+        }
+    }
+}
+
+/// A position as Access Analyzer reports it: line from 1, column from 0,
+/// offset in characters from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+}
+
+/// `Location.span`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SpanOut {
+    pub start: Position,
+    pub end: Position,
+}
+
+/// One element of `Location.path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PathElement {
+    Index(usize),
+    Key(String),
+    Value(String),
+}
+
+/// `Location`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: Vec<PathElement>,
+    pub span: SpanOut,
+}
+
+/// One finding, in `ValidatePolicyFinding`'s shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub finding_details: String,
+    pub finding_type: FindingType,
+    pub issue_code: String,
+    pub learn_more_link: String,
+    pub locations: Vec<Location>,
+}
+
+/// A check's identity.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    pub code: &'static str,
+    pub kind: FindingType,
+    /// The anchor of Access Analyzer's reference, or `None` for our checks.
+    anchor: Option<&'static str>,
+}
+
+impl Check {
+    /// True for checks Access Analyzer does not have.
+    #[must_use]
+    pub fn ours(&self) -> bool {
+        self.anchor.is_none()
+    }
+}
+
+const REFERENCE: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html";
+const OUR_DOC: &str = "https://github.com/mlguard/mlguard/blob/main/docs/policy-analyzer.md";
+
+macro_rules! checks {
+    ($($name:ident = $code:literal, $kind:ident, $anchor:expr;)*) => {
+        $(pub const $name: Check = Check { code: $code, kind: FindingType::$kind, anchor: $anchor };)*
+        /// Every check, for documentation and tests.
+        pub const ALL_CHECKS: &[Check] = &[$($name),*];
+    };
+}
+
+checks! {
+    JSON_SYNTAX_ERROR = "JSON_SYNTAX_ERROR", Error, Some("error-json-syntax-error");
+    INVALID_VERSION = "INVALID_VERSION", Error, Some("error-invalid-version");
+    MISSING_STATEMENT = "MISSING_STATEMENT", Error, Some("error-missing-statement");
+    MISSING_EFFECT = "MISSING_EFFECT", Error, Some("error-missing-effect");
+    INVALID_EFFECT = "INVALID_EFFECT", Error, Some("error-invalid-effect");
+    MISSING_ACTION = "MISSING_ACTION", Error, Some("error-missing-action");
+    MISSING_RESOURCE = "MISSING_RESOURCE", Error, Some("error-missing-resource");
+    MISSING_PRINCIPAL = "MISSING_PRINCIPAL", Error, Some("error-missing-principal");
+    UNSUPPORTED_PRINCIPAL = "UNSUPPORTED_PRINCIPAL", Error, Some("error-unsupported-principal");
+    UNIQUE_SIDS_REQUIRED = "UNIQUE_SIDS_REQUIRED", Error, Some("error-unique-sids-required");
+    UNSUPPORTED_SID = "UNSUPPORTED_SID", Error, Some("error-unsupported-sid");
+    INVALID_POLICY_ELEMENT = "INVALID_POLICY_ELEMENT", Error, Some("error-invalid-policy-element");
+    INVALID_SERVICE_IN_ACTION = "INVALID_SERVICE_IN_ACTION", Error, Some("error-invalid-service-in-action");
+    INVALID_ACTION = "INVALID_ACTION", Error, Some("error-invalid-action");
+    INVALID_SERVICE_CONDITION_KEY = "INVALID_SERVICE_CONDITION_KEY", Error, Some("error-invalid-service-condition-key");
+    INVALID_GLOBAL_CONDITION_KEY = "INVALID_GLOBAL_CONDITION_KEY", Error, Some("error-invalid-global-condition-key");
+    INVALID_CONDITION_KEY_FORMAT = "INVALID_CONDITION_KEY_FORMAT", Error, Some("error-invalid-condition-key-format");
+    INVALID_ARN_PREFIX = "INVALID_ARN_PREFIX", Error, Some("error-invalid-arn-prefix");
+    MISSING_ARN_FIELD = "MISSING_ARN_FIELD", Error, Some("error-missing-arn-field");
+    INVALID_ARN_SERVICE_CASE = "INVALID_ARN_SERVICE_CASE", Error, Some("error-invalid-arn-service-case");
+    INVALID_ARN_ACCOUNT = "INVALID_ARN_ACCOUNT", Error, Some("error-invalid-arn-account");
+    UNSUPPORTED_ACTION_FOR_CONDITION_KEY = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error, Some("error-unsupported-action-for-condition-key");
+    PASS_ROLE_WITH_STAR_IN_RESOURCE = "PASS_ROLE_WITH_STAR_IN_RESOURCE", SecurityWarning, Some("security-warning-pass-role-with-star-in-resource");
+    PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE = "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", SecurityWarning, Some("security-warning-pass-role-with-star-in-action-and-resource");
+    PASS_ROLE_WITH_NOT_RESOURCE = "PASS_ROLE_WITH_NOT_RESOURCE", SecurityWarning, Some("security-warning-pass-role-with-not-resource");
+    ALLOW_WITH_NOT_PRINCIPAL = "ALLOW_WITH_NOT_PRINCIPAL", SecurityWarning, Some("security-warning-allow-with-not-principal");
+    ALLOW_WITH_NOT_ACTION = "ALLOW_WITH_NOT_ACTION", SecurityWarning, None;
+    ALLOW_WITH_NOT_RESOURCE = "ALLOW_WITH_NOT_RESOURCE", SecurityWarning, None;
+    FULL_ADMIN_ACCESS = "FULL_ADMIN_ACCESS", SecurityWarning, None;
+    WILDCARD_ACTION_ON_SENSITIVE_SERVICE = "WILDCARD_ACTION_ON_SENSITIVE_SERVICE", SecurityWarning, None;
+    PUBLIC_PRINCIPAL_WITHOUT_CONDITION = "PUBLIC_PRINCIPAL_WITHOUT_CONDITION", SecurityWarning, None;
+    MISSING_VERSION = "MISSING_VERSION", Warning, Some("general-warning-missing-version");
+    ACTION_RESOURCE_MISMATCH = "ACTION_RESOURCE_MISMATCH", Warning, None;
+    UNIQUE_SIDS_RECOMMENDED = "UNIQUE_SIDS_RECOMMENDED", Warning, Some("general-warning-unique-sids-recommended");
+    EMPTY_ARRAY_ACTION = "EMPTY_ARRAY_ACTION", Suggestion, Some("suggestion-empty-array-action");
+    EMPTY_ARRAY_RESOURCE = "EMPTY_ARRAY_RESOURCE", Suggestion, Some("suggestion-empty-array-resource");
+    EMPTY_SID_VALUE = "EMPTY_SID_VALUE", Suggestion, Some("suggestion-empty-sid-value");
+    REDUNDANT_ACTION = "REDUNDANT_ACTION", Suggestion, Some("suggestion-redundant-action");
+    REDUNDANT_STATEMENT = "REDUNDANT_STATEMENT", Suggestion, Some("suggestion-redundant-statement");
+    WILDCARD_IN_SERVICE_NAME = "WILDCARD_IN_SERVICE_NAME", Suggestion, Some("suggestion-wildcard-in-service-name");
+}
+
+/// Services where `service:*` grants control over identities, keys, secrets
+/// or data: a wildcard there is a security warning, not style.
+pub const SENSITIVE_SERVICES: &[&str] = &[
+    "iam",
+    "sts",
+    "kms",
+    "secretsmanager",
+    "s3",
+    "sagemaker",
+    "organizations",
+    "cloudtrail",
+    "ssm",
+    "ec2",
+    "lambda",
+];
+
+/// Validates one policy document.
+#[must_use]
+pub fn validate(text: &str, policy_type: PolicyType, catalog: &Catalog) -> Vec<Finding> {
+    let mut v = Validator {
+        text,
+        findings: Vec::new(),
+        catalog,
+        policy_type,
+    };
+    match Policy::parse(text, policy_type.kind()) {
+        Ok(policy) => v.policy(&policy),
+        Err(e) => {
+            // IAM would refuse the document; Access Analyzer reports why in
+            // its own terms. The rest of the document is not analyzed.
+            let span = e.span.unwrap_or(Span { start: 0, end: 0 });
+            let within = usize::try_from(span.start)
+                .ok()
+                .and_then(|s| text.get(s..usize::try_from(span.end).unwrap_or(s).max(s)))
+                .unwrap_or("");
+            let (check, details) = match e.rule {
+                "InvalidJson" | "Syntax" => (JSON_SYNTAX_ERROR, format!("Fix the JSON syntax error: {}", e.message)),
+                "VersionRequired" => (MISSING_VERSION, "We recommend that you specify the Version element to help you with debugging permission issues.".to_owned()),
+                "InvalidVersion" => (INVALID_VERSION, format!("{} Use one of the following versions: 2012-10-17, 2008-10-17.", e.message)),
+                "MissingStatement" | "EmptyStatement" => (MISSING_STATEMENT, "Add a statement to the policy".to_owned()),
+                "MissingEffect" => (MISSING_EFFECT, "Add an Effect element to the policy statement with a value of Allow or Deny.".to_owned()),
+                "InvalidEffect" => (INVALID_EFFECT, format!("{}. Use Allow or Deny.", e.message)),
+                "MissingActions" if within.contains("Action") => (EMPTY_ARRAY_ACTION, "This statement includes no actions and does not affect the policy. Specify actions.".to_owned()),
+                "MissingActions" => (MISSING_ACTION, "Add an Action or NotAction element to the policy statement.".to_owned()),
+                "MissingResources" => (MISSING_RESOURCE, "Add a Resource or NotResource element to the policy statement.".to_owned()),
+                "MissingPrincipal" | "EmptyPrincipal" => (MISSING_PRINCIPAL, "Add a Principal element to the policy statement.".to_owned()),
+                "PrincipalInIdentity" => (UNSUPPORTED_PRINCIPAL, "The policy type IDENTITY_POLICY does not support the Principal element. Remove the Principal element.".to_owned()),
+                "DuplicateSid" => (UNIQUE_SIDS_REQUIRED, "Duplicate statement IDs are not supported for this policy type. Update the Sid value.".to_owned()),
+                "SidNotAlphanumeric" => (UNSUPPORTED_SID, "Update the characters in the Sid element to use one of the following character types: [a-z, A-Z, 0-9]".to_owned()),
+                "VendorWildcard" => (WILDCARD_IN_SERVICE_NAME, "Avoid using wildcards (*, ?) in the service name because it might grant unintended access to other AWS services with similar names.".to_owned()),
+                "ActionNoVendor" | "ActionColons" | "VendorInvalid" => (INVALID_ACTION, format!("{}.", e.message)),
+                "ResourceNotArn" | "InvalidPartition" if !within.trim_matches('"').starts_with("arn:") => {
+                    (INVALID_ARN_PREFIX, "Add the required prefix (arn) to the resource ARN.".to_owned())
+                }
+                "ResourceNotArn" => (MISSING_ARN_FIELD, "Resource ARNs must include at least 6 fields in the following structure: arn:partition:service:region:account:resource".to_owned()),
+                _ => (INVALID_POLICY_ELEMENT, format!("{}.", e.message)),
+            };
+            v.push(check, details, vec![], span);
+        }
+    }
+    v.findings.sort_by_key(|f| {
+        (
+            f.finding_type,
+            f.locations.first().map(|l| l.span.start.offset),
+        )
+    });
+    v.findings
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    findings: Vec<Finding>,
+    catalog: &'a Catalog,
+    policy_type: PolicyType,
+}
+
+fn position(text: &str, byte: u32) -> Position {
+    let byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+    let before = text.get(..byte).unwrap_or(text);
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count());
+    Position {
+        line: u32::try_from(line.saturating_add(1)).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+        offset: u32::try_from(before.chars().count()).unwrap_or(u32::MAX),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i.saturating_add(1)];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev
+                .get(j)
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(usize::from(!ca.eq_ignore_ascii_case(cb)));
+            let del = prev
+                .get(j.saturating_add(1))
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(1);
+            let ins = cur.get(j).copied().unwrap_or(0).saturating_add(1);
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+impl Validator<'_> {
+    fn push(&mut self, check: Check, details: String, path: Vec<PathElement>, span: Span) {
+        let link = match check.anchor {
+            Some(a) => format!("{REFERENCE}#access-analyzer-reference-policy-checks-{a}"),
+            None => format!(
+                "{OUR_DOC}#{}",
+                check.code.to_ascii_lowercase().replace('_', "-")
+            ),
+        };
+        self.findings.push(Finding {
+            finding_details: details,
+            finding_type: check.kind,
+            issue_code: check.code.to_owned(),
+            learn_more_link: link,
+            locations: vec![Location {
+                path,
+                span: SpanOut {
+                    start: position(self.text, span.start),
+                    end: position(self.text, span.end),
+                },
+            }],
+        });
+    }
+
+    fn policy(&mut self, p: &Policy) {
+        if p.version.as_ref().map(|v| v.value) != Some(Version::V2012_10_17) && p.version.is_none()
+        {
+            self.push(
+                MISSING_VERSION,
+                "We recommend that you specify the Version element to help you with debugging permission issues.".into(),
+                vec![],
+                Span { start: 0, end: 1 },
+            );
+        }
+        let mut sids: Vec<&str> = Vec::new();
+        for (i, s) in p.statements.iter().enumerate() {
+            let path = |rest: &[PathElement]| -> Vec<PathElement> {
+                let mut v = vec![
+                    PathElement::Value("Statement".into()),
+                    PathElement::Index(i),
+                ];
+                v.extend_from_slice(rest);
+                v
+            };
+            if let Some(sid) = &s.sid {
+                if sid.value.is_empty() {
+                    self.push(
+                        EMPTY_SID_VALUE,
+                        "Add a value to the empty string in the Sid element.".into(),
+                        path(&[PathElement::Value("Sid".into())]),
+                        sid.span,
+                    );
+                } else if sids.contains(&sid.value.as_str()) {
+                    self.push(
+                        UNIQUE_SIDS_RECOMMENDED,
+                        "We recommend that you use statement IDs that are unique to your policy. Update the Sid value.".into(),
+                        path(&[PathElement::Value("Sid".into())]),
+                        sid.span,
+                    );
+                } else {
+                    sids.push(&sid.value);
+                }
+            }
+            self.statement(s, &path);
+        }
+        self.redundant_statements(p);
+    }
+
+    fn statement(&mut self, s: &Statement, path: &dyn Fn(&[PathElement]) -> Vec<PathElement>) {
+        let allow = s.effect.value == Effect::Allow;
+        let action_path = |j: usize| {
+            path(&[
+                PathElement::Value(
+                    if s.action.negated {
+                        "NotAction"
+                    } else {
+                        "Action"
+                    }
+                    .into(),
+                ),
+                PathElement::Index(j),
+            ])
+        };
+        let resource_key = if s.resource.as_ref().is_some_and(|r| r.negated) {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        if s.action.items.is_empty() {
+            self.push(EMPTY_ARRAY_ACTION, "This statement includes no actions and does not affect the policy. Specify actions.".into(), path(&[PathElement::Value("Action".into())]), s.action.span);
+        }
+        if let Some(r) = &s.resource
+            && r.items.is_empty()
+        {
+            self.push(EMPTY_ARRAY_RESOURCE, "This statement includes no resources and does not affect the policy. Specify resources.".into(), path(&[PathElement::Value(resource_key.into())]), r.span);
+        }
+        if allow && s.action.negated {
+            self.push(
+                ALLOW_WITH_NOT_ACTION,
+                "Using Allow with NotAction grants every action not listed, including actions of services added later. List the actions to allow instead.".into(),
+                path(&[PathElement::Value("NotAction".into())]),
+                s.action.span,
+            );
+        }
+        if allow && let Some(r) = s.resource.as_ref().filter(|r| r.negated) {
+            self.push(
+                ALLOW_WITH_NOT_RESOURCE,
+                "Using Allow with NotResource grants the actions on every resource not listed, including ones created later. List the resources to allow instead.".into(),
+                path(&[PathElement::Value("NotResource".into())]),
+                r.span,
+            );
+        }
+        if allow && let Some(p) = s.principal.as_ref().filter(|p| p.negated) {
+            self.push(
+                ALLOW_WITH_NOT_PRINCIPAL,
+                "Using Allow with NotPrincipal can be overly permissive. We recommend that you use Principal instead.".into(),
+                path(&[PathElement::Value("NotPrincipal".into())]),
+                p.span,
+            );
+        }
+        if allow
+            && matches!(self.policy_type, PolicyType::Resource)
+            && s.conditions.is_empty()
+            && let Some(p) = &s.principal
+            && !p.negated
+            && p.entries
+                .iter()
+                .any(|e| e.kind == mlguard_policy::PrincipalType::Aws && e.text == "*")
+        {
+            self.push(
+                PUBLIC_PRINCIPAL_WITHOUT_CONDITION,
+                "\"Principal\": \"*\" without a Condition grants access to anyone, in any account, including anonymous callers. Name the principals or add conditions (aws:PrincipalOrgID, aws:SourceVpce, aws:SecureTransport).".into(),
+                path(&[PathElement::Value("Principal".into())]),
+                p.span,
+            );
+        }
+
+        // Actions: existence, wildcards, redundancy, PassRole.
+        let resources: Vec<&str> = s
+            .resource
+            .as_ref()
+            .filter(|r| !r.negated)
+            .map(|r| r.items.iter().map(|i| i.text.as_str()).collect())
+            .unwrap_or_default();
+        let star_resource = resources.iter().any(|r| r.contains('*'));
+        let mut expanded: Vec<(
+            usize,
+            String,
+            &crate::catalog::Action,
+            &crate::catalog::Service,
+        )> = Vec::new();
+        for (j, item) in s.action.items.iter().enumerate() {
+            let text = item.text.as_str();
+            if text == "*" {
+                if allow && !s.action.negated {
+                    self.push(
+                        FULL_ADMIN_ACCESS,
+                        "The action * allows every action of every service. Grant the actions the principal needs.".into(),
+                        action_path(j),
+                        item.span,
+                    );
+                }
+                if allow && !s.action.negated {
+                    self.pass_role(s, item.span, true, star_resource, &action_path(j));
+                }
+                continue;
+            }
+            let Some((prefix, name)) = text.split_once(':') else {
+                continue;
+            };
+            if has_wildcard(prefix) {
+                self.push(
+                    WILDCARD_IN_SERVICE_NAME,
+                    "Avoid using wildcards (*, ?) in the service name because it might grant unintended access to other AWS services with similar names.".into(),
+                    action_path(j),
+                    item.span,
+                );
+                continue;
+            }
+            let Some(svc) = self.catalog.service(prefix) else {
+                if !self.catalog.is_known_prefix(prefix) {
+                    let suggestion = self.nearest_prefix(prefix);
+                    self.push(
+                        INVALID_SERVICE_IN_ACTION,
+                        format!("The service {prefix} specified in the action does not exist.{suggestion}"),
+                        action_path(j),
+                        item.span,
+                    );
+                }
+                continue;
+            };
+            if name == "*"
+                && allow
+                && !s.action.negated
+                && SENSITIVE_SERVICES.contains(&svc.prefix.as_str())
+            {
+                self.push(
+                    WILDCARD_ACTION_ON_SENSITIVE_SERVICE,
+                    format!("The action {text} allows every {} action, including permissions management. Grant the specific actions needed (for example s3:GetObject, not s3:*).", svc.name),
+                    action_path(j),
+                    item.span,
+                );
+            }
+            let matched: Vec<&crate::catalog::Action> = self.catalog.expand(svc, name).collect();
+            if matched.is_empty() {
+                let best = svc
+                    .actions
+                    .values()
+                    .min_by_key(|a| edit_distance(name, &a.name))
+                    .filter(|a| edit_distance(name, &a.name) <= 3);
+                let hint = best.map_or(String::new(), |a| {
+                    format!(" Did you mean {}:{}?", svc.prefix, a.name)
+                });
+                self.push(
+                    INVALID_ACTION,
+                    format!("The action {text} does not exist.{hint}"),
+                    action_path(j),
+                    item.span,
+                );
+                continue;
+            }
+            if allow
+                && !s.action.negated
+                && matched
+                    .iter()
+                    .any(|a| a.name == "PassRole" && svc.prefix == "iam")
+            {
+                self.pass_role(
+                    s,
+                    item.span,
+                    has_wildcard(name),
+                    star_resource,
+                    &action_path(j),
+                );
+            }
+            for a in matched {
+                expanded.push((j, text.to_owned(), a, svc));
+            }
+        }
+        self.redundant_actions(s, path);
+        if !s.action.negated {
+            self.resource_mismatch(s, &expanded, &resources, path);
+            self.condition_keys(s, &expanded, path);
+        } else {
+            self.condition_keys(s, &[], path);
+        }
+        if let Some(r) = &s.resource {
+            for (k, item) in r.items.iter().enumerate() {
+                self.arn(
+                    &item.text,
+                    item.span,
+                    path(&[
+                        PathElement::Value(resource_key.into()),
+                        PathElement::Index(k),
+                    ]),
+                );
+            }
+        }
+    }
+
+    fn nearest_prefix(&self, prefix: &str) -> String {
+        self.catalog
+            .services()
+            .map(|s| (edit_distance(prefix, &s.prefix), s.prefix.as_str()))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map_or(String::new(), |(_, p)| format!(" Did you mean {p}?"))
+    }
+
+    fn pass_role(
+        &mut self,
+        s: &Statement,
+        span: Span,
+        star_action: bool,
+        star_resource: bool,
+        path: &[PathElement],
+    ) {
+        let not_resource = s.resource.as_ref().is_some_and(|r| r.negated);
+        if not_resource {
+            self.push(
+                PASS_ROLE_WITH_NOT_RESOURCE,
+                "Using the iam:PassRole action with NotResource can be overly permissive because it can allow iam:PassRole permissions on multiple resources. We recommend that you specify resource ARNs instead.".into(),
+                path.to_vec(),
+                span,
+            );
+        } else if star_resource {
+            let (check, details) = if star_action {
+                (
+                    PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE,
+                    "Using wildcards (*) in the action and the resource can be overly permissive because it allows iam:PassRole permissions on all resources. We recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+                )
+            } else {
+                (
+                    PASS_ROLE_WITH_STAR_IN_RESOURCE,
+                    "Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive because it allows iam:PassRole permissions on multiple resources. We recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+                )
+            };
+            // Restricted by iam:PassedToService: AA's recommendation is met.
+            let restricted = s
+                .conditions
+                .iter()
+                .any(|c| c.key.eq_ignore_ascii_case("iam:PassedToService"));
+            if !restricted {
+                self.push(check, details.into(), path.to_vec(), span);
+            }
+        }
+    }
+
+    fn redundant_actions(
+        &mut self,
+        s: &Statement,
+        path: &dyn Fn(&[PathElement]) -> Vec<PathElement>,
+    ) {
+        let items = &s.action.items;
+        let mut redundant = Vec::new();
+        for (j, a) in items.iter().enumerate() {
+            let covered = items.iter().enumerate().any(|(k, b)| {
+                k != j
+                    && (b.text != a.text || k < j)
+                    && !has_wildcard_in_service(&a.text)
+                    && b.matches(&a.text)
+                    && (!has_wildcard(&a.text) || covers_pattern(&b.text, &a.text))
+            });
+            if covered {
+                redundant.push(j);
+            }
+        }
+        if !redundant.is_empty() {
+            let key = if s.action.negated {
+                "NotAction"
+            } else {
+                "Action"
+            };
+            for j in &redundant {
+                if let Some(item) = items.get(*j) {
+                    self.push(
+                        REDUNDANT_ACTION,
+                        format!("The {} action(s) are redundant because they provide similar permissions. Update the policy to remove the redundant action such as: {}.", redundant.len(), item.text),
+                        path(&[PathElement::Value(key.into()), PathElement::Index(*j)]),
+                        item.span,
+                    );
+                }
+            }
+        }
+    }
+
+    fn resource_mismatch(
+        &mut self,
+        s: &Statement,
+        expanded: &[(
+            usize,
+            String,
+            &crate::catalog::Action,
+            &crate::catalog::Service,
+        )],
+        resources: &[&str],
+        path: &dyn Fn(&[PathElement]) -> Vec<PathElement>,
+    ) {
+        if resources.is_empty() || resources.contains(&"*") {
+            return;
+        }
+        // Group by action item: an item mismatches when none of the actions it
+        // names can act on any listed resource.
+        let mut by_item: std::collections::BTreeMap<usize, (String, bool, Vec<String>)> =
+            std::collections::BTreeMap::new();
+        for (j, text, a, svc) in expanded {
+            let fits = if a.resources.is_empty() {
+                false // the action supports only "*"
+            } else {
+                a.resources.iter().any(|r| {
+                    svc.resources
+                        .get(&r.name)
+                        .is_some_and(|t| resources.iter().any(|res| t.may_match(res)))
+                })
+            };
+            let entry = by_item
+                .entry(*j)
+                .or_insert_with(|| (text.clone(), false, Vec::new()));
+            entry.1 |= fits;
+            if !fits && entry.2.len() < 3 {
+                let wants = if a.resources.is_empty() {
+                    "\"*\"".to_owned()
+                } else {
+                    a.resources
+                        .iter()
+                        .filter_map(|r| svc.resources.get(&r.name).map(|t| t.arn.clone()))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                };
+                entry
+                    .2
+                    .push(format!("{}:{} acts on {wants}", svc.prefix, a.name));
+            }
+        }
+        for (j, (text, fits, examples)) in by_item {
+            if fits {
+                continue;
+            }
+            if let Some(item) = s.action.items.get(j) {
+                self.push(
+                    ACTION_RESOURCE_MISMATCH,
+                    format!(
+                        "The action {text} does not apply to any resource in this statement ({}), so the statement grants nothing for it: {}.",
+                        resources.join(", "),
+                        examples.join("; ")
+                    ),
+                    path(&[PathElement::Value("Action".into()), PathElement::Index(j)]),
+                    item.span,
+                );
+            }
+        }
+    }
+
+    fn condition_keys(
+        &mut self,
+        s: &Statement,
+        expanded: &[(
+            usize,
+            String,
+            &crate::catalog::Action,
+            &crate::catalog::Service,
+        )],
+        path: &dyn Fn(&[PathElement]) -> Vec<PathElement>,
+    ) {
+        for c in &s.conditions {
+            let key = c.key.as_str();
+            let p = path(&[
+                PathElement::Value("Condition".into()),
+                PathElement::Value(c.operator.to_string()),
+                PathElement::Key(key.to_owned()),
+            ]);
+            let Some((prefix, _)) = key.split_once(':') else {
+                self.push(
+                    INVALID_CONDITION_KEY_FORMAT,
+                    "The condition key format is not valid. Use the format service:keyname.".into(),
+                    p,
+                    c.key_span,
+                );
+                continue;
+            };
+            if prefix.eq_ignore_ascii_case("aws") {
+                if !is_global_key(key) {
+                    self.push(
+                        INVALID_GLOBAL_CONDITION_KEY,
+                        format!(
+                            "The condition key {key} does not exist. Use a valid condition key."
+                        ),
+                        p,
+                        c.key_span,
+                    );
+                }
+                continue;
+            }
+            let Some(svc) = self.catalog.service(prefix) else {
+                continue;
+            };
+            if svc.condition_type(key).is_none() {
+                self.push(
+                    INVALID_SERVICE_CONDITION_KEY,
+                    format!("The condition key {key} does not exist in the service {}. Use a valid condition key.", svc.prefix),
+                    p,
+                    c.key_span,
+                );
+                continue;
+            }
+            if expanded.is_empty() {
+                continue;
+            }
+            let applies = expanded.iter().any(|(_, _, a, asvc)| {
+                a.conditions.iter().any(|k| key_matches(k, key))
+                    || a.resources.iter().any(|r| {
+                        asvc.resources
+                            .get(&r.name)
+                            .is_some_and(|t| t.conditions.iter().any(|k| key_matches(k, key)))
+                    })
+            });
+            if !applies {
+                let mut names: Vec<String> =
+                    expanded.iter().map(|(_, t, _, _)| t.clone()).collect();
+                names.dedup();
+                self.push(
+                    UNSUPPORTED_ACTION_FOR_CONDITION_KEY,
+                    format!("The following actions: {} are not supported by the condition key {key}. The condition will not be evaluated for these actions. We recommend that you move these actions to a different statement without this condition key.", names.join(", ")),
+                    p,
+                    c.key_span,
+                );
+            }
+        }
+    }
+
+    fn arn(&mut self, text: &str, span: Span, path: Vec<PathElement>) {
+        if text == "*" || text.starts_with("${") {
+            return;
+        }
+        if !text.starts_with("arn:") {
+            self.push(
+                INVALID_ARN_PREFIX,
+                "Add the required prefix (arn) to the resource ARN.".into(),
+                path,
+                span,
+            );
+            return;
+        }
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        if parts.len() < 6 {
+            self.push(
+                MISSING_ARN_FIELD,
+                "Resource ARNs must include at least 6 fields in the following structure: arn:partition:service:region:account:resource".into(),
+                path,
+                span,
+            );
+            return;
+        }
+        let (service, account) = (
+            parts.get(2).copied().unwrap_or(""),
+            parts.get(4).copied().unwrap_or(""),
+        );
+        if service.chars().any(|c| c.is_ascii_uppercase()) {
+            self.push(INVALID_ARN_SERVICE_CASE, format!("Update the service name {service} in the resource ARN to use all lowercase letters."), path, span);
+            return;
+        }
+        let account_ok = account.is_empty()
+            || has_wildcard(account)
+            || account.contains("${")
+            || account == "aws"
+            || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+        if !account_ok {
+            self.push(
+                INVALID_ARN_ACCOUNT,
+                format!("The resource ARN account ID {account} is not valid. Provide a 12-digit account ID."),
+                path,
+                span,
+            );
+        }
+    }
+
+    fn redundant_statements(&mut self, p: &Policy) {
+        let key = |s: &Statement| -> String {
+            let mut actions: Vec<String> = s
+                .action
+                .items
+                .iter()
+                .map(|a| a.text.to_ascii_lowercase())
+                .collect();
+            actions.sort();
+            let mut resources: Vec<String> = s
+                .resource
+                .as_ref()
+                .map(|r| r.items.iter().map(|i| i.text.clone()).collect())
+                .unwrap_or_default();
+            resources.sort();
+            let mut principals: Vec<String> = s
+                .principal
+                .as_ref()
+                .map(|p| {
+                    p.entries
+                        .iter()
+                        .map(|e| format!("{:?}:{}", e.kind, e.text))
+                        .collect()
+                })
+                .unwrap_or_default();
+            principals.sort();
+            let mut conditions: Vec<String> = s
+                .conditions
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}|{}|{}",
+                        c.operator,
+                        c.key.to_ascii_lowercase(),
+                        c.values.join(",")
+                    )
+                })
+                .collect();
+            conditions.sort();
+            format!(
+                "{:?}|{}|{}|{}|{}|{}|{}|{}",
+                s.effect.value,
+                s.action.negated,
+                actions.join(","),
+                s.resource.as_ref().is_some_and(|r| r.negated),
+                resources.join(","),
+                s.principal.as_ref().is_some_and(|p| p.negated),
+                principals.join(","),
+                conditions.join(";")
+            )
+        };
+        let keys: Vec<String> = p.statements.iter().map(key).collect();
+        for (i, k) in keys.iter().enumerate() {
+            if keys.iter().take(i).any(|earlier| earlier == k)
+                && let Some(s) = p.statements.get(i)
+            {
+                self.push(
+                    REDUNDANT_STATEMENT,
+                    "The statements are redundant because they provide identical permissions. Update the policy to remove the redundant statement.".into(),
+                    vec![PathElement::Value("Statement".into()), PathElement::Index(i)],
+                    s.span,
+                );
+            }
+        }
+    }
+}
+
+fn has_wildcard_in_service(action: &str) -> bool {
+    action.split_once(':').is_some_and(|(p, _)| has_wildcard(p))
+}
+
+/// Whether action pattern `outer` covers every action `inner` can name (both
+/// `service:glob`): true when `inner`'s text, wildcards read as literals, is
+/// matched by `outer`, and `outer` ends in a star where `inner` has one.
+fn covers_pattern(outer: &str, inner: &str) -> bool {
+    let (o, i) = (outer.to_ascii_lowercase(), inner.to_ascii_lowercase());
+    if o == i {
+        return true;
+    }
+    // `s3:*` covers `s3:Get*`; `s3:Get*` covers `s3:GetObject*`.
+    match o.strip_suffix('*') {
+        Some(prefix) => !prefix.contains(['*', '?']) && i.starts_with(prefix),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn codes(text: &str, t: PolicyType) -> Vec<String> {
+        validate(text, t, Catalog::builtin())
+            .into_iter()
+            .map(|f| f.issue_code)
+            .collect()
+    }
+
+    #[test]
+    fn positions_are_one_based_lines_zero_based_columns() {
+        let p = position("{\n  \"a\": 1\n}", 4);
+        assert_eq!((p.line, p.column, p.offset), (2, 2, 4));
+    }
+
+    #[test]
+    fn every_check_has_a_distinct_code() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ALL_CHECKS {
+            assert!(seen.insert(c.code), "{}", c.code);
+        }
+    }
+
+    #[test]
+    fn a_clean_least_privilege_policy_has_no_findings() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": ["arn:aws:s3:::training-data", "arn:aws:s3:::training-data/*"]},
+            {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole",
+             "Resource": "arn:aws:iam::111122223333:role/sagemaker-training",
+             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}]}"#;
+        assert_eq!(codes(text, PolicyType::Identity), Vec::<String>::new());
+    }
+}
