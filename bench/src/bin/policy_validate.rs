@@ -6,7 +6,7 @@
 //! Usage: policy_validate [--policies 5000] [--seconds 5]
 //! Prints one JSON object.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use std::time::Instant;
 
@@ -30,15 +30,29 @@ impl Rng {
 }
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map_or(default, |v| v.parse().unwrap())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |v| v.parse().unwrap())
 }
 
 fn corpus(n: usize) -> Vec<String> {
     let catalog = Catalog::builtin();
-    let services: Vec<_> = ["s3", "kms", "sagemaker", "iam", "secretsmanager", "logs", "ecr", "ec2", "glue", "lambda"]
-        .iter()
-        .map(|p| catalog.service(p).unwrap())
-        .collect();
+    let services: Vec<_> = [
+        "s3",
+        "kms",
+        "sagemaker",
+        "iam",
+        "secretsmanager",
+        "logs",
+        "ecr",
+        "ec2",
+        "glue",
+        "lambda",
+    ]
+    .iter()
+    .map(|p| catalog.service(p).unwrap())
+    .collect();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     (0..n)
         .map(|_| {

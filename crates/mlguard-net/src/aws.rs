@@ -435,6 +435,8 @@ impl Collected {
                 // Read so a full dump loads; the VPN connections' routes say
                 // which networks lie behind them.
                 "CustomerGateways" => {}
+                // describe-vpc-attribute's third attribute: no effect on paths.
+                "EnableNetworkAddressUsageMetrics" => {}
                 "Entries" => {
                     // get-managed-prefix-list-entries prints only Entries; the
                     // list id comes from a PrefixListId member we accept beside
@@ -515,7 +517,10 @@ impl Collected {
         for (file, s) in self.subnets {
             topo.sources.insert(s.subnet_id.clone(), file.clone());
             let Some(block) = s.cidr_block.as_deref() else {
-                continue; // IPv6-only subnet: outside an IPv4 analysis
+                // IPv6-only: outside an IPv4 analysis, but other objects may
+                // name it.
+                topo.ipv6_only_subnets.insert(s.subnet_id.clone());
+                continue;
             };
             topo.subnets.push(Subnet {
                 cidr: cidr(&file, &s.subnet_id, block)?,
@@ -571,11 +576,13 @@ impl Collected {
                 {
                     Target::Other(id.clone())
                 } else {
-                    return Err(Error::input(
-                        &file,
-                        Some(obj()),
-                        "route without a target".into(),
+                    // A target kind newer than this reader (OdbNetworkArn, ...):
+                    // kept, and a path through it stops as unsupported.
+                    topo.warnings.push(format!(
+                        "{file}: {}: a route target this analyzer does not know",
+                        obj()
                     ));
+                    Target::Other("(unknown target)".into())
                 };
                 let origin = match r.origin.as_deref() {
                     Some(o)
@@ -705,6 +712,14 @@ impl Collected {
                     )
                 })
             };
+            if e.private_ip_address.is_empty() {
+                // EFA-only and IPv6-only interfaces carry no IPv4 address.
+                topo.warnings.push(format!(
+                    "{}: no IPv4 address (an EFA-only or IPv6-only interface); left out of the analysis",
+                    e.network_interface_id
+                ));
+                continue;
+            }
             let primary = ip(&e.private_ip_address)?;
             let mut private_ips = vec![primary];
             let mut public_ip = e
@@ -761,6 +776,12 @@ impl Collected {
             });
         }
         for (file, n) in self.nats {
+            if ["deleted", "deleting", "failed"]
+                .iter()
+                .any(|x| n.state.eq_ignore_ascii_case(x))
+            {
+                continue; // gone: a route to it is a blackhole, which routes say
+            }
             topo.sources.insert(n.nat_gateway_id.clone(), file.clone());
             let addr = n.nat_gateway_addresses.first();
             let ip = |s: Option<&String>| -> Result<Option<u32>, Error> {
@@ -841,11 +862,29 @@ impl Collected {
                 .iter()
                 .map(|c| cidr(&file, &pl.prefix_list_id, c))
                 .collect::<Result<_, _>>()?;
-            topo.prefix_lists.push(PrefixList {
-                id: pl.prefix_list_id,
-                name: pl.prefix_list_name,
-                cidrs,
-            });
+            match topo
+                .prefix_lists
+                .iter_mut()
+                .find(|p| p.id == pl.prefix_list_id)
+            {
+                // The same list from describe-prefix-lists and
+                // describe-managed-prefix-lists: keep every block and a name.
+                Some(p) => {
+                    for c in cidrs {
+                        if !p.cidrs.contains(&c) {
+                            p.cidrs.push(c);
+                        }
+                    }
+                    if p.name.is_empty() || p.name == p.id {
+                        p.name = pl.prefix_list_name;
+                    }
+                }
+                None => topo.prefix_lists.push(PrefixList {
+                    id: pl.prefix_list_id,
+                    name: pl.prefix_list_name,
+                    cidrs,
+                }),
+            }
         }
         for (file, e) in self.prefix_entries {
             let id = e.prefix_list_id.unwrap_or_default();

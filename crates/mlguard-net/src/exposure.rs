@@ -37,6 +37,26 @@ const SENSITIVE: &[u16] = &[
     22, 23, 3389, 3306, 5432, 1433, 1521, 6379, 9200, 27017, 2049, 8888, 5900, 445, 11211,
 ];
 
+/// Public addresses inside `c` to probe the network ACL with: one per ACL
+/// block edge, so a deny of part of the internet does not hide the rest.
+fn probes(c: &Cidr, acl: Option<&crate::model::NetworkAcl>) -> Vec<u32> {
+    let mut out: Vec<u32> = public_in(c).into_iter().collect();
+    for e in acl.map(|a| a.entries.as_slice()).unwrap_or_default() {
+        let Some(b) = e.cidr else { continue };
+        let size = 1u64 << (32u8.saturating_sub(b.len.min(32)));
+        let after = u32::try_from(u64::from(b.addr).saturating_add(size)).ok();
+        for ip in [Some(b.nth(1)), b.addr.checked_sub(1), after]
+            .into_iter()
+            .flatten()
+        {
+            if c.contains(ip) && !is_private(ip) && !out.contains(&ip) {
+                out.push(ip);
+            }
+        }
+    }
+    out
+}
+
 /// A public address inside `c` to stand for "the internet" in ACL checks.
 fn public_in(c: &Cidr) -> Option<u32> {
     // Prefer a documentation address when the block covers it.
@@ -84,7 +104,10 @@ pub fn exposures(t: &Topology) -> Vec<Exposure> {
             let Some(g) = t.group(gid) else { continue };
             for rule in &g.ingress {
                 let Peer::Cidr(c) = &rule.peer else { continue };
-                let Some(src) = public_in(c) else { continue };
+                let sources = probes(c, acl);
+                if sources.is_empty() {
+                    continue;
+                }
                 let range = rule
                     .ports
                     .filter(|_| ip::has_ports(rule.protocol))
@@ -94,18 +117,28 @@ pub fn exposures(t: &Topology) -> Vec<Exposure> {
                     None => vec![ip::proto::TCP, ip::proto::UDP],
                 };
                 for p in protocols {
-                    let open = match acl {
-                        Some(a) => {
-                            let inbound = acl_ports(a, false, src, p, range);
-                            let back = acl_ports(a, true, src, p, LINUX_EPHEMERAL);
-                            if back.is_empty() {
-                                PortSet::default()
-                            } else {
-                                inbound
+                    // Open to some public source: the union over the probes.
+                    let mut open = PortSet::default();
+                    for src in &sources {
+                        let ports = match acl {
+                            Some(a) => {
+                                let back = acl_ports(a, true, *src, p, LINUX_EPHEMERAL);
+                                if back.is_empty() {
+                                    PortSet::default()
+                                } else {
+                                    acl_ports(a, false, *src, p, range)
+                                }
                             }
+                            None => PortSet::of(range),
+                        };
+                        for r in ports.0 {
+                            let mut fresh = PortSet::of(r);
+                            for have in &open.0 {
+                                let _ = fresh.take(*have);
+                            }
+                            open.extend(fresh);
                         }
-                        None => PortSet::of(range),
-                    };
+                    }
                     if open.is_empty() {
                         continue;
                     }

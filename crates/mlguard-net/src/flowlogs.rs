@@ -177,7 +177,10 @@ pub fn explain(
         };
         let peer = if ingress { src_ip } else { dst_ip };
         let subnet = t.subnet(&eni.subnet);
-        let acl = subnet.and_then(|s| t.subnet_acl(s));
+        // Within one subnet no ACL applies.
+        let acl = subnet
+            .filter(|s| !s.cidr.contains(peer))
+            .and_then(|s| t.subnet_acl(s));
         // A reply to the interface's own connection (service port to an
         // ephemeral port): security groups pass replies, ACLs do not.
         let reply = src_port > 0 && src_port < 1024 && dst_port >= 1024;

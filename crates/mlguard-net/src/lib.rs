@@ -128,11 +128,60 @@ pub fn from_text(name: &str, text: &str) -> Result<Topology, Error> {
 /// Indexes a topology and checks that it holds together: every reference
 /// resolves, every subnet lies in its VPC, peered VPCs do not overlap.
 pub fn finish(mut topo: Topology) -> Result<Topology, Error> {
+    infer_region(&mut topo);
+    // Objects read before their subnet's file (YAML split over files).
+    let vpc_of: std::collections::HashMap<String, String> = topo
+        .subnets
+        .iter()
+        .map(|s| (s.id.clone(), s.vpc.clone()))
+        .collect();
+    for e in &mut topo.interfaces {
+        if e.vpc.is_empty()
+            && let Some(v) = vpc_of.get(&e.subnet)
+        {
+            e.vpc.clone_from(v);
+        }
+    }
+    for n in &mut topo.nat_gateways {
+        if n.vpc.is_empty()
+            && let Some(v) = vpc_of.get(&n.subnet)
+        {
+            n.vpc.clone_from(v);
+        }
+    }
     set_aside_service_interfaces(&mut topo);
     complete(&mut topo);
     topo.reindex();
     check(&topo)?;
     Ok(topo)
+}
+
+/// The region, when the input does not say: from endpoint service names
+/// (`com.amazonaws.<region>.s3`), else from availability zones (`eu-west-1a`).
+fn infer_region(t: &mut Topology) {
+    if t.region.is_some() {
+        return;
+    }
+    let from_services = t
+        .endpoints
+        .iter()
+        .map(|e| e.service.as_str())
+        .chain(t.prefix_lists.iter().map(|p| p.name.as_str()))
+        .find_map(|name| {
+            let rest = name.strip_prefix("com.amazonaws.")?;
+            let region = rest.split('.').next()?;
+            (region.contains('-') && region.bytes().any(|b| b.is_ascii_digit()))
+                .then(|| region.to_owned())
+        });
+    let from_zones = || {
+        t.subnets.iter().find_map(|s| {
+            let az = s.az.as_deref()?;
+            let region = az.trim_end_matches(|c: char| c.is_ascii_lowercase());
+            (region.len() < az.len() && region.ends_with(|c: char| c.is_ascii_digit()))
+                .then(|| region.to_owned())
+        })
+    };
+    t.region = from_services.or_else(from_zones);
 }
 
 /// Interfaces that an endpoint or NAT gateway owns but whose address lies
@@ -255,6 +304,31 @@ fn complete(t: &mut Topology) {
         match e.kind {
             EndpointKind::Gateway => {
                 let service = yaml::service_name(&region, &e.service);
+                // Its routes name its prefix list; make sure the list exists
+                // (a dump without describe-prefix-lists) and carries the service.
+                let named: Vec<String> = t
+                    .route_tables
+                    .iter()
+                    .flat_map(|rt| rt.routes.iter())
+                    .filter(|r| r.target == Target::VpcEndpoint(e.id.clone()))
+                    .filter_map(|r| match &r.destination {
+                        Destination::PrefixList(pl) => Some(pl.clone()),
+                        Destination::Cidr(_) => None,
+                    })
+                    .collect();
+                for pl in named {
+                    match t.prefix_lists.iter_mut().find(|p| p.id == pl) {
+                        Some(p) if p.name.is_empty() || p.name == p.id => {
+                            p.name.clone_from(&service)
+                        }
+                        Some(_) => {}
+                        None => t.prefix_lists.push(PrefixList {
+                            id: pl,
+                            name: service.clone(),
+                            cidrs: Vec::new(),
+                        }),
+                    }
+                }
                 let pl = match t.prefix_lists.iter().find(|p| p.name == service) {
                     Some(p) => p.id.clone(),
                     None => {
@@ -375,14 +449,14 @@ fn check(t: &Topology) -> Result<(), Error> {
             ));
         }
         for s in &rt.subnets {
-            if t.subnet(s).is_none() {
+            if t.subnet(s).is_none() && !t.ipv6_only_subnets.contains(s) {
                 return Err(bad(&rt.id, format!("associated with unknown subnet {s}")));
             }
         }
     }
     for a in &t.acls {
         for s in &a.subnets {
-            if t.subnet(s).is_none() {
+            if t.subnet(s).is_none() && !t.ipv6_only_subnets.contains(s) {
                 return Err(bad(&a.id, format!("associated with unknown subnet {s}")));
             }
         }
@@ -406,7 +480,8 @@ fn check(t: &Topology) -> Result<(), Error> {
         }
     }
     for n in &t.nat_gateways {
-        if t.subnet(&n.subnet).is_none() {
+        // A regional NAT gateway has no subnet.
+        if !n.subnet.is_empty() && t.subnet(&n.subnet).is_none() {
             return Err(bad(
                 &n.id,
                 format!("its subnet {} is not in the topology", n.subnet),

@@ -322,6 +322,8 @@ pub struct Topology {
     pub warnings: Vec<String>,
     /// The file each object was read from, for error messages.
     pub sources: HashMap<String, String>,
+    /// Subnets without an IPv4 block: left out, but others may name them.
+    pub ipv6_only_subnets: std::collections::HashSet<String>,
     index: Index,
 }
 
@@ -346,8 +348,10 @@ struct Index {
     default_acl: HashMap<String, usize>,
     /// Group id → private addresses of interfaces carrying it.
     group_members: HashMap<String, Vec<u32>>,
-    /// Private address → interface.
-    interface_by_ip: HashMap<u32, usize>,
+    /// Private address → interfaces (VPCs may share address space).
+    interface_by_ip: HashMap<u32, Vec<usize>>,
+    /// Public address → interface.
+    interface_by_public_ip: HashMap<u32, usize>,
 }
 
 fn positions<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
@@ -400,7 +404,10 @@ impl Topology {
                     .extend(&eni.private_ips);
             }
             for ip in &eni.private_ips {
-                ix.interface_by_ip.insert(*ip, i);
+                ix.interface_by_ip.entry(*ip).or_default().push(i);
+            }
+            if let Some(p) = eni.public_ip {
+                ix.interface_by_public_ip.insert(p, i);
             }
         }
         self.index = ix;
@@ -497,13 +504,41 @@ impl Topology {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The interface that owns a private address.
+    /// The interface that owns a private address, in `vpc` if one there does,
+    /// else in any VPC.
     #[must_use]
-    pub fn interface_by_ip(&self, ip: u32) -> Option<&Interface> {
+    pub fn interface_by_ip(&self, vpc: Option<&str>, ip: u32) -> Option<&Interface> {
+        let all = self.index.interface_by_ip.get(&ip)?;
+        let mut found = all.iter().filter_map(|i| self.interfaces.get(*i));
+        match vpc {
+            Some(v) => {
+                let list: Vec<&Interface> = found.collect();
+                list.iter()
+                    .find(|e| e.vpc == v)
+                    .or_else(|| list.first())
+                    .copied()
+            }
+            None => found.next(),
+        }
+    }
+
+    /// The interface an Elastic or auto-assigned public address belongs to.
+    #[must_use]
+    pub fn interface_by_public_ip(&self, ip: u32) -> Option<&Interface> {
         self.index
-            .interface_by_ip
+            .interface_by_public_ip
             .get(&ip)
             .and_then(|i| self.interfaces.get(*i))
+    }
+
+    /// Whether any interface in `vpc` holds the private address `ip`.
+    #[must_use]
+    pub fn address_taken(&self, vpc: &str, ip: u32) -> bool {
+        self.index.interface_by_ip.get(&ip).is_some_and(|l| {
+            l.iter()
+                .filter_map(|i| self.interfaces.get(*i))
+                .any(|e| e.vpc == vpc)
+        })
     }
 
     /// The subnet (of any VPC in the model) whose block holds `ip` within `vpc`.

@@ -213,6 +213,9 @@ struct To {
     /// The AWS service the packet is for, if any (matches its prefix list).
     service: Option<String>,
     description: String,
+    /// The address is the interface's public one: the packet reaches it
+    /// through the internet gateway of its VPC.
+    public: bool,
 }
 
 /// Errors in the question itself (unknown ids), not in the network.
@@ -920,8 +923,9 @@ fn resolve_source<'t>(t: &'t Topology, s: &Source) -> Result<From<'t>, QueryErro
                     }
                 }
             }
-            // The first address AWS lets an interface have (it keeps four).
-            let ip = sn.cidr.nth(4);
+            // The first address AWS lets an interface have (it keeps four)
+            // that no modelled interface holds.
+            let ip = free_address(t, sn, 4, None);
             Ok(From {
                 vpc: sn.vpc.clone(),
                 subnet: sn,
@@ -935,6 +939,19 @@ fn resolve_source<'t>(t: &'t Topology, s: &Source) -> Result<From<'t>, QueryErro
             })
         }
     }
+}
+
+/// An address of `sn` from the `start`th on that no interface in its VPC
+/// holds (and that is not `avoid`): a new interface must not inherit another's
+/// group memberships by sharing its address.
+fn free_address(t: &Topology, sn: &Subnet, start: u32, avoid: Option<u32>) -> u32 {
+    let size = 1u64 << (32u8.saturating_sub(sn.cidr.len.min(32)));
+    let last = u32::try_from(size.saturating_sub(2)).unwrap_or(u32::MAX);
+    (start..=last.max(start))
+        .take(65_536)
+        .map(|k| sn.cidr.nth(k))
+        .find(|ip| Some(*ip) != avoid && !t.address_taken(&sn.vpc, *ip))
+        .unwrap_or_else(|| sn.cidr.nth(start))
 }
 
 /// A representative public address for a service whose blocks the input
@@ -963,6 +980,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                 interface: Some(eni.clone()),
                 service: None,
                 description: format!("{} ({})", eni.id, fmt_ip(eni.private_ip)),
+                public: false,
             }
         }
         Dest::Subnet { subnet, groups } => {
@@ -970,7 +988,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
             let sn = t
                 .subnet(&id)
                 .ok_or_else(|| QueryError(format!("no subnet {id} in the topology")))?;
-            let ip = sn.cidr.nth(5);
+            let ip = free_address(t, sn, 4, Some(from.ip));
             let eni = Interface {
                 id: format!("{}/new-interface", sn.id),
                 name: None,
@@ -988,15 +1006,30 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                 interface: Some(eni),
                 service: None,
                 description: format!("a new interface in {} ({})", sn.id, fmt_ip(ip)),
+                public: false,
             }
         }
-        Dest::Address(ip) => match t.interface_by_ip(*ip) {
+        Dest::Address(ip) if t.interface_by_public_ip(*ip).is_some() => {
+            let eni = t
+                .interface_by_public_ip(*ip)
+                .ok_or_else(|| QueryError("unreachable".into()))?;
+            To {
+                ip: *ip,
+                groups: eni.groups.clone(),
+                interface: Some(eni.clone()),
+                service: None,
+                description: format!("{} (public address {})", eni.id, fmt_ip(*ip)),
+                public: true,
+            }
+        }
+        Dest::Address(ip) => match t.interface_by_ip(Some(&from.vpc), *ip) {
             Some(eni) => To {
                 ip: *ip,
                 groups: eni.groups.clone(),
                 interface: Some(eni.clone()),
                 service: None,
                 description: format!("{} ({})", eni.id, fmt_ip(*ip)),
+                public: false,
             },
             None => To {
                 ip: *ip,
@@ -1004,6 +1037,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                 interface: None,
                 service: None,
                 description: fmt_ip(*ip),
+                public: false,
             },
         },
         Dest::Service(name) => {
@@ -1012,9 +1046,16 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
             let vpc = t
                 .vpc(&from.vpc)
                 .ok_or_else(|| QueryError(format!("VPC {} unknown", from.vpc)))?;
-            let interface_ep = t.endpoints.iter().find(|e| {
-                e.vpc == from.vpc && e.kind == EndpointKind::Interface && e.service == service
-            });
+            // With several endpoints for one service, the one whose private
+            // DNS answers is the one used.
+            let candidates = || {
+                t.endpoints.iter().filter(|e| {
+                    e.vpc == from.vpc && e.kind == EndpointKind::Interface && e.service == service
+                })
+            };
+            let interface_ep = candidates()
+                .find(|e| e.available && e.private_dns)
+                .or_else(|| candidates().next());
             let mut chosen = None;
             if let Some(ep) = interface_ep {
                 let c = component(&ep.id, ep.name.as_ref());
@@ -1062,11 +1103,21 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                     if let Some(eni) = pick {
                         chosen = Some(To {
                             ip: eni.private_ip,
-                            // The endpoint's groups are the ones AWS applies.
-                            groups: if ep.groups.is_empty() {
+                            // The endpoint's groups are the ones AWS applies;
+                            // an endpoint created without any gets the VPC's
+                            // default group.
+                            groups: if !ep.groups.is_empty() {
+                                ep.groups.clone()
+                            } else if !eni.groups.is_empty() {
                                 eni.groups.clone()
                             } else {
-                                ep.groups.clone()
+                                t.groups
+                                    .iter()
+                                    .filter(|g| {
+                                        g.vpc == ep.vpc && g.name.as_deref() == Some("default")
+                                    })
+                                    .map(|g| g.id.clone())
+                                    .collect()
                             },
                             interface: Some((*eni).clone()),
                             service: None,
@@ -1075,6 +1126,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                                 ep.id,
                                 fmt_ip(eni.private_ip)
                             ),
+                            public: false,
                         });
                     }
                 }
@@ -1099,6 +1151,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                     interface: None,
                     service: Some(service.clone()),
                     description: format!("{service} (not resolvable)"),
+                    public: false,
                 };
                 return Ok(Resolved {
                     to,
@@ -1125,6 +1178,7 @@ fn resolve_destination(t: &Topology, from: &From<'_>, d: &Dest) -> Result<Resolv
                         } else {
                             format!("{service} (its regional public addresses)")
                         },
+                        public: false,
                     }
                 }
             }
@@ -1142,7 +1196,12 @@ fn walk(w: &mut Walk<'_>, from: &From<'_>, to: &To) -> bool {
     if !w.sg_egress(from, to) {
         return false;
     }
-    let dest_subnet = to.interface.as_ref().and_then(|e| t.subnet(&e.subnet));
+    let dest_subnet = match &to.interface {
+        Some(e) if !to.public => t.subnet(&e.subnet),
+        Some(_) => None,
+        // An address in the source's own subnet: delivered there directly.
+        None => from.subnet.cidr.contains(to.ip).then_some(from.subnet),
+    };
     // Within one subnet: delivered directly, no route table, no network ACL.
     if let Some(s) = dest_subnet.filter(|s| s.id == from.subnet.id) {
         if !w.sg_ingress(to, from.ip, &from.groups) {
@@ -1174,7 +1233,7 @@ fn walk(w: &mut Walk<'_>, from: &From<'_>, to: &To) -> bool {
         Target::NatGateway(nat) => via_nat(w, from, to, nat),
         Target::VpcEndpoint(vpce) => gateway_endpoint(w, from, to, vpce),
         Target::Peering(pcx) => via_peering(w, from, to, pcx),
-        Target::VpnGateway(vgw) => via_vgw(w, from, to, vgw, from.subnet),
+        Target::VpnGateway(vgw) => via_vgw(w, from, to, vgw, from.subnet, route.origin == Origin::Propagated),
         other => w.block(explanation(
             "UNSUPPORTED_COMPONENT",
             None,
@@ -1197,6 +1256,20 @@ fn deliver_local(
     via_peering: Option<&str>,
 ) -> bool {
     let t = w.t;
+    if let Some(e) = to.interface.as_ref().filter(|e| e.vpc != vpc) {
+        return w.block(explanation(
+            "NO_POSSIBLE_DESTINATION",
+            None,
+            component(vpc, None),
+            format!(
+                "{} lies in {vpc}'s own address space, so the local route keeps the packet in {vpc}; {} is in {}, which shares the address space and is reached only by its own network",
+                fmt_ip(to.ip),
+                e.id,
+                e.vpc
+            ),
+            format!("VPCs with overlapping blocks cannot be peered: re-address one of them, or reach {} through a NAT or PrivateLink", e.id),
+        ));
+    }
     let Some(dest_subnet) = to
         .interface
         .as_ref()
@@ -1243,6 +1316,7 @@ fn deliver_local(
             groups: Vec::new(),
             service: None,
             description: fmt_ip(src_ip),
+            public: false,
         };
         let Some((_, route)) = w.route(dest_subnet, &back, true) else {
             if let Some(e) = w.explanations.last_mut() {
@@ -1340,11 +1414,90 @@ fn internet(
             public_ip.map(fmt_ip).unwrap_or_default()
         ),
     );
-    w.hop(
-        false,
-        component(&to.description, None),
-        "destination reached".into(),
-    );
+    if let Some(dest) = to.interface.as_ref().filter(|_| to.public) {
+        // Back in through the destination VPC's internet gateway: its subnet's
+        // ACL and the interface's groups see the sender's public address.
+        let sender = public_ip.unwrap_or(src_ip);
+        let Some(dest_subnet) = t.subnet(&dest.subnet) else {
+            return w.block(explanation(
+                "UNKNOWN_DESTINATION",
+                None,
+                component(&dest.id, dest.name.as_ref()),
+                format!("{}'s subnet is not in the topology", dest.id),
+                String::new(),
+            ));
+        };
+        let Some(igw_in) = t
+            .internet_gateways
+            .iter()
+            .find(|g| g.vpcs.contains(&dest.vpc))
+        else {
+            return w.block(explanation(
+                "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
+                Some("ingress"),
+                component(&dest.vpc, None),
+                format!(
+                    "{} has no internet gateway attached, so {}'s public address receives nothing",
+                    dest.vpc, dest.id
+                ),
+                format!("attach an internet gateway to {}", dest.vpc),
+            ));
+        };
+        w.hop(
+            false,
+            component(&igw_in.id, igw_in.name.as_ref()),
+            format!(
+                "internet gateway {} translates {} to {}",
+                igw_in.id,
+                fmt_ip(to.ip),
+                fmt_ip(dest.private_ip)
+            ),
+        );
+        match w
+            .t
+            .subnet_route_table(dest_subnet)
+            .and_then(|rt| t.select_route(rt, sender, None))
+        {
+            Some(r) if matches!(r.target, Target::InternetGateway(_)) && r.active => {}
+            _ => {
+                return w.block(explanation(
+                    "NO_ROUTE_TO_DESTINATION",
+                    Some("egress"),
+                    component(&dest_subnet.id, dest_subnet.name.as_ref()),
+                    format!(
+                        "{} has no route to the internet gateway for the reply to {}",
+                        dest_subnet.id,
+                        fmt_ip(sender)
+                    ),
+                    format!(
+                        "route 0.0.0.0/0 to {} in {}'s route table",
+                        igw_in.id, dest_subnet.id
+                    ),
+                ));
+            }
+        }
+        let dest_to = To {
+            ip: dest.private_ip,
+            ..to.clone()
+        };
+        if !w.acl(dest_subnet, false, sender) || !w.sg_ingress(&dest_to, sender, &[]) {
+            return false;
+        }
+        w.hop(
+            false,
+            component(&dest.id, dest.name.as_ref()),
+            format!("destination {}", to.description),
+        );
+        if !w.acl_return(dest_subnet, true, sender, LINUX_EPHEMERAL, "the source") {
+            return false;
+        }
+    } else {
+        w.hop(
+            false,
+            component(&to.description, None),
+            "destination reached".into(),
+        );
+    }
     if nat.is_none() {
         return w.acl_return(from.subnet, false, to.ip, LINUX_EPHEMERAL, "the source");
     }
@@ -1385,6 +1538,15 @@ fn via_nat(w: &mut Walk<'_>, from: &From<'_>, to: &To, nat_id: &str) -> bool {
         ));
     }
     let Some(nat_subnet) = t.subnet(&nat.subnet) else {
+        if nat.subnet.is_empty() {
+            return w.block(explanation(
+                "UNSUPPORTED_COMPONENT",
+                None,
+                c,
+                format!("{nat_id} is a regional NAT gateway, which this analysis does not model"),
+                "analyze with a zonal NAT gateway, or check the regional gateway's route table by hand".into(),
+            ));
+        }
         return w.block(explanation(
             "BAD_STATE",
             None,
@@ -1421,7 +1583,7 @@ fn via_nat(w: &mut Walk<'_>, from: &From<'_>, to: &To, nat_id: &str) -> bool {
             format!("{nat_id} is a private NAT gateway: the internet gateway drops its traffic"),
             "use a public NAT gateway (with an Elastic IP) for internet access".into(),
         )),
-        Target::VpnGateway(vgw) => via_vgw(w, from, to, vgw, nat_subnet),
+        Target::VpnGateway(vgw) => via_vgw(w, from, to, vgw, nat_subnet, route.origin == Origin::Propagated),
         other => w.block(explanation(
             "NO_ROUTE_TO_DESTINATION",
             None,
@@ -1573,7 +1735,14 @@ fn via_peering(w: &mut Walk<'_>, from: &From<'_>, to: &To, pcx: &str) -> bool {
     deliver_local(w, from, to, peer_vpc, from.ip, &from.groups, Some(pcx))
 }
 
-fn via_vgw(w: &mut Walk<'_>, from: &From<'_>, to: &To, vgw: &str, out_subnet: &Subnet) -> bool {
+fn via_vgw(
+    w: &mut Walk<'_>,
+    from: &From<'_>,
+    to: &To,
+    vgw: &str,
+    out_subnet: &Subnet,
+    advertised: bool,
+) -> bool {
     let t = w.t;
     let Some(g) = t.vpn_gateway(vgw) else {
         return w.block(explanation(
@@ -1608,6 +1777,17 @@ fn via_vgw(w: &mut Walk<'_>, from: &From<'_>, to: &To, vgw: &str, out_subnet: &S
                 false,
                 c,
                 format!("virtual private gateway {vgw}, over {via} to on-premises {cidr}"),
+            );
+        }
+        // The route was propagated: the on-premises router advertised it over
+        // BGP, which is what the route table shows of a dynamic connection.
+        None if advertised => {
+            w.hop(
+                false,
+                c,
+                format!(
+                    "virtual private gateway {vgw}, over a route the on-premises network advertised"
+                ),
             );
         }
         None if g.remote.is_empty() => {

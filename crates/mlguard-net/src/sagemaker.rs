@@ -20,6 +20,9 @@ use crate::reach::{Analysis, Dest, Query, QueryError, Source, analyze};
 /// A service the job reaches, why, and what failing to reach it looks like.
 struct Need {
     service: &'static str,
+    /// Every job needs it (S3); the others are needed when the job's code
+    /// calls the service from inside the VPC.
+    required: bool,
     why: &'static str,
     /// The symptom when the route is missing.
     no_path: &'static str,
@@ -28,41 +31,49 @@ struct Need {
 const NEEDS: &[Need] = &[
     Need {
         service: "s3",
+        required: true,
         why: "training data in, model artifacts out",
         no_path: "\"Access denied to S3\" — ClientError: Data download failed: Please ensure that the subnet's route table has a route to an S3 VPC endpoint or a NAT device, and both the security groups and the subnet's network ACL allow outbound traffic to S3",
     },
     Need {
         service: "ecr.api",
+        required: false,
         why: "image pulls from inside the VPC (processing containers, Studio, pipelines)",
         no_path: "\"Cannot pull Docker image\"",
     },
     Need {
         service: "ecr.dkr",
+        required: false,
         why: "image layers from inside the VPC (with S3, which serves the layers)",
         no_path: "\"Cannot pull Docker image\"",
     },
     Need {
         service: "logs",
+        required: false,
         why: "the container's logs in CloudWatch",
         no_path: "\"Training job stuck\" — no log stream appears, the SDK waits at Starting",
     },
     Need {
         service: "sts",
+        required: false,
         why: "credentials for SDK calls made by the training code",
         no_path: "\"Connection timeout\" on sts.amazonaws.com from the training code",
     },
     Need {
         service: "kms",
+        required: false,
         why: "KMS calls from the training code (client-side encryption, data keys)",
         no_path: "\"Connection timeout\" on kms.amazonaws.com from the training code",
     },
     Need {
         service: "sagemaker.api",
+        required: false,
         why: "SageMaker API calls from inside the VPC (Pipelines, Experiments, Studio)",
         no_path: "\"Connection timeout\" on api.sagemaker.amazonaws.com",
     },
     Need {
         service: "sagemaker.runtime",
+        required: false,
         why: "InvokeEndpoint from inside the VPC",
         no_path: "\"Connection timeout\" on runtime.sagemaker.amazonaws.com",
     },
@@ -79,6 +90,10 @@ pub struct Requirement {
     /// `s3`, `ecr.api`, ..., or `distributed-training`.
     pub requirement: String,
     pub subnet: String,
+    /// Whether the job fails without it (S3, instance-to-instance traffic,
+    /// and every service named with `services`); the others matter when the
+    /// job's code calls them.
+    pub required: bool,
     pub reachable: bool,
     pub why: String,
     /// What the user would see when it fails.
@@ -105,7 +120,7 @@ impl Report {
     /// Whether every requirement is met.
     #[must_use]
     pub fn ok(&self) -> bool {
-        self.requirements.iter().all(|r| r.reachable) && self.findings.is_empty()
+        self.requirements.iter().all(|r| r.reachable || !r.required) && self.findings.is_empty()
     }
 }
 
@@ -195,6 +210,7 @@ pub fn check(
             requirements.push(Requirement {
                 requirement: need.service.into(),
                 subnet: subnet.clone(),
+                required: need.required || !services.is_empty(),
                 reachable: a.network_path_found,
                 why: need.why.into(),
                 symptom: (!a.network_path_found).then(|| symptom(need, &a)),
@@ -235,6 +251,7 @@ pub fn check(
                 requirements.push(Requirement {
                     requirement: "distributed-training".into(),
                     subnet: format!("{a} -> {b}"),
+                    required: true,
                     reachable: analysis.network_path_found,
                     why: "instances of one job talk to each other on any port (rendezvous checked on TCP 29500)".into(),
                     symptom: (!analysis.network_path_found)

@@ -70,7 +70,20 @@ fn sagemaker_check_names_each_gap_with_its_symptom() {
         "{}",
         serde_json::to_string_pretty(&pair.analysis).unwrap()
     );
-    assert!(!r.ok());
+    // S3 and instance-to-instance traffic work: the job runs. The other
+    // services are reported, and matter only if the job's code calls them.
+    assert!(r.ok());
+    assert!(!logs.required && get("s3", "subnet-training-a").required);
+    // Naming services makes them required.
+    let named = sagemaker::check(
+        &t,
+        &ids(&["training-a"]),
+        &ids(&["training"]),
+        &ids(&["kms"]),
+        false,
+    )
+    .unwrap();
+    assert!(!named.ok());
 }
 
 #[test]
@@ -238,5 +251,115 @@ fn bad_topologies_are_refused_naming_the_file_and_object() {
     assert!(
         mlguard_net::load(dir.path()).is_ok(),
         "customer gateways are a known key"
+    );
+}
+
+#[test]
+fn real_describe_shapes_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    put(
+        "vpcs.json",
+        r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#,
+    );
+    // An IPv6-only subnet, named by a route table and an ACL.
+    put(
+        "subnets.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-4", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-1a"},
+        {"SubnetId": "subnet-6", "VpcId": "vpc-1", "Ipv6Native": true}]}"#,
+    );
+    put(
+        "rt.json",
+        r#"{"RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1",
+        "Associations": [{"Main": true}, {"Main": false, "SubnetId": "subnet-6"}],
+        "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
+                   {"DestinationPrefixListId": "pl-6da54004", "GatewayId": "vpce-1"},
+                   {"DestinationCidrBlock": "192.0.2.0/24", "OdbNetworkArn": "arn:aws:odb:eu-west-1:111122223333:odb-network/x"}]}]}"#,
+    );
+    // A gateway endpoint whose prefix list the dump does not include.
+    put(
+        "vpce.json",
+        r#"{"VpcEndpoints": [{"VpcEndpointId": "vpce-1", "VpcEndpointType": "Gateway", "VpcId": "vpc-1",
+        "ServiceName": "com.amazonaws.eu-west-1.s3", "State": "available", "RouteTableIds": ["rtb-1"]}]}"#,
+    );
+    // An EFA-only interface (no IPv4), a deleted and a regional NAT gateway.
+    put(
+        "enis.json",
+        r#"{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-efa", "SubnetId": "subnet-4", "VpcId": "vpc-1", "InterfaceType": "efa-only"}]}"#,
+    );
+    put(
+        "nat.json",
+        r#"{"NatGateways": [{"NatGatewayId": "nat-old", "SubnetId": "subnet-gone", "VpcId": "vpc-1", "State": "deleted"},
+        {"NatGatewayId": "nat-regional", "VpcId": "vpc-1", "State": "available", "AvailabilityMode": "regional"}]}"#,
+    );
+    put(
+        "nau.json",
+        r#"{"VpcId": "vpc-1", "EnableNetworkAddressUsageMetrics": {"Value": false}}"#,
+    );
+    let t = mlguard_net::load(dir.path()).unwrap();
+    assert_eq!(t.region.as_deref(), Some("eu-west-1"));
+    assert!(
+        t.warnings.iter().any(|w| w.contains("eni-efa")),
+        "{:?}",
+        t.warnings
+    );
+    assert!(
+        t.warnings.iter().any(|w| w.contains("does not know")),
+        "{:?}",
+        t.warnings
+    );
+    // S3 by its short name resolves in the dump's region, through the endpoint.
+    let q = mlguard_net::reach::Query {
+        source: mlguard_net::reach::Source::Subnet {
+            subnet: "subnet-4".into(),
+            groups: vec![],
+        },
+        destination: mlguard_net::reach::Dest::Service("s3".into()),
+        protocol: 6,
+        port: 443,
+    };
+    // No default group in the dump: the query asks for groups.
+    assert!(mlguard_net::reach::analyze(&t, &q).is_err());
+    std::fs::write(
+        dir.path().join("sg.json"),
+        r#"{"SecurityGroups": [{"GroupId": "sg-d", "GroupName": "default", "VpcId": "vpc-1",
+        "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}"#,
+    )
+    .unwrap();
+    let t = mlguard_net::load(dir.path()).unwrap();
+    let a = mlguard_net::reach::analyze(&t, &q).unwrap();
+    assert!(
+        a.network_path_found,
+        "{}",
+        serde_json::to_string_pretty(&a).unwrap()
+    );
+    assert!(a.packet.destination.contains("eu-west-1.s3"));
+}
+
+#[test]
+fn exposure_is_not_hidden_by_a_partial_acl_deny() {
+    let t = mlguard_net::from_text(
+        "t.yaml",
+        r#"
+vpcs: [{id: vpc-a, cidr: 10.0.0.0/16}]
+subnets: [{id: subnet-pub, vpc: vpc-a, cidr: 10.0.0.0/24}]
+internet_gateways: [{id: igw-1, vpc: vpc-a}]
+route_tables: [{id: rtb-pub, vpc: vpc-a, main: true, routes: [{destination: 0.0.0.0/0, target: igw-1}]}]
+network_acls:
+  - id: acl-pub
+    vpc: vpc-a
+    subnets: [subnet-pub]
+    inbound: [{rule: 90, action: deny, protocol: all, cidr: 198.51.100.0/24}, {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}]
+    outbound: [{rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}]
+security_groups: [{id: sg-ssh, vpc: vpc-a, ingress: [{protocol: tcp, ports: 22, source: 0.0.0.0/0}]}]
+network_interfaces: [{id: eni-web, subnet: subnet-pub, ip: 10.0.0.10, public_ip: 203.0.113.10, security_groups: [sg-ssh]}]
+"#,
+    )
+    .unwrap();
+    let e = exposure::exposures(&t);
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].ports.as_str(), e[0].severity.as_str()),
+        ("22", "high")
     );
 }

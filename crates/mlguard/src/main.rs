@@ -49,6 +49,22 @@ enum Command {
 pub(crate) const EXIT_UNUSABLE: u8 = 2;
 
 fn main() -> ExitCode {
+    // `mlguard ... | head`: when the reader goes away, stop quietly as
+    // command-line tools do (status 141, as after SIGPIPE), instead of
+    // printing a panic for the failed write.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve_cmd::run(args),

@@ -419,10 +419,11 @@ fn sagemaker_check(a: SagemakerArgs) -> Result<ExitCode, String> {
                 .iter()
                 .filter(|q| !q.reachable)
                 .map(|q| {
+                    let level = if q.required { "error" } else { "warning" };
                     let e = q.analysis.explanations.first();
                     json!({
                         "ruleId": format!("SAGEMAKER_{}", q.requirement.to_ascii_uppercase().replace(['.', '-'], "_")),
-                        "level": "error",
+                        "level": level,
                         "message": {"text": format!("{} from {}: {} ({}). {}", q.requirement, q.subnet, q.symptom.clone().unwrap_or_default(),
                             e.map_or(String::new(), |e| e.explanation_code.clone()), e.map_or(String::new(), |e| format!("Fix: {}", e.fix)))},
                         "locations": [{"physicalLocation": {"artifactLocation": {"uri": a.common.topology.to_string_lossy()}},
