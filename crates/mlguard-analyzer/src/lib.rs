@@ -3,6 +3,7 @@
 //! IAM Access Analyzer's finding types.
 
 pub mod catalog;
+pub mod escalation;
 pub mod validate;
 
 pub use catalog::{AccessLevel, Catalog};

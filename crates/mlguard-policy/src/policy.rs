@@ -83,6 +83,10 @@ pub enum PolicyKind {
     SecretPolicy,
     /// Any other resource-based policy (no size limit is applied).
     Resource,
+    /// An identity policy read back from an account (an AWS managed policy,
+    /// or any policy in `GetAccountAuthorizationDetails`): no quota applied,
+    /// since AWS's own policies exceed the customer ones.
+    AwsManaged,
 }
 
 /// The three shapes of policy the grammar distinguishes.
@@ -126,7 +130,7 @@ impl SizeLimit {
 
 impl PolicyKind {
     /// Every kind, for command lines and tests.
-    pub const ALL: [PolicyKind; 12] = [
+    pub const ALL: [PolicyKind; 13] = [
         PolicyKind::Managed,
         PolicyKind::UserInline,
         PolicyKind::GroupInline,
@@ -139,6 +143,7 @@ impl PolicyKind {
         PolicyKind::BucketPolicy,
         PolicyKind::SecretPolicy,
         PolicyKind::Resource,
+        PolicyKind::AwsManaged,
     ];
 
     /// The grammar class of the kind.
@@ -150,7 +155,8 @@ impl PolicyKind {
             | PolicyKind::RoleInline
             | PolicyKind::Boundary
             | PolicyKind::Session
-            | PolicyKind::ServiceControl => PolicyClass::Identity,
+            | PolicyKind::ServiceControl
+            | PolicyKind::AwsManaged => PolicyClass::Identity,
             PolicyKind::RoleTrust => PolicyClass::Trust,
             PolicyKind::KeyPolicy
             | PolicyKind::BucketPolicy
@@ -172,7 +178,7 @@ impl PolicyKind {
             PolicyKind::KeyPolicy => SizeLimit::Bytes(32_768),
             PolicyKind::BucketPolicy => SizeLimit::Bytes(20_480),
             PolicyKind::SecretPolicy => SizeLimit::Chars(20_480),
-            PolicyKind::Resource => SizeLimit::None,
+            PolicyKind::Resource | PolicyKind::AwsManaged => SizeLimit::None,
         }
     }
 
@@ -182,7 +188,7 @@ impl PolicyKind {
     }
 
     /// A short name for command lines: `managed`, `user`, `group`, `role`, `boundary`,
-    /// `session`, `scp`, `trust`, `key`, `bucket`, `secret`, `resource`.
+    /// `session`, `scp`, `trust`, `key`, `bucket`, `secret`, `resource`, `aws-managed`.
     pub fn name(self) -> &'static str {
         match self {
             PolicyKind::Managed => "managed",
@@ -197,6 +203,7 @@ impl PolicyKind {
             PolicyKind::BucketPolicy => "bucket",
             PolicyKind::SecretPolicy => "secret",
             PolicyKind::Resource => "resource",
+            PolicyKind::AwsManaged => "aws-managed",
         }
     }
 }

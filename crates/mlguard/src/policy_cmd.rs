@@ -23,6 +23,31 @@ pub(crate) enum PolicyCommand {
     /// Exit status 1 when a finding reaches --fail-on (default: error), 2 when
     /// a file cannot be read.
     Validate(ValidateArgs),
+    /// Find privilege escalation paths, data exfiltration and credential
+    /// exposure in `aws iam get-account-authorization-details` output.
+    ///
+    /// Exit status 1 when a finding reaches --fail-on (default: high), 2 when
+    /// the file cannot be used.
+    Escalation(EscalationArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EscalationFailOn {
+    High,
+    Medium,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EscalationArgs {
+    /// The JSON of `aws iam get-account-authorization-details` (CLI or API form).
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ValidateFormat,
+    /// Exit 1 when a finding of this severity or higher is found.
+    #[arg(long, value_enum, default_value = "high")]
+    fail_on: EscalationFailOn,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -121,7 +146,82 @@ pub(crate) fn run(cmd: PolicyCommand) -> Result<ExitCode, String> {
     match cmd {
         PolicyCommand::Simulate(args) => simulate(&args),
         PolicyCommand::Validate(args) => validate(&args),
+        PolicyCommand::Escalation(args) => escalation(&args),
     }
+}
+
+fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
+    let text =
+        std::fs::read_to_string(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let r = mlguard_analyzer::escalation::analyze(&text)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    for w in &r.warnings {
+        eprintln!("mlguard: warning: {w}");
+    }
+    match args.format {
+        ValidateFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+        ),
+        ValidateFormat::Table => {
+            println!(
+                "{} principals, {} administrators, {} findings",
+                r.principals,
+                r.administrators.len(),
+                r.findings.len()
+            );
+            for f in &r.findings {
+                println!("{:<6} {:<22} {}", f.severity, f.kind, f.details);
+                for s in &f.path {
+                    println!(
+                        "         {} --[{}: {}]--> {}",
+                        s.from,
+                        s.technique,
+                        s.actions.join(", "),
+                        s.to
+                    );
+                }
+            }
+        }
+        ValidateFormat::Sarif => {
+            let results: Vec<_> = r
+                .findings
+                .iter()
+                .map(|f| {
+                    json!({
+                        "ruleId": f.kind,
+                        "level": if f.severity == "HIGH" { "error" } else { "warning" },
+                        "message": {"text": f.details},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": args.file.to_string_lossy()}},
+                                       "logicalLocations": [{"name": f.principal, "kind": "principal"}]}],
+                        "properties": {"path": f.path, "gains": f.gains},
+                    })
+                })
+                .collect();
+            let doc = json!({
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": [{"tool": {"driver": {"name": "mlguard", "informationUri": "https://github.com/mlguard/mlguard",
+                          "version": env!("CARGO_PKG_VERSION"),
+                          "rules": [{"id": "PRIVILEGE_ESCALATION"}, {"id": "DATA_EXFILTRATION"}, {"id": "CREDENTIALS_EXPOSURE"}]}},
+                          "results": results}],
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
+        }
+    }
+    let failed = match args.fail_on {
+        EscalationFailOn::High => r.findings.iter().any(|f| f.severity == "HIGH"),
+        EscalationFailOn::Medium => !r.findings.is_empty(),
+        EscalationFailOn::Never => false,
+    };
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {

@@ -1,0 +1,855 @@
+//! Privilege escalation, data exfiltration and credential exposure over a
+//! whole account's authorization details (`aws iam
+//! get-account-authorization-details`, from mlguard's IAM or a real account).
+//!
+//! Every question is asked of the real policy engine: identity policies
+//! (inline, attached, the groups'), permissions boundaries and, for
+//! `sts:AssumeRole`, the role's trust policy — so conditions and denies count,
+//! and a `Resource` or `iam:PassedToService` restriction is honoured. The
+//! request context holds what the technique implies (`iam:PassedToService`
+//! for the compute service a role is passed to) and nothing else: a statement
+//! whose condition needs an unknown key does not apply.
+//!
+//! Techniques (Rhino Security Labs' IAM escalation list and the ML ones):
+//! a principal that can change its own permissions (CreatePolicyVersion or
+//! SetDefaultPolicyVersion on an attached policy, Attach/Put policies on
+//! itself or its groups, AddUserToGroup, deleting its permissions boundary)
+//! can become an administrator; one that can act as another principal
+//! (AssumeRole where the trust policy agrees, UpdateAssumeRolePolicy then
+//! AssumeRole, CreateAccessKey or Create/UpdateLoginProfile on another user,
+//! PassRole to a compute service that runs its code — SageMaker training,
+//! processing and notebooks, Lambda, Glue, EC2, CloudFormation) gains that
+//! principal's permissions.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use mlguard_policy::{
+    Context, ContextValue, Decision, Effect, Policy, PolicyKind, PolicySet, Principal,
+    PrincipalType, Request, authorize,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Details {
+    user_detail_list: Vec<UserDetail>,
+    group_detail_list: Vec<GroupDetail>,
+    role_detail_list: Vec<RoleDetail>,
+    policies: Vec<ManagedPolicy>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Inline {
+    policy_name: String,
+    policy_document: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Attached {
+    policy_arn: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Boundary {
+    permissions_boundary_arn: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct UserDetail {
+    user_name: String,
+    arn: String,
+    group_list: Vec<String>,
+    user_policy_list: Vec<Inline>,
+    attached_managed_policies: Vec<Attached>,
+    permissions_boundary: Option<Boundary>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct GroupDetail {
+    group_name: String,
+    arn: String,
+    group_policy_list: Vec<Inline>,
+    attached_managed_policies: Vec<Attached>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct RoleDetail {
+    role_name: String,
+    arn: String,
+    assume_role_policy_document: Value,
+    role_policy_list: Vec<Inline>,
+    attached_managed_policies: Vec<Attached>,
+    permissions_boundary: Option<Boundary>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct PolicyVersion {
+    document: Value,
+    is_default_version: bool,
+    version_id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct ManagedPolicy {
+    arn: String,
+    policy_version_list: Vec<PolicyVersion>,
+}
+
+/// Whether a principal is a user or a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    User,
+    Role,
+}
+
+/// One principal with its policies, parsed.
+struct Entity {
+    kind: Kind,
+    arn: String,
+    principal: Principal,
+    policies: Vec<Policy>,
+    boundary: Vec<Policy>,
+    trust: Option<Policy>,
+    /// Managed policies attached to it directly or through its groups.
+    attached: Vec<String>,
+    groups: Vec<String>,
+}
+
+/// One step of a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    pub from: String,
+    pub technique: String,
+    /// The actions the step needs, all allowed to `from`.
+    pub actions: Vec<String>,
+    pub to: String,
+}
+
+/// A finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// `PRIVILEGE_ESCALATION`, `DATA_EXFILTRATION` or `CREDENTIALS_EXPOSURE`.
+    pub kind: String,
+    pub severity: String,
+    pub principal: String,
+    pub principal_type: Kind,
+    /// From the principal to what it gains.
+    pub path: Vec<Step>,
+    /// `administrator`, or the sensitive actions gained.
+    pub gains: Vec<String>,
+    pub details: String,
+}
+
+/// The report.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub principals: usize,
+    pub administrators: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// Policies that could not be read (skipped, so the analysis is a lower bound).
+    pub warnings: Vec<String>,
+}
+
+/// Compute services that run code as a role passed to them, and the actions
+/// that start that code (each list is one way).
+pub const PASS_ROLE_COMPUTE: &[(&str, &[&str])] = &[
+    ("sagemaker.amazonaws.com", &["sagemaker:CreateTrainingJob"]),
+    (
+        "sagemaker.amazonaws.com",
+        &["sagemaker:CreateProcessingJob"],
+    ),
+    (
+        "sagemaker.amazonaws.com",
+        &[
+            "sagemaker:CreateNotebookInstance",
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+        ],
+    ),
+    (
+        "lambda.amazonaws.com",
+        &["lambda:CreateFunction", "lambda:InvokeFunction"],
+    ),
+    (
+        "lambda.amazonaws.com",
+        &["lambda:CreateFunction", "lambda:CreateEventSourceMapping"],
+    ),
+    ("glue.amazonaws.com", &["glue:CreateDevEndpoint"]),
+    (
+        "glue.amazonaws.com",
+        &["glue:CreateJob", "glue:StartJobRun"],
+    ),
+    ("ec2.amazonaws.com", &["ec2:RunInstances"]),
+    (
+        "cloudformation.amazonaws.com",
+        &["cloudformation:CreateStack"],
+    ),
+];
+
+/// Actions that read data when granted on every resource.
+pub const EXFILTRATION: &[&str] = &[
+    "s3:GetObject",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "kms:Decrypt",
+    "dynamodb:Scan",
+    "rds:CopyDBSnapshot",
+    "sagemaker:CreatePresignedDomainUrl",
+];
+
+/// Actions that hand out credentials when granted on every resource.
+pub const CREDENTIALS: &[&str] = &[
+    "iam:CreateAccessKey",
+    "iam:UpdateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateServiceSpecificCredential",
+    "ecr:GetAuthorizationToken",
+    "sts:GetFederationToken",
+    "sts:GetSessionToken",
+    "redshift:GetClusterCredentials",
+    "sso:GetRoleCredentials",
+];
+
+/// Sensitive actions whose gain a path reports.
+const PROBES: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "kms:Decrypt",
+    "secretsmanager:GetSecretValue",
+    "iam:PassRole",
+    "iam:CreateAccessKey",
+    "iam:AttachRolePolicy",
+    "sagemaker:CreateTrainingJob",
+    "sts:AssumeRole",
+];
+
+/// Reads a policy document that may be an object or a URL-encoded string (the
+/// raw API returns it encoded; the CLI decodes it).
+fn document_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => {
+            if s.trim_start().starts_with('{') {
+                return Some(s.clone());
+            }
+            percent_decode(s)
+        }
+        Value::Object(_) => serde_json::to_string(v).ok(),
+        _ => None,
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = b.get(i.saturating_add(1)..i.saturating_add(3))?;
+            let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+            out.push(v);
+            i = i.saturating_add(3);
+        } else {
+            out.push(if c == b'+' { b' ' } else { c });
+            i = i.saturating_add(1);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+struct Account {
+    entities: Vec<Entity>,
+    managed: HashMap<String, Vec<(bool, Policy)>>,
+    group_arns: HashMap<String, String>,
+    warnings: Vec<String>,
+}
+
+impl Account {
+    fn parse(json: &str) -> Result<Account, String> {
+        let d: Details = serde_json::from_str(json)
+            .map_err(|e| format!("not GetAccountAuthorizationDetails output: {e}"))?;
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let parse = |label: &str, v: &Value, kind: PolicyKind| -> Option<Policy> {
+            let Some(text) = document_text(v) else {
+                warnings
+                    .borrow_mut()
+                    .push(format!("{label}: the policy document cannot be read"));
+                return None;
+            };
+            match Policy::parse(&text, kind) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    warnings.borrow_mut().push(format!("{label}: {e}"));
+                    None
+                }
+            }
+        };
+        let mut managed: HashMap<String, Vec<(bool, Policy)>> = HashMap::new();
+        for m in &d.policies {
+            for v in &m.policy_version_list {
+                if let Some(p) = parse(
+                    &format!("{} {}", m.arn, v.version_id),
+                    &v.document,
+                    PolicyKind::AwsManaged,
+                ) {
+                    managed
+                        .entry(m.arn.clone())
+                        .or_default()
+                        .push((v.is_default_version, p));
+                }
+            }
+        }
+        let default_of = |arn: &str| -> Option<Policy> {
+            managed
+                .get(arn)
+                .and_then(|vs| vs.iter().find(|(d, _)| *d).or_else(|| vs.first()))
+                .map(|(_, p)| p.clone())
+        };
+        let mut group_policies: HashMap<String, (Vec<Policy>, Vec<String>)> = HashMap::new();
+        let mut group_arns = HashMap::new();
+        for g in &d.group_detail_list {
+            let mut ps = Vec::new();
+            for i in &g.group_policy_list {
+                ps.extend(parse(
+                    &format!("{} {}", g.arn, i.policy_name),
+                    &i.policy_document,
+                    PolicyKind::AwsManaged,
+                ));
+            }
+            let attached: Vec<String> = g
+                .attached_managed_policies
+                .iter()
+                .map(|a| a.policy_arn.clone())
+                .collect();
+            ps.extend(attached.iter().filter_map(|a| default_of(a)));
+            group_policies.insert(g.group_name.clone(), (ps, attached));
+            group_arns.insert(g.group_name.clone(), g.arn.clone());
+        }
+        let mut entities = Vec::new();
+        for u in &d.user_detail_list {
+            let Ok(principal) = Principal::from_arn(&u.arn) else {
+                warnings
+                    .borrow_mut()
+                    .push(format!("{}: not a user ARN", u.arn));
+                continue;
+            };
+            let mut policies = Vec::new();
+            for i in &u.user_policy_list {
+                policies.extend(parse(
+                    &format!("{} {}", u.arn, i.policy_name),
+                    &i.policy_document,
+                    PolicyKind::AwsManaged,
+                ));
+            }
+            let mut attached: Vec<String> = u
+                .attached_managed_policies
+                .iter()
+                .map(|a| a.policy_arn.clone())
+                .collect();
+            policies.extend(attached.iter().filter_map(|a| default_of(a)));
+            for g in &u.group_list {
+                if let Some((ps, at)) = group_policies.get(g) {
+                    policies.extend(ps.iter().cloned());
+                    attached.extend(at.iter().cloned());
+                }
+            }
+            let boundary = u
+                .permissions_boundary
+                .as_ref()
+                .and_then(|b| default_of(&b.permissions_boundary_arn))
+                .into_iter()
+                .collect();
+            let _ = &u.user_name;
+            entities.push(Entity {
+                kind: Kind::User,
+                arn: u.arn.clone(),
+                principal,
+                policies,
+                boundary,
+                trust: None,
+                attached,
+                groups: u.group_list.clone(),
+            });
+        }
+        for r in &d.role_detail_list {
+            let Ok(principal) = Principal::from_arn(&r.arn) else {
+                warnings
+                    .borrow_mut()
+                    .push(format!("{}: not a role ARN", r.arn));
+                continue;
+            };
+            let mut policies = Vec::new();
+            for i in &r.role_policy_list {
+                policies.extend(parse(
+                    &format!("{} {}", r.arn, i.policy_name),
+                    &i.policy_document,
+                    PolicyKind::AwsManaged,
+                ));
+            }
+            let attached: Vec<String> = r
+                .attached_managed_policies
+                .iter()
+                .map(|a| a.policy_arn.clone())
+                .collect();
+            policies.extend(attached.iter().filter_map(|a| default_of(a)));
+            let trust = parse(
+                &format!("{} trust policy", r.arn),
+                &r.assume_role_policy_document,
+                PolicyKind::RoleTrust,
+            );
+            let boundary = r
+                .permissions_boundary
+                .as_ref()
+                .and_then(|b| default_of(&b.permissions_boundary_arn))
+                .into_iter()
+                .collect();
+            let _ = &r.role_name;
+            entities.push(Entity {
+                kind: Kind::Role,
+                arn: r.arn.clone(),
+                principal,
+                policies,
+                boundary,
+                trust,
+                attached,
+                groups: Vec::new(),
+            });
+        }
+        Ok(Account {
+            entities,
+            managed,
+            group_arns,
+            warnings: warnings.into_inner(),
+        })
+    }
+
+    fn allowed(&self, e: &Entity, action: &str, resource: &str, context: &Context) -> bool {
+        let identity: Vec<&Policy> = e.policies.iter().collect();
+        let boundary: Vec<&Policy> = e.boundary.iter().collect();
+        let set = PolicySet {
+            identity: &identity,
+            boundary: (!boundary.is_empty()).then_some(boundary.as_slice()),
+            ..PolicySet::default()
+        };
+        let request = Request {
+            principal: &e.principal,
+            action,
+            resource,
+            resource_account: None,
+            context,
+        };
+        authorize(&set, &request).decision == Decision::Allowed
+    }
+
+    /// Whether `who` may assume `role`: its identity policies allow
+    /// sts:AssumeRole on the role and the role's trust policy names it.
+    fn can_assume(&self, who: &Entity, role: &Entity) -> bool {
+        let Some(trust) = &role.trust else {
+            return false;
+        };
+        let identity: Vec<&Policy> = who.policies.iter().collect();
+        let boundary: Vec<&Policy> = who.boundary.iter().collect();
+        let set = PolicySet {
+            identity: &identity,
+            boundary: (!boundary.is_empty()).then_some(boundary.as_slice()),
+            resource: Some(trust),
+            resource_policy_mandatory: true,
+            ..PolicySet::default()
+        };
+        let ctx = Context::new();
+        let request = Request {
+            principal: &who.principal,
+            action: "sts:AssumeRole",
+            resource: &role.arn,
+            resource_account: None,
+            context: &ctx,
+        };
+        authorize(&set, &request).decision == Decision::Allowed
+    }
+
+    fn is_admin(&self, e: &Entity) -> bool {
+        // Only `"Action": "*"` (with `"Resource": "*"`) grants an action no
+        // service has.
+        self.allowed(e, "mlguard-probe:Administrator", "*", &Context::new())
+    }
+
+    /// Whether a role's trust policy lets a service assume it.
+    fn trusts_service(role: &Entity, service: &str) -> bool {
+        role.trust.as_ref().is_some_and(|t| {
+            t.statements.iter().any(|s| {
+                s.effect.value == Effect::Allow
+                    && s.action.items.iter().any(|a| a.matches("sts:AssumeRole"))
+                    && s.principal.as_ref().is_some_and(|p| {
+                        !p.negated
+                            && p.entries.iter().any(|en| {
+                                en.kind == PrincipalType::Service
+                                    && en.text.eq_ignore_ascii_case(service)
+                            })
+                    })
+            })
+        })
+    }
+
+    /// Ways `e` can change its own permissions.
+    fn self_escalations(&self, e: &Entity) -> Vec<Step> {
+        let ctx = Context::new();
+        let mut out = Vec::new();
+        let mut step = |technique: &str, actions: &[&str]| {
+            out.push(Step {
+                from: e.arn.clone(),
+                technique: technique.into(),
+                actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+                to: e.arn.clone(),
+            });
+        };
+        for p in &e.attached {
+            if self.allowed(e, "iam:CreatePolicyVersion", p, &ctx) {
+                step(
+                    &format!("CreatePolicyVersion on its attached policy {p}"),
+                    &["iam:CreatePolicyVersion"],
+                );
+            }
+            if self.managed.get(p).is_some_and(|v| v.len() > 1)
+                && self.allowed(e, "iam:SetDefaultPolicyVersion", p, &ctx)
+            {
+                step(
+                    &format!("SetDefaultPolicyVersion on its attached policy {p}"),
+                    &["iam:SetDefaultPolicyVersion"],
+                );
+            }
+        }
+        let (attach, put, delete_boundary) = match e.kind {
+            Kind::User => (
+                "iam:AttachUserPolicy",
+                "iam:PutUserPolicy",
+                "iam:DeleteUserPermissionsBoundary",
+            ),
+            Kind::Role => (
+                "iam:AttachRolePolicy",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePermissionsBoundary",
+            ),
+        };
+        if self.allowed(e, attach, &e.arn, &ctx) {
+            step(
+                &format!("{} on itself", attach.trim_start_matches("iam:")),
+                &[attach],
+            );
+        }
+        if self.allowed(e, put, &e.arn, &ctx) {
+            step(
+                &format!("{} on itself", put.trim_start_matches("iam:")),
+                &[put],
+            );
+        }
+        if !e.boundary.is_empty() && self.allowed(e, delete_boundary, &e.arn, &ctx) {
+            step("removes its permissions boundary", &[delete_boundary]);
+        }
+        if e.kind == Kind::User {
+            for g in &e.groups {
+                let Some(arn) = self.group_arns.get(g) else {
+                    continue;
+                };
+                for a in ["iam:AttachGroupPolicy", "iam:PutGroupPolicy"] {
+                    if self.allowed(e, a, arn, &ctx) {
+                        step(
+                            &format!("{} on its group {g}", a.trim_start_matches("iam:")),
+                            &[a],
+                        );
+                    }
+                }
+            }
+            for arn in self.group_arns.values() {
+                if self.allowed(e, "iam:AddUserToGroup", arn, &ctx) {
+                    step(
+                        &format!("AddUserToGroup into {arn}"),
+                        &["iam:AddUserToGroup"],
+                    );
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Ways `e` can act as another principal.
+    fn edges(&self, i: usize) -> Vec<(usize, Step)> {
+        let Some(e) = self.entities.get(i) else {
+            return Vec::new();
+        };
+        let empty = Context::new();
+        let mut out = Vec::new();
+        for (j, t) in self.entities.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            let mut add = |technique: String, actions: Vec<&str>| {
+                out.push((
+                    j,
+                    Step {
+                        from: e.arn.clone(),
+                        technique,
+                        actions: actions.into_iter().map(str::to_owned).collect(),
+                        to: t.arn.clone(),
+                    },
+                ));
+            };
+            match t.kind {
+                Kind::Role => {
+                    if self.can_assume(e, t) {
+                        add(
+                            "AssumeRole (the trust policy allows it)".into(),
+                            vec!["sts:AssumeRole"],
+                        );
+                    } else if self.allowed(e, "iam:UpdateAssumeRolePolicy", &t.arn, &empty)
+                        && self.allowed(e, "sts:AssumeRole", &t.arn, &empty)
+                    {
+                        add(
+                            "UpdateAssumeRolePolicy, then AssumeRole".into(),
+                            vec!["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+                        );
+                    }
+                    for (service, actions) in PASS_ROLE_COMPUTE {
+                        if !Self::trusts_service(t, service) {
+                            continue;
+                        }
+                        let mut ctx = Context::new();
+                        ctx.insert("iam:PassedToService", ContextValue::string(*service));
+                        if !self.allowed(e, "iam:PassRole", &t.arn, &ctx) {
+                            continue;
+                        }
+                        if actions.iter().all(|a| self.allowed(e, a, "*", &empty)) {
+                            let mut all = vec!["iam:PassRole"];
+                            all.extend(actions.iter().copied());
+                            add(
+                                format!(
+                                    "PassRole to {service} with {}: the code it runs acts as the role",
+                                    actions.join(" + ")
+                                ),
+                                all,
+                            );
+                            break;
+                        }
+                    }
+                }
+                Kind::User => {
+                    for (a, what) in [
+                        ("iam:CreateAccessKey", "CreateAccessKey for the user"),
+                        (
+                            "iam:CreateLoginProfile",
+                            "CreateLoginProfile (a console password) for the user",
+                        ),
+                        (
+                            "iam:UpdateLoginProfile",
+                            "UpdateLoginProfile (resets the user's console password)",
+                        ),
+                    ] {
+                        if self.allowed(e, a, &t.arn, &empty) {
+                            add(what.into(), vec![a]);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn probes(&self, e: &Entity) -> HashSet<&'static str> {
+        PROBES
+            .iter()
+            .copied()
+            .filter(|a| self.allowed(e, a, "*", &Context::new()))
+            .collect()
+    }
+}
+
+/// Analyzes `GetAccountAuthorizationDetails` output.
+pub fn analyze(json: &str) -> Result<Report, String> {
+    let account = Account::parse(json)?;
+    let n = account.entities.len();
+    let admin: Vec<bool> = account
+        .entities
+        .iter()
+        .map(|e| account.is_admin(e))
+        .collect();
+    let edges: Vec<Vec<(usize, Step)>> = (0..n).map(|i| account.edges(i)).collect();
+    let probes: Vec<HashSet<&'static str>> =
+        account.entities.iter().map(|e| account.probes(e)).collect();
+    let mut report = Report {
+        principals: n,
+        administrators: account
+            .entities
+            .iter()
+            .zip(&admin)
+            .filter(|(_, a)| **a)
+            .map(|(e, _)| e.arn.clone())
+            .collect(),
+        findings: Vec::new(),
+        warnings: account.warnings.clone(),
+    };
+    for (i, e) in account.entities.iter().enumerate() {
+        if admin.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        // Changing its own permissions: administrator in one step.
+        if let Some(step) = account.self_escalations(e).into_iter().next() {
+            report.findings.push(Finding {
+                kind: "PRIVILEGE_ESCALATION".into(),
+                severity: "HIGH".into(),
+                principal: e.arn.clone(),
+                principal_type: e.kind,
+                details: format!(
+                    "{} can change its own permissions: {}",
+                    e.arn, step.technique
+                ),
+                path: vec![step],
+                gains: vec!["administrator".into()],
+            });
+            continue;
+        }
+        // Breadth-first over principals it can act as: the shortest path to
+        // an administrator, else every direct gain of sensitive actions.
+        let mut prev: HashMap<usize, (usize, Step)> = HashMap::new();
+        let mut queue = VecDeque::from([i]);
+        let mut seen = HashSet::from([i]);
+        let mut found_admin = None;
+        while let Some(k) = queue.pop_front() {
+            for (j, step) in edges.get(k).into_iter().flatten() {
+                if !seen.insert(*j) {
+                    continue;
+                }
+                prev.insert(*j, (k, step.clone()));
+                let escalates = admin.get(*j).copied().unwrap_or(false)
+                    || account
+                        .entities
+                        .get(*j)
+                        .is_some_and(|t| !account.self_escalations(t).is_empty());
+                if escalates {
+                    found_admin = Some(*j);
+                    break;
+                }
+                queue.push_back(*j);
+            }
+            if found_admin.is_some() {
+                break;
+            }
+        }
+        if let Some(target) = found_admin {
+            let mut path = Vec::new();
+            let mut at = target;
+            while let Some((from, step)) = prev.get(&at) {
+                path.push(step.clone());
+                at = *from;
+            }
+            path.reverse();
+            let ml = path
+                .iter()
+                .any(|s| s.actions.iter().any(|a| a.starts_with("sagemaker:")));
+            report.findings.push(Finding {
+                kind: "PRIVILEGE_ESCALATION".into(),
+                severity: if ml || path.len() == 1 {
+                    "HIGH"
+                } else {
+                    "MEDIUM"
+                }
+                .into(),
+                principal: e.arn.clone(),
+                principal_type: e.kind,
+                details: format!(
+                    "{} reaches administrator in {} step(s): {}",
+                    e.arn,
+                    path.len(),
+                    path.iter()
+                        .map(|s| format!("{} → {}", s.technique, s.to))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                path,
+                gains: vec!["administrator".into()],
+            });
+            continue;
+        }
+        let mine = probes.get(i).cloned().unwrap_or_default();
+        for (j, step) in edges.get(i).into_iter().flatten() {
+            let mut gained: Vec<String> = probes
+                .get(*j)
+                .into_iter()
+                .flatten()
+                .filter(|a| !mine.contains(**a))
+                .map(|a| (*a).to_owned())
+                .collect();
+            gained.sort();
+            if gained.is_empty() {
+                continue;
+            }
+            report.findings.push(Finding {
+                kind: "PRIVILEGE_ESCALATION".into(),
+                severity: "MEDIUM".into(),
+                principal: e.arn.clone(),
+                principal_type: e.kind,
+                details: format!(
+                    "{} gains {} through {}",
+                    e.arn,
+                    gained.join(", "),
+                    step.technique
+                ),
+                path: vec![step.clone()],
+                gains: gained,
+            });
+        }
+    }
+    for (i, e) in account.entities.iter().enumerate() {
+        if admin.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        for (kind, actions, what) in [
+            (
+                "DATA_EXFILTRATION",
+                EXFILTRATION,
+                "reads data on every resource",
+            ),
+            (
+                "CREDENTIALS_EXPOSURE",
+                CREDENTIALS,
+                "obtains credentials for any principal or resource",
+            ),
+        ] {
+            let hits: Vec<String> = actions
+                .iter()
+                .filter(|a| account.allowed(e, a, "*", &Context::new()))
+                .map(|a| (*a).to_owned())
+                .collect();
+            if !hits.is_empty() {
+                report.findings.push(Finding {
+                    kind: kind.into(),
+                    severity: "MEDIUM".into(),
+                    principal: e.arn.clone(),
+                    principal_type: e.kind,
+                    details: format!(
+                        "{} {what} with {} unrestricted by resource",
+                        e.arn,
+                        hits.join(", ")
+                    ),
+                    path: Vec::new(),
+                    gains: hits,
+                });
+            }
+        }
+    }
+    Ok(report)
+}
