@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod escalation;
+pub mod generate;
 pub mod validate;
 
 pub use catalog::{AccessLevel, Catalog};

@@ -55,12 +55,12 @@ pub(crate) struct LookupArgs {
     limit: Option<usize>,
 }
 
-fn audit_dir(dir: PathBuf) -> PathBuf {
+pub(crate) fn audit_dir(dir: PathBuf) -> PathBuf {
     let nested = dir.join("audit");
     if nested.is_dir() { nested } else { dir }
 }
 
-fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+pub(crate) fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
 }

@@ -29,6 +29,32 @@ pub(crate) enum PolicyCommand {
     /// Exit status 1 when a finding reaches --fail-on (default: high), 2 when
     /// the file cannot be used.
     Escalation(EscalationArgs),
+    /// Generate a least-privilege policy from a principal's recorded activity
+    /// (mlguard's audit log or a CloudTrail export), and list the access it
+    /// has and never used.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// mlguard's audit log directory (or its data directory), or a CloudTrail log file (`{"Records": [...]}`, optionally .gz).
+    #[arg(long)]
+    audit: PathBuf,
+    /// The user or role ARN (a role's sessions count as the role).
+    #[arg(long)]
+    principal: String,
+    /// Records at or after this time (RFC 3339).
+    #[arg(long)]
+    since: Option<String>,
+    /// Records before this time (RFC 3339).
+    #[arg(long)]
+    until: Option<String>,
+    /// The principal's current identity policies, to list unused access (repeatable).
+    #[arg(long = "current-policy", value_name = "FILE")]
+    current: Vec<PathBuf>,
+    /// Print the whole report as JSON instead of the policy.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -147,7 +173,109 @@ pub(crate) fn run(cmd: PolicyCommand) -> Result<ExitCode, String> {
         PolicyCommand::Simulate(args) => simulate(&args),
         PolicyCommand::Validate(args) => validate(&args),
         PolicyCommand::Escalation(args) => escalation(&args),
+        PolicyCommand::Generate(args) => generate(&args),
     }
+}
+
+fn generate(args: &GenerateArgs) -> Result<ExitCode, String> {
+    use std::io::Read;
+    let since = args
+        .since
+        .as_deref()
+        .map(crate::audit_cmd::parse_time)
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(crate::audit_cmd::parse_time)
+        .transpose()?;
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    if args.audit.is_dir() {
+        let query = mlguard_audit::Query {
+            arn: Some(args.principal.clone()),
+            since,
+            until,
+            ..mlguard_audit::Query::default()
+        };
+        let dir = crate::audit_cmd::audit_dir(args.audit.clone());
+        for event in mlguard_audit::lookup(&dir, &query) {
+            let event = event.map_err(|e| e.to_string())?;
+            records.push(serde_json::to_value(&event).map_err(|e| e.to_string())?);
+        }
+    } else {
+        let file = std::fs::File::open(&args.audit)
+            .map_err(|e| format!("{}: {e}", args.audit.display()))?;
+        let mut text = String::new();
+        let read = if args.audit.extension().is_some_and(|e| e == "gz") {
+            flate2::read::GzDecoder::new(file).read_to_string(&mut text)
+        } else {
+            std::io::BufReader::new(file).read_to_string(&mut text)
+        };
+        read.map_err(|e| format!("{}: {e}", args.audit.display()))?;
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a CloudTrail log file: {e}", args.audit.display()))?;
+        let list = doc
+            .get("Records")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| {
+                format!(
+                    "{}: no Records array (a CloudTrail log file holds one)",
+                    args.audit.display()
+                )
+            })?;
+        for r in list {
+            let t = r
+                .get("eventTime")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|t| crate::audit_cmd::parse_time(t).ok());
+            let inside = match t {
+                Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u),
+                None => since.is_none() && until.is_none(),
+            };
+            if inside {
+                records.push(r.clone());
+            }
+        }
+    }
+    let mut current = Vec::new();
+    for f in &args.current {
+        let loaded = load(f, PolicyKind::AwsManaged)?;
+        current.push(loaded.policy);
+    }
+    let g = mlguard_analyzer::generate::generate(
+        &records,
+        &args.principal,
+        &current,
+        mlguard_analyzer::Catalog::builtin(),
+    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&g).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&g.policy).map_err(|e| e.to_string())?
+        );
+        eprintln!("mlguard: {} records of {}", g.records, g.principal);
+        if !g.denied.is_empty() {
+            eprintln!(
+                "mlguard: denied (tried, not allowed): {}",
+                g.denied.join(", ")
+            );
+        }
+        if !g.unused_services.is_empty() {
+            eprintln!("mlguard: unused services: {}", g.unused_services.join(", "));
+        }
+        if !g.unused_actions.is_empty() {
+            eprintln!(
+                "mlguard: {} allowed actions never used (--json lists them)",
+                g.unused_actions.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
