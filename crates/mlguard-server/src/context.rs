@@ -285,11 +285,13 @@ impl RequestContext {
         let message = format!(
             "{who} is not authorized to perform: {action} on resource: {resource} {reason}"
         );
-        let code = match self.protocol {
-            Protocol::Json => "AccessDeniedException",
-            Protocol::Query | Protocol::RestXml => "AccessDenied",
+        let (status, code) = match self.protocol {
+            Protocol::Json => (400, "AccessDeniedException"),
+            // Access Analyzer's model: AccessDeniedException, HTTP 403.
+            Protocol::RestJson => (403, "AccessDeniedException"),
+            Protocol::Query | Protocol::RestXml => (400, "AccessDenied"),
         };
-        ApiError::new(400, code, message)
+        ApiError::new(status, code, message)
     }
 }
 

@@ -23,6 +23,9 @@ pub struct ApiError {
     pub message: Option<String>,
     /// Sender or receiver.
     pub fault: Fault,
+    /// Further members of a JSON error body (restJson's `reason` and
+    /// `fieldList` for Access Analyzer's `ValidationException`).
+    pub extra: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -37,6 +40,7 @@ impl ApiError {
             } else {
                 Fault::Sender
             },
+            extra: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl ApiError {
             code: code.into(),
             message: None,
             fault: Fault::Sender,
+            extra: None,
         }
     }
 

@@ -488,6 +488,23 @@ async fn serve(
                 }
             }
         }
+        (Protocol::RestJson, "access-analyzer") => {
+            let op = match (parts.method.as_str(), parts.uri.path()) {
+                ("POST", "/policy/validation") => "ValidatePolicy",
+                _ => {
+                    return Err(ApiError::new(
+                        404,
+                        "UnknownOperationException",
+                        format!(
+                            "{} {} is not an Access Analyzer operation this mlguard serves (ValidatePolicy).",
+                            parts.method,
+                            parts.uri.path()
+                        ),
+                    ));
+                }
+            };
+            ("access-analyzer", op.to_string())
+        }
         (Protocol::Query, svc @ ("iam" | "sts")) => {
             let mut params = mlguard_wire::query::QueryParams::parse(body);
             if let Some(q) = parts.uri.query() {
@@ -501,7 +518,7 @@ async fn serve(
             return Err(ApiError::bad_request(
                 "UnknownServiceException",
                 format!(
-                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts, secretsmanager, comprehend)."
+                    "Service '{other}' is not served by this mlguard (available: kms, iam, sts, secretsmanager, comprehend, access-analyzer)."
                 ),
             ));
         }
@@ -538,6 +555,9 @@ async fn serve(
         ("kms", _) => services.kms.handle(&ctx, &operation, body).await,
         ("secretsmanager", _) => services.secrets.handle(&ctx, &operation, body).await,
         ("comprehend", _) => services.comprehend.handle(&ctx, &operation, body).await,
+        ("access-analyzer", _) => {
+            crate::access_analyzer::handle(&ctx, &operation, parts.uri.query(), body)
+        }
         ("iam", Some(params)) => services.iam.handle(&ctx, &operation, params).await,
         ("sts", Some(params)) => services.sts.handle(&ctx, &operation, params).await,
         _ => Err(ApiError::internal("InternalFailure")),
@@ -591,7 +611,7 @@ fn record(
     event.read_only = match (ctx.protocol, source) {
         (Protocol::Query, _) => crate::iam::is_read_only(&ctx.operation),
         (_, "secretsmanager.amazonaws.com") => crate::secrets::is_read_only(&ctx.operation),
-        (_, "comprehend.amazonaws.com") => true,
+        (_, "comprehend.amazonaws.com" | "access-analyzer.amazonaws.com") => true,
         _ => crate::kms::is_read_only(&ctx.operation),
     };
     event.recipient_account_id = services.account_id.clone();
@@ -601,6 +621,9 @@ fn record(
             serde_json::to_vec(&params)
                 .ok()
                 .and_then(|b| RedactedJson::from_request_body(&b, SENSITIVE, &[]))
+        }
+        _ if source == "access-analyzer.amazonaws.com" => {
+            RedactedJson::from_request_body(body, SENSITIVE, &[])
         }
         _ if source == "comprehend.amazonaws.com" => {
             RedactedJson::from_request_body(body, crate::comprehend::SENSITIVE, &[])

@@ -6,6 +6,7 @@
 //! and errors per wire protocol; [`kms`] is the first service; [`datadir`] and
 //! [`tls`] prepare the data directory; [`audit`] owns the audit writer.
 
+pub mod access_analyzer;
 pub mod audit;
 pub mod clock;
 pub mod comprehend;

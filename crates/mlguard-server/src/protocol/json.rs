@@ -59,6 +59,24 @@ pub fn ok<T: Serialize>(request_id: &str, value: &T) -> Result<Response<Full<Byt
     Ok(super::response(200, CONTENT_TYPE, request_id, body))
 }
 
+/// An error in restJson1's shape: the code in `x-amzn-errortype`, the body
+/// `{"message": ...}` with the error's other members.
+pub fn rest_error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
+    let mut body = match &error.extra {
+        Some(serde_json::Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Some(message) = &error.message {
+        body.insert("message".into(), serde_json::Value::String(message.clone()));
+    }
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let mut res = super::response(error.status, "application/json", request_id, bytes);
+    if let Ok(v) = HeaderValue::from_str(&error.code) {
+        res.headers_mut().insert("x-amzn-errortype", v);
+    }
+    res
+}
+
 /// An error in awsJson's shape: `{"__type": code, "message": message}`.
 pub fn error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
     let mut body = serde_json::Map::new();

@@ -6,6 +6,8 @@
 //!   TrentService.Encrypt`, JSON bodies, errors `{"__type": ..., "message": ...}`.
 //! - awsQuery (IAM, STS): form-encoded `Action=...`, XML responses, errors in
 //!   `<ErrorResponse><Error>`.
+//! - restJson1 (Access Analyzer): method and path, JSON bodies, the error code
+//!   in `x-amzn-errortype` and `{"message": ...}` (plus the error's members).
 //! - restXml (S3): method and path, XML errors in `<Error>`.
 
 pub mod json;
@@ -24,6 +26,8 @@ pub enum Protocol {
     Json,
     /// awsQuery.
     Query,
+    /// restJson1.
+    RestJson,
     /// restXml.
     RestXml,
 }
@@ -42,13 +46,20 @@ impl Protocol {
         if form && (body.starts_with(b"Action=") || body.windows(8).any(|w| w == b"&Action=")) {
             return Protocol::Query;
         }
+        let json = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
+        if json {
+            return Protocol::RestJson;
+        }
         Protocol::RestXml
     }
 
     /// The protocol family the SigV4 verifier phrases its errors for.
     pub fn sigv4_family(self) -> mlguard_sigv4::ProtocolFamily {
         match self {
-            Protocol::Json => mlguard_sigv4::ProtocolFamily::Json,
+            Protocol::Json | Protocol::RestJson => mlguard_sigv4::ProtocolFamily::Json,
             Protocol::Query => mlguard_sigv4::ProtocolFamily::Query,
             Protocol::RestXml => mlguard_sigv4::ProtocolFamily::RestXml,
         }
@@ -58,6 +69,7 @@ impl Protocol {
     pub fn error_response(self, request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
         match self {
             Protocol::Json => json::error_response(request_id, error),
+            Protocol::RestJson => json::rest_error_response(request_id, error),
             Protocol::Query => xml::query_error_response(request_id, error),
             Protocol::RestXml => xml::rest_error_response(request_id, error),
         }

@@ -1,0 +1,89 @@
+"""IAM Access Analyzer's ValidatePolicy (restJson1) through boto3 and the aws
+CLI, unchanged, against a real server: findings in AWS's shape, paging, its
+validation errors and access denial."""
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+BAD = doc({"Effect": "Allow", "Action": ["s3:GetObjekt", "iam:PassRole", "s3:*"], "Resource": "*"})
+
+
+def test_validate_policy_findings(server):
+    aa = server.client("accessanalyzer")
+    r = aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY")
+    codes = {f["issueCode"]: f for f in r["findings"]}
+    assert {"INVALID_ACTION", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "WILDCARD_ACTION_ON_SENSITIVE_SERVICE"} <= set(codes)
+    f = codes["INVALID_ACTION"]
+    assert f["findingType"] == "ERROR"
+    assert f["findingDetails"].startswith("The action s3:GetObjekt does not exist.")
+    assert f["learnMoreLink"].endswith("#access-analyzer-reference-policy-checks-error-invalid-action")
+    loc = f["locations"][0]
+    assert loc["path"] == [{"value": "Statement"}, {"index": 0}, {"value": "Action"}, {"index": 0}]
+    assert loc["span"]["start"]["line"] == 1 and loc["span"]["start"]["offset"] == BAD.index('"s3:GetObjekt"')
+    assert codes["PASS_ROLE_WITH_STAR_IN_RESOURCE"]["findingType"] == "SECURITY_WARNING"
+    clean = aa.validate_policy(policyDocument=doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}),
+                               policyType="IDENTITY_POLICY")
+    assert clean["findings"] == []
+    public = doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+    r = aa.validate_policy(policyDocument=public, policyType="RESOURCE_POLICY", validatePolicyResourceType="AWS::S3::Bucket")
+    assert [f["issueCode"] for f in r["findings"]] == ["PUBLIC_PRINCIPAL_WITHOUT_CONDITION"]
+
+
+def test_validate_policy_pages(server):
+    aa = server.client("accessanalyzer")
+    first = aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY", maxResults=1)
+    assert len(first["findings"]) == 1 and "nextToken" in first
+    pages = list(aa.get_paginator("validate_policy").paginate(policyDocument=BAD, policyType="IDENTITY_POLICY",
+                                                               PaginationConfig={"PageSize": 1}))
+    everything = [f["issueCode"] for p in pages for f in p["findings"]]
+    assert len(everything) == len(aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY")["findings"])
+
+
+def test_validate_policy_errors(server):
+    aa = server.client("accessanalyzer")
+    with pytest.raises(ClientError) as e:
+        aa.validate_policy(policyDocument="{}", policyType="NOPE")
+    err = e.value.response
+    assert err["Error"]["Code"] == "ValidationException"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err["reason"] == "fieldValidationFailed" and err["fieldList"][0]["name"] == "policyType"
+    with pytest.raises(ClientError) as e:
+        aa.validate_policy(policyDocument="{}", policyType="IDENTITY_POLICY", maxResults=1000)
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ParamValidationError):
+        aa.validate_policy(policyType="IDENTITY_POLICY")
+    # Not JSON at all: a finding, not an error, as on AWS.
+    r = aa.validate_policy(policyDocument="{", policyType="IDENTITY_POLICY")
+    assert r["findings"][0]["issueCode"] == "JSON_SYNTAX_ERROR"
+
+
+def test_validate_policy_needs_permission(server):
+    iam = server.client("iam")
+    name = f"aa-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    keys = iam.create_access_key(UserName=name)["AccessKey"]
+    aa = server.client("accessanalyzer", access_key=keys["AccessKeyId"], secret=keys["SecretAccessKey"])
+    with pytest.raises(ClientError) as e:
+        aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY")
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "access-analyzer:ValidatePolicy", "Resource": "*"}))
+    assert aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY")["findings"]
+
+
+def test_aws_cli_validate_policy(server, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(BAD)
+    r = server.cli("accessanalyzer", "validate-policy", "--policy-document", f"file://{path}", "--policy-type", "IDENTITY_POLICY")
+    assert "INVALID_ACTION" in {f["issueCode"] for f in r["findings"]}
+    failed = server.cli("accessanalyzer", "validate-policy", "--policy-document", "{}", "--policy-type", "BOGUS", check=False)
+    assert failed.returncode != 0 and "ValidationException" in failed.stderr
