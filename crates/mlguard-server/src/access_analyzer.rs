@@ -141,9 +141,10 @@ pub fn handle(
     let findings = validate(document, kind, mlguard_analyzer::Catalog::builtin());
     let page: Vec<_> = findings.iter().skip(start).take(max_results).collect();
     let end = start.saturating_add(page.len());
-    let mut response = json!({"findings": page});
-    if end < findings.len() {
-        response["nextToken"] = json!(end.to_string());
-    }
+    let response = if end < findings.len() {
+        json!({"findings": page, "nextToken": end.to_string()})
+    } else {
+        json!({"findings": page})
+    };
     Ok((json::ok(&ctx.request_id, &response)?, AuditInfo::default()))
 }
