@@ -6,7 +6,12 @@
 //! Usage: policy_validate [--policies 5000] [--seconds 5]
 //! Prints one JSON object.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use std::time::Instant;
 

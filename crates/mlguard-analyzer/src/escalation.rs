@@ -482,9 +482,14 @@ impl Account {
     }
 
     fn is_admin(&self, e: &Entity) -> bool {
-        // Only `"Action": "*"` (with `"Resource": "*"`) grants an action no
-        // service has.
-        self.allowed(e, "mlguard-probe:Administrator", "*", &Context::new())
+        // Only a statement that grants every action (`"Action": "*"`, or a
+        // NotAction) on every resource allows an action no service has; with
+        // IAM's permissions management too, the principal is an administrator
+        // (`"NotAction": "iam:*"` is not).
+        let ctx = Context::new();
+        self.allowed(e, "mlguard-probe:Administrator", "*", &ctx)
+            && self.allowed(e, "iam:PutRolePolicy", "*", &ctx)
+            && self.allowed(e, "iam:AttachUserPolicy", "*", &ctx)
     }
 
     /// Whether a role's trust policy lets a service assume it.
