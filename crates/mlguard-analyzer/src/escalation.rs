@@ -591,6 +591,25 @@ impl Account {
         out
     }
 
+    /// An action by which `e` can rewrite `t`'s permissions.
+    fn can_modify(&self, e: &Entity, t: &Entity) -> Option<&'static str> {
+        let ctx = Context::new();
+        let direct: &[&'static str] = match t.kind {
+            Kind::Role => &["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+            Kind::User => &["iam:PutUserPolicy", "iam:AttachUserPolicy"],
+        };
+        direct
+            .iter()
+            .copied()
+            .find(|a| self.allowed(e, a, &t.arn, &ctx))
+            .or_else(|| {
+                t.attached
+                    .iter()
+                    .any(|p| self.allowed(e, "iam:CreatePolicyVersion", p, &ctx))
+                    .then_some("iam:CreatePolicyVersion")
+            })
+    }
+
     /// Ways `e` can act as another principal.
     fn edges(&self, i: usize) -> Vec<(usize, Step)> {
         let Some(e) = self.entities.get(i) else {
@@ -738,8 +757,25 @@ pub fn analyze(json: &str) -> Result<Report, String> {
                 if !seen.insert(*j) {
                     continue;
                 }
-                prev.insert(*j, (k, step.clone()));
-                let escalates = admin.get(*j).copied().unwrap_or(false)
+                // A principal it can act as and also rewrite the policies of
+                // is an administrator in the making.
+                let modify = account
+                    .entities
+                    .get(k)
+                    .zip(account.entities.get(*j))
+                    .and_then(|(from, to)| account.can_modify(from, to));
+                let mut step = step.clone();
+                if let Some(action) = modify {
+                    step.technique = format!(
+                        "{}, and {} on it",
+                        step.technique,
+                        action.trim_start_matches("iam:")
+                    );
+                    step.actions.push(action.to_owned());
+                }
+                prev.insert(*j, (k, step));
+                let escalates = modify.is_some()
+                    || admin.get(*j).copied().unwrap_or(false)
                     || account
                         .entities
                         .get(*j)
