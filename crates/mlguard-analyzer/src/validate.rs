@@ -244,6 +244,15 @@ pub fn validate(text: &str, policy_type: PolicyType, catalog: &Catalog) -> Vec<F
     v.findings
 }
 
+/// An action a statement's item names: the item's index and text, the action
+/// and its service.
+type Expanded<'a> = (
+    usize,
+    String,
+    &'a crate::catalog::Action,
+    &'a crate::catalog::Service,
+);
+
 struct Validator<'a> {
     text: &'a str,
     findings: Vec<Finding>,
@@ -437,12 +446,7 @@ impl Validator<'_> {
             .map(|r| r.items.iter().map(|i| i.text.as_str()).collect())
             .unwrap_or_default();
         let star_resource = resources.iter().any(|r| r.contains('*'));
-        let mut expanded: Vec<(
-            usize,
-            String,
-            &crate::catalog::Action,
-            &crate::catalog::Service,
-        )> = Vec::new();
+        let mut expanded: Vec<Expanded<'_>> = Vec::new();
         for (j, item) in s.action.items.iter().enumerate() {
             let text = item.text.as_str();
             if text == "*" {
@@ -641,12 +645,7 @@ impl Validator<'_> {
     fn resource_mismatch(
         &mut self,
         s: &Statement,
-        expanded: &[(
-            usize,
-            String,
-            &crate::catalog::Action,
-            &crate::catalog::Service,
-        )],
+        expanded: &[Expanded<'_>],
         resources: &[&str],
         path: &dyn Fn(&[PathElement]) -> Vec<PathElement>,
     ) {
@@ -708,12 +707,7 @@ impl Validator<'_> {
     fn condition_keys(
         &mut self,
         s: &Statement,
-        expanded: &[(
-            usize,
-            String,
-            &crate::catalog::Action,
-            &crate::catalog::Service,
-        )],
+        expanded: &[Expanded<'_>],
         path: &dyn Fn(&[PathElement]) -> Vec<PathElement>,
     ) {
         for c in &s.conditions {

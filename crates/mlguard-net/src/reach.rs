@@ -503,65 +503,91 @@ impl<'t> Walk<'t> {
         ip::protocol_name(Some(self.protocol))
     }
 
+    /// One side's security groups: `groups` (at `at`) admit the packet to
+    /// (egress) or from (ingress) `other`. `wording` is (what the groups are,
+    /// the other end in words, the rule to add's peer).
+    fn sg(
+        &mut self,
+        egress: bool,
+        groups: &[String],
+        other: &Other<'_>,
+        at: Component,
+        wording: [String; 3],
+    ) -> bool {
+        let dir = if egress { "egress" } else { "ingress" };
+        if let Some((g, r)) = self
+            .t
+            .sg_allows(groups, egress, other, self.protocol, self.port)
+        {
+            let view = sg_rule_view(g, r, egress);
+            let hop = self.hop(
+                false,
+                component(&g.id, g.name.as_ref()),
+                format!("security group {} allows {dir}", g.id),
+            );
+            hop.security_group_rule = Some(view);
+            return true;
+        }
+        let empty = groups.iter().filter_map(|g| self.t.group(g)).all(|g| {
+            if egress {
+                g.egress.is_empty()
+            } else {
+                g.ingress.is_empty()
+            }
+        });
+        let [whose, peer, add_peer] = wording;
+        let (bound, toward) = if egress {
+            ("outbound", "to")
+        } else {
+            ("inbound", "from")
+        };
+        let mut e = explanation(
+            if empty {
+                "SG_HAS_NO_RULES"
+            } else {
+                "ENI_SG_RULES_MISMATCH"
+            },
+            Some(dir),
+            at,
+            format!(
+                "no {bound} rule of {whose} ({}) allows {} port {} {toward} {peer}",
+                groups.join(", "),
+                self.proto_name(),
+                self.port
+            ),
+            format!(
+                "add an {bound} rule allowing {} port {} {toward} {add_peer} in one of {}{}",
+                self.proto_name(),
+                self.port,
+                groups.join(", "),
+                if egress {
+                    ""
+                } else {
+                    " (security groups can only allow; there is nothing to remove)"
+                }
+            ),
+        );
+        e.security_groups = groups.iter().map(|g| component(g, None)).collect();
+        self.block(e)
+    }
+
     /// Source groups' egress, for a packet to `to`.
     fn sg_egress(&mut self, from: &From<'_>, to: &To) -> bool {
-        match self.t.sg_allows(
-            &from.groups,
-            true,
-            &Other {
-                ip: to.ip,
-                groups: &to.groups,
-                service: to.service.as_deref(),
-            },
-            self.protocol,
-            self.port,
-        ) {
-            Some((g, r)) => {
-                let view = sg_rule_view(g, r, true);
-                let hop = self.hop(
-                    false,
-                    component(&g.id, g.name.as_ref()),
-                    format!("security group {} allows egress", g.id),
-                );
-                hop.security_group_rule = Some(view);
-                true
-            }
-            None => {
-                let empty = from
-                    .groups
-                    .iter()
-                    .filter_map(|g| self.t.group(g))
-                    .all(|g| g.egress.is_empty());
-                let mut e = explanation(
-                    if empty {
-                        "SG_HAS_NO_RULES"
-                    } else {
-                        "ENI_SG_RULES_MISMATCH"
-                    },
-                    Some("egress"),
-                    from.component.clone(),
-                    format!(
-                        "no outbound rule of the source's security groups ({}) allows {} port {} to {}",
-                        from.groups.join(", "),
-                        self.proto_name(),
-                        self.port,
-                        to.description
-                    ),
-                    format!(
-                        "add an outbound rule allowing {} port {} to {} in one of {}",
-                        self.proto_name(),
-                        self.port,
-                        to.service.as_ref().map_or_else(
-                            || fmt_ip(to.ip),
-                            |s| format!("{s} (its prefix list, or 0.0.0.0/0)")
-                        ),
-                        from.groups.join(", ")
-                    ),
-                );
-                e.security_groups = from.groups.iter().map(|g| component(g, None)).collect();
-                self.block(e)
-            }
-        }
+        let other = Other {
+            ip: to.ip,
+            groups: &to.groups,
+            service: to.service.as_deref(),
+        };
+        let add_peer = to.service.as_ref().map_or_else(
+            || fmt_ip(to.ip),
+            |s| format!("{s} (its prefix list, or 0.0.0.0/0)"),
+        );
+        let wording = [
+            "the source's security groups".to_owned(),
+            to.description.clone(),
+            add_peer,
+        ];
+        self.sg(true, &from.groups, &other, from.component.clone(), wording)
     }
 
     /// Destination groups' ingress, for a packet from `src_ip`.
@@ -583,64 +609,27 @@ impl<'t> Walk<'t> {
             ));
             return true;
         }
-        match self.t.sg_allows(
-            &to.groups,
+        let other = Other {
+            ip: src_ip,
+            groups: src_groups,
+            service: None,
+        };
+        let add_peer = src_groups
+            .first()
+            .cloned()
+            .unwrap_or_else(|| fmt_ip(src_ip));
+        let wording = [
+            format!("{}'s security groups", eni.id),
+            fmt_ip(src_ip),
+            add_peer,
+        ];
+        self.sg(
             false,
-            &Other {
-                ip: src_ip,
-                groups: src_groups,
-                service: None,
-            },
-            self.protocol,
-            self.port,
-        ) {
-            Some((g, r)) => {
-                let view = sg_rule_view(g, r, false);
-                let hop = self.hop(
-                    false,
-                    component(&g.id, g.name.as_ref()),
-                    format!("security group {} allows ingress", g.id),
-                );
-                hop.security_group_rule = Some(view);
-                true
-            }
-            None => {
-                let empty = to
-                    .groups
-                    .iter()
-                    .filter_map(|g| self.t.group(g))
-                    .all(|g| g.ingress.is_empty());
-                let mut e = explanation(
-                    if empty {
-                        "SG_HAS_NO_RULES"
-                    } else {
-                        "ENI_SG_RULES_MISMATCH"
-                    },
-                    Some("ingress"),
-                    component(&eni.id, eni.name.as_ref()),
-                    format!(
-                        "no inbound rule of {}'s security groups ({}) allows {} port {} from {}",
-                        eni.id,
-                        to.groups.join(", "),
-                        self.proto_name(),
-                        self.port,
-                        fmt_ip(src_ip)
-                    ),
-                    format!(
-                        "add an inbound rule allowing {} port {} from {} to one of {} (security groups can only allow; there is nothing to remove)",
-                        self.proto_name(),
-                        self.port,
-                        src_groups
-                            .first()
-                            .cloned()
-                            .unwrap_or_else(|| fmt_ip(src_ip)),
-                        to.groups.join(", ")
-                    ),
-                );
-                e.security_groups = to.groups.iter().map(|g| component(g, None)).collect();
-                self.block(e)
-            }
-        }
+            &to.groups,
+            &other,
+            component(&eni.id, eni.name.as_ref()),
+            wording,
+        )
     }
 
     /// One network ACL check for a single port (the forward direction).

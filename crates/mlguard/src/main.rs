@@ -13,6 +13,7 @@ mod audit_cmd;
 mod envelope_cmd;
 mod net_cmd;
 mod policy_cmd;
+mod sarif;
 mod scan_cmd;
 mod serve_cmd;
 

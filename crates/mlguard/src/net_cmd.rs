@@ -171,23 +171,11 @@ fn emit(value: &Value) -> Result<(), String> {
 }
 
 fn sarif(results: Vec<Value>, rules: &[(&str, &str)]) -> Value {
-    let rules: Vec<Value> = rules
+    let rules = rules
         .iter()
-        .map(|(id, text)| json!({"id": id, "name": id, "shortDescription": {"text": text}}))
+        .map(|(id, text)| crate::sarif::rule(id, text))
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlguard",
-                "informationUri": "https://github.com/mlguard/mlguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
+    crate::sarif::document(rules, results, Vec::new())
 }
 
 fn explanation_result(e: &Explanation, level: &str, topology: &std::path::Path) -> Value {

@@ -326,14 +326,18 @@ fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
                     })
                 })
                 .collect();
-            let doc = json!({
-                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                "version": "2.1.0",
-                "runs": [{"tool": {"driver": {"name": "mlguard", "informationUri": "https://github.com/mlguard/mlguard",
-                          "version": env!("CARGO_PKG_VERSION"),
-                          "rules": [{"id": "PRIVILEGE_ESCALATION"}, {"id": "DATA_EXFILTRATION"}, {"id": "CREDENTIALS_EXPOSURE"}]}},
-                          "results": results}],
-            });
+            let rules = vec![
+                crate::sarif::rule(
+                    "PRIVILEGE_ESCALATION",
+                    "a path from a principal to more permissions",
+                ),
+                crate::sarif::rule("DATA_EXFILTRATION", "reads data on every resource"),
+                crate::sarif::rule(
+                    "CREDENTIALS_EXPOSURE",
+                    "obtains credentials on every resource",
+                ),
+            ];
+            let doc = crate::sarif::document(rules, results, Vec::new());
             println!(
                 "{}",
                 serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
@@ -433,13 +437,11 @@ fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
                     }));
                 }
             }
-            let rules: Vec<_> = rules.iter().map(|r| json!({"id": r, "name": r})).collect();
-            let doc = json!({
-                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                "version": "2.1.0",
-                "runs": [{"tool": {"driver": {"name": "mlguard", "informationUri": "https://github.com/mlguard/mlguard",
-                          "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": out}],
-            });
+            let rules = rules
+                .iter()
+                .map(|r| crate::sarif::rule(r, "IAM Access Analyzer policy check"))
+                .collect();
+            let doc = crate::sarif::document(rules, out, Vec::new());
             println!(
                 "{}",
                 serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?

@@ -325,7 +325,7 @@ fn write_sarif(
     let _ = detector;
     let rules: Vec<Value> = rule_ids
         .iter()
-        .map(|id| json!({"id": id, "name": id, "shortDescription": {"text": format!("{id} (personal or sensitive data)")}}))
+        .map(|id| crate::sarif::rule(id, &format!("{id} (personal or sensitive data)")))
         .collect();
     let notifications: Vec<Value> = reports
         .iter()
@@ -335,20 +335,7 @@ fn write_sarif(
             })
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlguard",
-                "informationUri": "https://github.com/mlguard/mlguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-            "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
-        }],
-    });
+    let doc = crate::sarif::document(rules, results, notifications);
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
