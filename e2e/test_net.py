@@ -4,8 +4,10 @@ exactly as a user dumps a real account, and the CLI answers questions about it.
 """
 
 import json
+import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -17,7 +19,9 @@ RECORD = ROOT / "crates" / "mlguard-net" / "tests" / "data" / "moto" / "record.s
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
     out = tmp_path_factory.mktemp("net")
-    proc = subprocess.run(["bash", str(RECORD), str(out)], capture_output=True, text=True, timeout=600)
+    # The same Python (and its aws CLI and moto) as the tests run under.
+    env = {**os.environ, "PYTHON": sys.executable}
+    proc = subprocess.run(["bash", str(RECORD), str(out)], capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     files = sorted(p.name for p in out.glob("*.json"))
     assert "route-tables.json" in files and "network-interfaces.json" in files, files

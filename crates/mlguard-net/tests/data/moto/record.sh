@@ -24,7 +24,7 @@ PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 ENDPOINT="http://127.0.0.1:$PORT"
 MOTO_LOG="$(mktemp -t moto-server.XXXXXX.log)"
 
-python3 -m moto.server -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
+"${PYTHON:-python3}" -m moto.server -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 
 cleanup() {
@@ -54,11 +54,11 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-ec2() { aws --endpoint-url "$ENDPOINT" ec2 "$@"; }
+ec2() { "${PYTHON:-python3}" -m awscli --endpoint-url "$ENDPOINT" ec2 "$@"; }
 # tag spec helper: tags RESOURCE_TYPE NAME
 tags() { echo "ResourceType=$1,Tags=[{Key=Name,Value=$2}]"; }
 
-echo "moto $(python3 -c 'import moto; print(moto.__version__)') on $ENDPOINT; $(aws --version 2>&1)" >&2
+echo "moto $("${PYTHON:-python3}" -c 'import moto; print(moto.__version__)') on $ENDPOINT; $("${PYTHON:-python3}" -m awscli --version 2>&1)" >&2
 
 # --- 1. VPC ml + DNS attributes ------------------------------------------------
 VPC_ML=$(ec2 create-vpc --cidr-block 10.0.0.0/16 \
