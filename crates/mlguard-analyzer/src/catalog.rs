@@ -338,7 +338,8 @@ pub fn key_matches(listed: &str, key: &str) -> bool {
 }
 
 /// Pattern tokens: literal, `?`, `*` (anything), and a format variable
-/// (anything but `/`, or anything when it ends the format after a `/`).
+/// (anything but `/`, or anything when it ends the format and is not a
+/// bucket name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Lit(u8),
@@ -358,13 +359,13 @@ fn format_pattern(arn: &str) -> Vec<Tok> {
                 .and_then(|r| r.iter().position(|c| *c == b'}'))
                 .map(|p| i.saturating_add(p));
             if let Some(close) = close {
+                // A variable that ends the format takes the rest of the ARN
+                // (object keys, secret names, log group paths hold `/`),
+                // except a bucket name, which never does.
                 let last = close.saturating_add(1) == bytes.len();
-                let after_slash = i > 0 && bytes.get(i.saturating_sub(1)) == Some(&b'/');
-                out.push(if last && after_slash {
-                    Tok::Star
-                } else {
-                    Tok::Seg
-                });
+                let name = bytes.get(i.saturating_add(2)..close).unwrap_or_default();
+                let bucket = name.ends_with(b"BucketName");
+                out.push(if last && !bucket { Tok::Star } else { Tok::Seg });
                 i = close.saturating_add(1);
                 continue;
             }
@@ -605,6 +606,14 @@ mod tests {
         assert!(key.may_match("arn:aws:kms:*:111122223333:key/*"));
         assert!(key.may_match("*"));
         assert!(!key.may_match("arn:aws:kms:us-east-1:111122223333:alias/a"));
+        // Secret names and log group paths hold slashes.
+        let secrets = c.service("secretsmanager").unwrap();
+        let secret = secrets.resources.values().next().unwrap();
+        assert!(
+            secret.may_match("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/*"),
+            "{}",
+            secret.arn
+        );
     }
 
     #[test]
