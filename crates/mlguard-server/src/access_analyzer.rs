@@ -48,7 +48,7 @@ fn invalid(field: &str, message: String) -> ApiError {
 }
 
 /// Serves one operation (`operation` from the method and path).
-pub fn handle(
+pub async fn handle(
     ctx: &RequestContext,
     operation: &str,
     query: Option<&str>,
@@ -138,7 +138,14 @@ pub fn handle(
         ("SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY", _) => PolicyType::ServiceControl,
         _ => PolicyType::Resource,
     };
-    let findings = validate(document, kind, mlguard_analyzer::Catalog::builtin());
+    // Validation is CPU work whose cost grows with the document: off the
+    // async workers, so a large policy slows only its own request.
+    let text = document.to_owned();
+    let findings = tokio::task::spawn_blocking(move || {
+        validate(&text, kind, mlguard_analyzer::Catalog::builtin())
+    })
+    .await
+    .map_err(|_| ApiError::internal("InternalServerException"))?;
     let page: Vec<_> = findings.iter().skip(start).take(max_results).collect();
     let end = start.saturating_add(page.len());
     let response = if end < findings.len() {

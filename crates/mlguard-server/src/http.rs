@@ -556,7 +556,7 @@ async fn serve(
         ("secretsmanager", _) => services.secrets.handle(&ctx, &operation, body).await,
         ("comprehend", _) => services.comprehend.handle(&ctx, &operation, body).await,
         ("access-analyzer", _) => {
-            crate::access_analyzer::handle(&ctx, &operation, parts.uri.query(), body)
+            crate::access_analyzer::handle(&ctx, &operation, parts.uri.query(), body).await
         }
         ("iam", Some(params)) => services.iam.handle(&ctx, &operation, params).await,
         ("sts", Some(params)) => services.sts.handle(&ctx, &operation, params).await,
