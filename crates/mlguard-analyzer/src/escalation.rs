@@ -457,6 +457,60 @@ impl Account {
         })
     }
 
+    /// What every real request of `e` carries, so guardrails written with
+    /// negated operators (`StringNotEquals` on `aws:RequestedRegion`,
+    /// `ArnNotLike` on `aws:PrincipalArn`) judge it as IAM would.
+    fn base(e: &Entity) -> Context {
+        let mut ctx = Context::new();
+        let account = e.arn.split(':').nth(4).unwrap_or_default().to_owned();
+        ctx.insert("aws:RequestedRegion", ContextValue::string("us-east-1"));
+        ctx.insert("aws:PrincipalArn", ContextValue::string(e.arn.as_str()));
+        ctx.insert("aws:PrincipalAccount", ContextValue::string(account));
+        ctx.insert("aws:SecureTransport", ContextValue::boolean(true));
+        if e.kind == Kind::User {
+            let name = e.arn.rsplit('/').next().unwrap_or_default().to_owned();
+            ctx.insert("aws:username", ContextValue::string(name));
+            ctx.insert("aws:PrincipalType", ContextValue::string("User"));
+        } else {
+            ctx.insert("aws:PrincipalType", ContextValue::string("AssumedRole"));
+        }
+        ctx
+    }
+
+    /// Whether `e` may do `action` on a resource of its choosing: on `*`, or
+    /// on a resource of each type the action acts on, named as an attacker
+    /// would name it (a policy scoped to `training-job/*` still lets one
+    /// create a training job).
+    fn allowed_anywhere(&self, e: &Entity, action: &str, context: &Context) -> bool {
+        if self.allowed(e, action, "*", context) {
+            return true;
+        }
+        let Some((svc, a)) = crate::Catalog::builtin().action(action) else {
+            return false;
+        };
+        let account = e.arn.split(':').nth(4).unwrap_or_default();
+        a.resources
+            .iter()
+            .filter_map(|r| svc.resources.get(&r.name))
+            .any(|t| {
+                let mut arn = String::new();
+                let mut rest = t.arn.as_str();
+                while let Some((before, after)) = rest.split_once("${") {
+                    arn.push_str(before);
+                    let (var, tail) = after.split_once('}').unwrap_or((after, ""));
+                    arn.push_str(match var {
+                        "Partition" => "aws",
+                        "Region" => "us-east-1",
+                        "Account" => account,
+                        _ => "mlguard-probe",
+                    });
+                    rest = tail;
+                }
+                arn.push_str(rest);
+                self.allowed(e, action, &arn, context)
+            })
+    }
+
     fn allowed(&self, e: &Entity, action: &str, resource: &str, context: &Context) -> bool {
         if !e.may_allow(action) {
             return false;
@@ -503,7 +557,7 @@ impl Account {
             resource_policy_mandatory: true,
             ..PolicySet::default()
         };
-        let ctx = Context::new();
+        let ctx = Self::base(who);
         let request = Request {
             principal: &who.principal,
             action: "sts:AssumeRole",
@@ -519,7 +573,7 @@ impl Account {
         // NotAction) on every resource allows an action no service has; with
         // IAM's permissions management too, the principal is an administrator
         // (`"NotAction": "iam:*"` is not).
-        let ctx = Context::new();
+        let ctx = Self::base(e);
         self.allowed(e, "mlguard-probe:Administrator", "*", &ctx)
             && self.allowed(e, "iam:PutRolePolicy", "*", &ctx)
             && self.allowed(e, "iam:AttachUserPolicy", "*", &ctx)
@@ -544,7 +598,7 @@ impl Account {
 
     /// Ways `e` can change its own permissions.
     fn self_escalations(&self, e: &Entity) -> Vec<Step> {
-        let ctx = Context::new();
+        let ctx = Self::base(e);
         let mut out = Vec::new();
         let mut step = |technique: &str, actions: &[&str]| {
             out.push(Step {
@@ -628,7 +682,7 @@ impl Account {
 
     /// An action by which `e` can rewrite `t`'s permissions.
     fn can_modify(&self, e: &Entity, t: &Entity) -> Option<&'static str> {
-        let ctx = Context::new();
+        let ctx = Self::base(e);
         let direct: &[&'static str] = match t.kind {
             Kind::Role => &["iam:PutRolePolicy", "iam:AttachRolePolicy"],
             Kind::User => &["iam:PutUserPolicy", "iam:AttachUserPolicy"],
@@ -650,7 +704,7 @@ impl Account {
         let Some(e) = self.entities.get(i) else {
             return Vec::new();
         };
-        let empty = Context::new();
+        let empty = Self::base(e);
         let mut out = Vec::new();
         for (j, t) in self.entities.iter().enumerate() {
             if j == i {
@@ -686,12 +740,12 @@ impl Account {
                         if !Self::trusts_service(t, service) {
                             continue;
                         }
-                        let mut ctx = Context::new();
+                        let mut ctx = Self::base(e);
                         ctx.insert("iam:PassedToService", ContextValue::string(*service));
                         if !self.allowed(e, "iam:PassRole", &t.arn, &ctx) {
                             continue;
                         }
-                        if actions.iter().all(|a| self.allowed(e, a, "*", &empty)) {
+                        if actions.iter().all(|a| self.allowed_anywhere(e, a, &empty)) {
                             let mut all = vec!["iam:PassRole"];
                             all.extend(actions.iter().copied());
                             add(
@@ -732,7 +786,7 @@ impl Account {
         PROBES
             .iter()
             .copied()
-            .filter(|a| self.allowed(e, a, "*", &Context::new()))
+            .filter(|a| self.allowed_anywhere(e, a, &Self::base(e)))
             .collect()
     }
 }
@@ -907,7 +961,7 @@ pub fn analyze(json: &str) -> Result<Report, String> {
         ] {
             let hits: Vec<String> = actions
                 .iter()
-                .filter(|a| account.allowed(e, a, "*", &Context::new()))
+                .filter(|a| account.allowed_anywhere(e, a, &Account::base(e)))
                 .map(|a| (*a).to_owned())
                 .collect();
             if !hits.is_empty() {

@@ -71,6 +71,10 @@ fn every_known_path_is_found() {
         ("mike", "PutRolePolicy on it"),
         // Rewriting the trust to name oneself is enough within the account.
         ("oscar", "UpdateAssumeRolePolicy"),
+        // Grants scoped to ARN patterns still let one create a training job.
+        ("quinn", "sagemaker.amazonaws.com"),
+        // A region guardrail (a negated operator) does not hide the path.
+        ("rita", "sagemaker.amazonaws.com"),
     ] {
         let f = escalations(&r, who);
         assert_eq!(f.len(), 1, "{who}: {f:?}");
