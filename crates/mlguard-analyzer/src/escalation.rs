@@ -293,6 +293,8 @@ struct Account {
     entities: Vec<Entity>,
     managed: HashMap<String, Vec<(bool, Policy)>>,
     group_arns: HashMap<String, String>,
+    /// Group ARN → the group's policies.
+    group_grants: HashMap<String, Vec<Policy>>,
     warnings: Vec<String>,
 }
 
@@ -339,6 +341,7 @@ impl Account {
         };
         let mut group_policies: HashMap<String, (Vec<Policy>, Vec<String>)> = HashMap::new();
         let mut group_arns = HashMap::new();
+        let mut group_grants = HashMap::new();
         for g in &d.group_detail_list {
             let mut ps = Vec::new();
             for i in &g.group_policy_list {
@@ -354,6 +357,7 @@ impl Account {
                 .map(|a| a.policy_arn.clone())
                 .collect();
             ps.extend(attached.iter().filter_map(|a| default_of(a)));
+            group_grants.insert(g.arn.clone(), ps.clone());
             group_policies.insert(g.group_name.clone(), (ps, attached));
             group_arns.insert(g.group_name.clone(), g.arn.clone());
         }
@@ -453,6 +457,7 @@ impl Account {
             entities,
             managed,
             group_arns,
+            group_grants,
             warnings: warnings.into_inner(),
         })
     }
@@ -568,6 +573,24 @@ impl Account {
         authorize(&set, &request).decision == Decision::Allowed
     }
 
+    /// Whether `e` would be an administrator with `extra` policies added.
+    fn admin_with(&self, e: &Entity, extra: &[Policy]) -> bool {
+        let mut policies = e.policies.clone();
+        policies.extend(extra.iter().cloned());
+        let probe = Entity {
+            kind: e.kind,
+            arn: e.arn.clone(),
+            principal: e.principal.clone(),
+            policies,
+            boundary: e.boundary.clone(),
+            trust: None,
+            attached: Vec::new(),
+            groups: Vec::new(),
+            named: std::cell::RefCell::default(),
+        };
+        self.is_admin(&probe)
+    }
+
     fn is_admin(&self, e: &Entity) -> bool {
         // Only a statement that grants every action (`"Action": "*"`, or a
         // NotAction) on every resource allows an action no service has; with
@@ -615,9 +638,12 @@ impl Account {
                     &["iam:CreatePolicyVersion"],
                 );
             }
-            if self.managed.get(p).is_some_and(|v| v.len() > 1)
-                && self.allowed(e, "iam:SetDefaultPolicyVersion", p, &ctx)
-            {
+            let stronger = self.managed.get(p).is_some_and(|versions| {
+                versions
+                    .iter()
+                    .any(|(default, v)| !*default && self.admin_with(e, std::slice::from_ref(v)))
+            });
+            if stronger && self.allowed(e, "iam:SetDefaultPolicyVersion", p, &ctx) {
                 step(
                     &format!("SetDefaultPolicyVersion on its attached policy {p}"),
                     &["iam:SetDefaultPolicyVersion"],
@@ -668,7 +694,8 @@ impl Account {
                 }
             }
             for arn in self.group_arns.values() {
-                if self.allowed(e, "iam:AddUserToGroup", arn, &ctx) {
+                let grants = self.group_grants.get(arn).map_or(&[][..], Vec::as_slice);
+                if self.allowed(e, "iam:AddUserToGroup", arn, &ctx) && self.admin_with(e, grants) {
                     step(
                         &format!("AddUserToGroup into {arn}"),
                         &["iam:AddUserToGroup"],

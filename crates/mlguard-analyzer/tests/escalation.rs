@@ -75,6 +75,7 @@ fn every_known_path_is_found() {
         ("quinn", "sagemaker.amazonaws.com"),
         // A region guardrail (a negated operator) does not hide the path.
         ("rita", "sagemaker.amazonaws.com"),
+        ("tess", "AddUserToGroup"),
     ] {
         let f = escalations(&r, who);
         assert_eq!(f.len(), 1, "{who}: {f:?}");
@@ -98,7 +99,8 @@ fn look_alikes_are_not_flagged() {
     // nora can assume Helper but not change it, and Helper holds nothing she lacks
     // on every resource.
     // pat can write its own policy, but a permissions boundary caps it.
-    for who in ["bob", "erin", "kate", "harry", "nora", "pat"] {
+    // sam can join only a read-only group.
+    for who in ["bob", "erin", "kate", "harry", "nora", "pat", "sam"] {
         assert!(
             escalations(&r, who).is_empty(),
             "{who}: {:?}",
