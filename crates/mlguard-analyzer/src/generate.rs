@@ -24,7 +24,58 @@ const SOURCE_PREFIX: &[(&str, &str)] = &[
     ("access-analyzer.amazonaws.com", "access-analyzer"),
 ];
 
-/// The IAM action a record is for (`kms.amazonaws.com` + `Decrypt` →
+/// CloudTrail event names whose IAM action is named differently (the
+/// permission S3 data events and Lambda's versioned operations need).
+const EVENT_ACTIONS: &[(&str, &str, &[&str])] = &[
+    ("s3", "ListObjects", &["s3:ListBucket"]),
+    ("s3", "ListObjectsV2", &["s3:ListBucket"]),
+    ("s3", "HeadBucket", &["s3:ListBucket"]),
+    ("s3", "HeadObject", &["s3:GetObject"]),
+    ("s3", "ListBuckets", &["s3:ListAllMyBuckets"]),
+    ("s3", "CreateMultipartUpload", &["s3:PutObject"]),
+    ("s3", "UploadPart", &["s3:PutObject"]),
+    ("s3", "UploadPartCopy", &["s3:PutObject"]),
+    ("s3", "CompleteMultipartUpload", &["s3:PutObject"]),
+    ("s3", "DeleteObjects", &["s3:DeleteObject"]),
+    ("s3", "CopyObject", &["s3:GetObject", "s3:PutObject"]),
+    ("lambda", "Invoke", &["lambda:InvokeFunction"]),
+    (
+        "kms",
+        "ReEncrypt",
+        &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+    ),
+];
+
+/// The IAM actions a record needs (`kms.amazonaws.com` + `Decrypt` →
+/// `kms:Decrypt`; `s3` + `HeadObject` → `s3:GetObject`; Lambda's
+/// `CreateFunction20150331` → `lambda:CreateFunction`), in the catalog's
+/// spelling when it knows the action.
+#[must_use]
+pub fn actions_of(record: &Value, catalog: &Catalog) -> Vec<String> {
+    let Some(first) = action_of(record, catalog) else {
+        return Vec::new();
+    };
+    let (prefix, name) = first.split_once(':').unwrap_or(("", ""));
+    if let Some((_, _, mapped)) = EVENT_ACTIONS
+        .iter()
+        .find(|(p, n, _)| *p == prefix && *n == name)
+    {
+        return mapped.iter().map(|a| (*a).to_owned()).collect();
+    }
+    // Versioned operation names: `CreateFunction20150331`, `UpdateFunctionCode20150331v2`.
+    let trimmed = name
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('v');
+    let trimmed = trimmed.trim_end_matches(|c: char| c.is_ascii_digit());
+    if trimmed.len() < name.len()
+        && let Some((svc, a)) = catalog.action(&format!("{prefix}:{trimmed}"))
+    {
+        return vec![format!("{}:{}", svc.prefix, a.name)];
+    }
+    vec![first]
+}
+
+/// The IAM action a record's event names (`kms.amazonaws.com` + `Decrypt` →
 /// `kms:Decrypt`), in the catalog's spelling when it knows the action.
 #[must_use]
 pub fn action_of(record: &Value, catalog: &Catalog) -> Option<String> {
@@ -41,6 +92,20 @@ pub fn action_of(record: &Value, catalog: &Catalog) -> Option<String> {
             .action(&full)
             .map_or(full, |(svc, a)| format!("{}:{}", svc.prefix, a.name)),
     )
+}
+
+/// The role ARN a request hands to its service (`roleArn`, `RoleArn`,
+/// `executionRoleArn`), if any.
+fn passed_role(params: &Value) -> Option<String> {
+    let obj = params.as_object()?;
+    obj.iter().find_map(|(k, v)| {
+        let k = k.to_ascii_lowercase();
+        (k == "rolearn" || k == "executionrolearn" || k == "role")
+            .then(|| v.as_str())
+            .flatten()
+            .filter(|s| s.starts_with("arn:") && s.contains(":role/"))
+            .map(str::to_owned)
+    })
 }
 
 /// Whether a record was made by `principal`: its `userIdentity.arn`, or for
@@ -91,7 +156,8 @@ pub fn generate(
     let mut count = 0usize;
     for r in records.iter().filter(|r| made_by(r, principal)) {
         count = count.saturating_add(1);
-        let Some(action) = action_of(r, catalog) else {
+        let actions = actions_of(r, catalog);
+        let Some(action) = actions.first().cloned() else {
             continue;
         };
         let error = r.get("errorCode").and_then(Value::as_str);
@@ -100,9 +166,17 @@ pub fn generate(
                 || code.contains("Unauthorized")
                 || code == "Client.UnauthorizedOperation"
             {
-                denied.insert(action);
+                denied.extend(actions);
             }
             continue;
+        }
+        // A role handed to the service (a training job's `roleArn`) needs
+        // iam:PassRole on that role.
+        if let Some(role) = r.get("requestParameters").and_then(passed_role) {
+            used.entry("iam:PassRole".into()).or_default().insert(role);
+        }
+        for extra in actions.iter().skip(1) {
+            used.entry(extra.clone()).or_default().insert("*".into());
         }
         let resources = used.entry(action.clone()).or_default();
         let listed: Vec<&str> = r
@@ -254,6 +328,20 @@ mod tests {
             record(role, "sts.amazonaws.com", "GetCallerIdentity", &[], None),
             record(
                 role,
+                "s3.amazonaws.com",
+                "HeadObject",
+                &["arn:aws:s3:::data/a.csv"],
+                None,
+            ),
+            record(
+                role,
+                "lambda.amazonaws.com",
+                "CreateFunction20150331",
+                &[],
+                None,
+            ),
+            record(
+                role,
                 "iam.amazonaws.com",
                 "CreateUser",
                 &[],
@@ -270,8 +358,19 @@ mod tests {
         let current = vec![
             Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*","secretsmanager:GetSecretValue","s3:GetObject"],"Resource":"*"}]}"#, PolicyKind::Managed).unwrap(),
         ];
+        let mut records = records;
+        let mut job = record(
+            role,
+            "sagemaker.amazonaws.com",
+            "CreateTrainingJob",
+            &[],
+            None,
+        );
+        job["requestParameters"] =
+            json!({"trainingJobName": "j", "roleArn": "arn:aws:iam::111122223333:role/sm-exec"});
+        records.push(job);
         let g = generate(&records, role, &current, Catalog::builtin());
-        assert_eq!(g.records, 5);
+        assert_eq!(g.records, 8);
         let st = g.policy["Statement"].as_array().unwrap();
         let text = serde_json::to_string(&g.policy).unwrap();
         assert!(
@@ -281,8 +380,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("sts:GetCallerIdentity"));
+        // Event names that are not action names.
+        assert!(
+            text.contains("s3:GetObject") && text.contains("arn:aws:s3:::data/a.csv"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lambda:CreateFunction") && !text.contains("20150331"),
+            "{text}"
+        );
         assert!(!text.contains("DeleteBucket") && !text.contains("CreateUser"));
-        assert_eq!(st.len(), 3, "{text}");
+        // The role the job ran with is passed: iam:PassRole on it.
+        assert!(text.contains(r#""Action":"iam:PassRole","Effect":"Allow","Resource":"arn:aws:iam::111122223333:role/sm-exec""#), "{text}");
+        assert_eq!(st.len(), 7, "{text}");
         // The generated policy is itself clean.
         let findings = crate::validate(&text, crate::PolicyType::Identity, Catalog::builtin());
         assert!(
@@ -297,6 +407,7 @@ mod tests {
                 .contains(&"kms:ScheduleKeyDeletion".to_owned())
         );
         assert!(!g.unused_actions.contains(&"kms:Decrypt".to_owned()));
-        assert_eq!(g.unused_services, ["s3"]);
+        assert!(!g.unused_actions.contains(&"s3:GetObject".to_owned()));
+        assert!(g.unused_services.is_empty(), "{:?}", g.unused_services);
     }
 }
