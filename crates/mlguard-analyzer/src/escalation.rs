@@ -827,7 +827,46 @@ pub fn analyze(json: &str) -> Result<Report, String> {
         .iter()
         .map(|e| account.is_admin(e))
         .collect();
-    let edges: Vec<Vec<(usize, Step)>> = (0..n).map(|i| account.edges(i)).collect();
+    // Each edge once: whether the principal can also rewrite the one it acts
+    // as (an administrator in the making), and each principal's ways to change
+    // its own permissions — every search reads them.
+    let edges: Vec<Vec<(usize, Step, bool)>> = (0..n)
+        .map(|i| {
+            account
+                .edges(i)
+                .into_iter()
+                .map(|(j, mut step)| {
+                    let modify = account
+                        .entities
+                        .get(i)
+                        .zip(account.entities.get(j))
+                        .and_then(|(from, to)| account.can_modify(from, to));
+                    if let Some(action) = modify {
+                        step.technique = format!(
+                            "{}, and {} on it",
+                            step.technique,
+                            action.trim_start_matches("iam:")
+                        );
+                        step.actions.push(action.to_owned());
+                    }
+                    (j, step, modify.is_some())
+                })
+                .collect()
+        })
+        .collect();
+    // (An administrator needs none: it already has everything.)
+    let self_escalations: Vec<Vec<Step>> = account
+        .entities
+        .iter()
+        .zip(&admin)
+        .map(|(e, a)| {
+            if *a {
+                Vec::new()
+            } else {
+                account.self_escalations(e)
+            }
+        })
+        .collect();
     let probes: Vec<HashSet<&'static str>> =
         account.entities.iter().map(|e| account.probes(e)).collect();
     let mut report = Report {
@@ -847,7 +886,7 @@ pub fn analyze(json: &str) -> Result<Report, String> {
             continue;
         }
         // Changing its own permissions: administrator in one step.
-        if let Some(step) = account.self_escalations(e).into_iter().next() {
+        if let Some(step) = self_escalations.get(i).and_then(|v| v.first()).cloned() {
             report.findings.push(Finding {
                 kind: "PRIVILEGE_ESCALATION".into(),
                 severity: "HIGH".into(),
@@ -869,33 +908,14 @@ pub fn analyze(json: &str) -> Result<Report, String> {
         let mut seen = HashSet::from([i]);
         let mut found_admin = None;
         while let Some(k) = queue.pop_front() {
-            for (j, step) in edges.get(k).into_iter().flatten() {
+            for (j, step, modifies) in edges.get(k).into_iter().flatten() {
                 if !seen.insert(*j) {
                     continue;
                 }
-                // A principal it can act as and also rewrite the policies of
-                // is an administrator in the making.
-                let modify = account
-                    .entities
-                    .get(k)
-                    .zip(account.entities.get(*j))
-                    .and_then(|(from, to)| account.can_modify(from, to));
-                let mut step = step.clone();
-                if let Some(action) = modify {
-                    step.technique = format!(
-                        "{}, and {} on it",
-                        step.technique,
-                        action.trim_start_matches("iam:")
-                    );
-                    step.actions.push(action.to_owned());
-                }
-                prev.insert(*j, (k, step));
-                let escalates = modify.is_some()
+                prev.insert(*j, (k, step.clone()));
+                let escalates = *modifies
                     || admin.get(*j).copied().unwrap_or(false)
-                    || account
-                        .entities
-                        .get(*j)
-                        .is_some_and(|t| !account.self_escalations(t).is_empty());
+                    || self_escalations.get(*j).is_some_and(|v| !v.is_empty());
                 if escalates {
                     found_admin = Some(*j);
                     break;
@@ -942,7 +962,7 @@ pub fn analyze(json: &str) -> Result<Report, String> {
             continue;
         }
         let mine = probes.get(i).cloned().unwrap_or_default();
-        for (j, step) in edges.get(i).into_iter().flatten() {
+        for (j, step, _) in edges.get(i).into_iter().flatten() {
             let mut gained: Vec<String> = probes
                 .get(*j)
                 .into_iter()
