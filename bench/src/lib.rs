@@ -262,3 +262,40 @@ mod tests {
         }
     }
 }
+
+pub mod generated_input {
+    //! What the generating benchmarks share: a small deterministic random
+    //! source (so runs are comparable) and `--name N` arguments.
+
+    /// xorshift64: deterministic, fast, good enough to spread test data.
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// The next 64 random bits.
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        /// A number in `0..n`.
+        pub fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// The number after `name` in `args`, or `default` when absent.
+    pub fn arg(args: &[String], name: &str, default: usize) -> Result<usize, String> {
+        match args
+            .iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i.saturating_add(1)))
+        {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{name} wants a number, not {v:?}")),
+        }
+    }
+}

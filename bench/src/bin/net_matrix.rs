@@ -23,31 +23,11 @@
 use std::path::Path;
 use std::time::Instant;
 
+use mlguard_bench::generated_input::{Rng, arg};
 use serde_json::{Value, json};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
-
-/// A tiny deterministic generator (xorshift) so runs are comparable.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn generate(dir: &Path, vpcs: usize, subnets: usize, groups: usize) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -192,15 +172,16 @@ fn generate(dir: &Path, vpcs: usize, subnets: usize, groups: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let vpcs = arg(&args, "--vpcs", 5);
-    let subnets = arg(&args, "--subnets-per-vpc", 100);
-    let groups = arg(&args, "--groups-per-vpc", 400);
-    let port = u16::try_from(arg(&args, "--port", 443)).expect("a port");
+    let vpcs = arg(&args, "--vpcs", 5).expect("a number");
+    let subnets = arg(&args, "--subnets-per-vpc", 100).expect("a number");
+    let groups = arg(&args, "--groups-per-vpc", 400).expect("a number");
+    let port = u16::try_from(arg(&args, "--port", 443).expect("a number")).expect("a port");
     let threads = arg(
         &args,
         "--threads",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-    );
+    )
+    .expect("a number");
     let keep = args
         .iter()
         .position(|a| a == "--keep")

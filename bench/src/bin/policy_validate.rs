@@ -16,30 +16,11 @@
 use std::time::Instant;
 
 use mlguard_analyzer::{Catalog, PolicyType, validate};
+use mlguard_bench::generated_input::{Rng, arg};
 use serde_json::json;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().unwrap())
-}
 
 fn corpus(n: usize) -> Vec<String> {
     let catalog = Catalog::builtin();
@@ -64,7 +45,8 @@ fn corpus(n: usize) -> Vec<String> {
             let statements: Vec<serde_json::Value> = (0..2 + rng.below(7))
                 .map(|_| {
                     let svc = services[rng.below(services.len())];
-                    let names: Vec<&str> = svc.actions.values().map(|a| a.name.as_str()).collect();
+                    let mut names: Vec<&str> = svc.actions.values().map(|a| a.name.as_str()).collect();
+                    names.sort_unstable(); // the catalog is a map: sort for a stable corpus
                     let actions: Vec<String> = (0..1 + rng.below(6))
                         .map(|_| {
                             let name = names[rng.below(names.len())];
@@ -74,7 +56,8 @@ fn corpus(n: usize) -> Vec<String> {
                             }
                         })
                         .collect();
-                    let types: Vec<&str> = svc.resources.values().map(|r| r.arn.as_str()).collect();
+                    let mut types: Vec<&str> = svc.resources.values().map(|r| r.arn.as_str()).collect();
+                    types.sort_unstable();
                     let resources: Vec<String> = (0..1 + rng.below(3))
                         .map(|_| {
                             if types.is_empty() || rng.below(5) == 0 {
@@ -104,8 +87,8 @@ fn corpus(n: usize) -> Vec<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n = arg(&args, "--policies", 5000);
-    let seconds = arg(&args, "--seconds", 5) as f64;
+    let n = arg(&args, "--policies", 5000).expect("a number");
+    let seconds = arg(&args, "--seconds", 5).expect("a number") as f64;
     let policies = corpus(n);
     let catalog = Catalog::builtin();
     let bytes: usize = policies.iter().map(String::len).sum();
