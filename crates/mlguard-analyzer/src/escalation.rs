@@ -61,13 +61,20 @@ struct Boundary {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
+struct Tag {
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
 struct UserDetail {
-    user_name: String,
     arn: String,
     group_list: Vec<String>,
     user_policy_list: Vec<Inline>,
     attached_managed_policies: Vec<Attached>,
     permissions_boundary: Option<Boundary>,
+    tags: Vec<Tag>,
 }
 
 #[derive(Deserialize, Default)]
@@ -82,12 +89,12 @@ struct GroupDetail {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 struct RoleDetail {
-    role_name: String,
     arn: String,
     assume_role_policy_document: Value,
     role_policy_list: Vec<Inline>,
     attached_managed_policies: Vec<Attached>,
     permissions_boundary: Option<Boundary>,
+    tags: Vec<Tag>,
 }
 
 #[derive(Deserialize, Default)]
@@ -102,6 +109,7 @@ struct PolicyVersion {
 #[serde(rename_all = "PascalCase", default)]
 struct ManagedPolicy {
     arn: String,
+    default_version_id: String,
     policy_version_list: Vec<PolicyVersion>,
 }
 
@@ -124,6 +132,8 @@ struct Entity {
     /// Managed policies attached to it directly or through its groups.
     attached: Vec<String>,
     groups: Vec<String>,
+    /// Its tags (`Tags` of the user or role; a user's groups have none).
+    tags: Vec<(String, String)>,
     /// Per action, whether some Allow statement of its policies names it at
     /// all: the cheap test that spares the evaluator most questions (an
     /// account of 1,000 principals asks millions).
@@ -289,13 +299,81 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// A managed policy's versions: the default one decides what it grants; the
+/// others matter only to SetDefaultPolicyVersion.
+#[derive(Default)]
+struct Managed {
+    /// `None` when the default version is missing or cannot be read: the
+    /// policy then grants nothing here (a warning says so).
+    default: Option<Policy>,
+    others: Vec<Policy>,
+}
+
 struct Account {
     entities: Vec<Entity>,
-    managed: HashMap<String, Vec<(bool, Policy)>>,
+    managed: HashMap<String, Managed>,
     group_arns: HashMap<String, String>,
     /// Group ARN → the group's policies.
     group_grants: HashMap<String, Vec<Policy>>,
     warnings: Vec<String>,
+}
+
+/// Reads one policy document of `kind`.
+fn read_policy(v: &Value, kind: PolicyKind) -> Result<Policy, String> {
+    let text = document_text(v).ok_or_else(|| "the policy document cannot be read".to_owned())?;
+    match Policy::parse(&text, kind) {
+        Ok(p) => Ok(p),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The largest trust policy IAM stores: 2,048 characters by default, a quota
+/// that can be raised to 4,096 (IAM and STS quotas, "Role trust policy length").
+pub const TRUST_POLICY_MAX: usize = 4_096;
+
+/// Reads a role's trust policy. Over the default 2,048-character quota (up to
+/// the raised 4,096) the policy engine's trust kind refuses it, so each
+/// statement gets the resource it implies (the role: `"Resource": "*"` on a
+/// policy only ever asked about its own role) and the document is read as a
+/// resource policy — after refusing what IAM refuses in a trust policy
+/// (`Resource`, `NotResource`, `NotPrincipal`, a `Principal` that is not an
+/// object). The server's IAM API keeps enforcing the default quota.
+fn read_trust(v: &Value) -> Result<Policy, String> {
+    let text = document_text(v).ok_or_else(|| "the policy document cannot be read".to_owned())?;
+    let err = match Policy::parse(&text, PolicyKind::RoleTrust) {
+        Ok(p) => return Ok(p),
+        Err(e) => e,
+    };
+    let mlguard_policy::ParseErrorKind::TooLarge { size, .. } = err.kind else {
+        return Err(err.to_string());
+    };
+    if size > TRUST_POLICY_MAX {
+        return Err(format!(
+            "trust policy of {size} characters exceeds the {TRUST_POLICY_MAX}-character maximum of the raised quota"
+        ));
+    }
+    let mut doc: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let statements: Vec<&mut Value> = match doc.get_mut("Statement") {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    for s in statements {
+        let Value::Object(fields) = s else {
+            return Err("a statement is not an object".to_owned());
+        };
+        for refused in ["Resource", "NotResource", "NotPrincipal"] {
+            if fields.contains_key(refused) {
+                return Err(format!("`{refused}` is not allowed in a role trust policy"));
+            }
+        }
+        if !fields.get("Principal").is_some_and(Value::is_object) {
+            return Err("a role trust policy must name its principals in an object".to_owned());
+        }
+        fields.insert("Resource".to_owned(), Value::String("*".to_owned()));
+    }
+    let rewritten = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+    Policy::parse(&rewritten, PolicyKind::Resource).map_err(|e| e.to_string())
 }
 
 impl Account {
@@ -303,153 +381,161 @@ impl Account {
         let d: Details = serde_json::from_str(json)
             .map_err(|e| format!("not GetAccountAuthorizationDetails output: {e}"))?;
         let warnings = std::cell::RefCell::new(Vec::new());
-        let parse = |label: &str, v: &Value, kind: PolicyKind| -> Option<Policy> {
-            let Some(text) = document_text(v) else {
-                warnings
-                    .borrow_mut()
-                    .push(format!("{label}: the policy document cannot be read"));
-                return None;
-            };
-            match Policy::parse(&text, kind) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    warnings.borrow_mut().push(format!("{label}: {e}"));
-                    None
-                }
-            }
+        let warn = |w: String| warnings.borrow_mut().push(w);
+        // Inline policies: one that cannot be read grants nothing here.
+        let inline = |owner: &str, i: &Inline| -> Option<Policy> {
+            read_policy(&i.policy_document, PolicyKind::AwsManaged)
+                .map_err(|e| warn(format!("{owner} {}: {e}", i.policy_name)))
+                .ok()
         };
-        let mut managed: HashMap<String, Vec<(bool, Policy)>> = HashMap::new();
+        let mut managed: HashMap<String, Managed> = HashMap::new();
         for m in &d.policies {
+            let entry = managed.entry(m.arn.clone()).or_default();
+            let mut found_default = false;
             for v in &m.policy_version_list {
-                if let Some(p) = parse(
-                    &format!("{} {}", m.arn, v.version_id),
-                    &v.document,
-                    PolicyKind::AwsManaged,
-                ) {
-                    managed
-                        .entry(m.arn.clone())
-                        .or_default()
-                        .push((v.is_default_version, p));
+                let is_default = v.is_default_version
+                    || (!m.default_version_id.is_empty() && v.version_id == m.default_version_id);
+                match read_policy(&v.document, PolicyKind::AwsManaged) {
+                    Ok(p) if is_default && !found_default => entry.default = Some(p),
+                    Ok(p) => entry.others.push(p),
+                    Err(e) if is_default => warn(format!(
+                        "{} {}: {e}; the default version cannot be read, so the policy is treated as granting nothing",
+                        m.arn, v.version_id
+                    )),
+                    Err(e) => warn(format!("{} {}: {e}", m.arn, v.version_id)),
                 }
+                found_default |= is_default;
+            }
+            if !found_default {
+                warn(format!(
+                    "{}: no default version in PolicyVersionList; the policy is treated as granting nothing",
+                    m.arn
+                ));
             }
         }
-        let default_of = |arn: &str| -> Option<Policy> {
-            managed
+        // An attached policy's default version; one missing from `Policies`
+        // is named in a warning, and AWS's published document stands in for
+        // the few AWS managed policies whose meaning is certain.
+        let attached_policy = |owner: &str, arn: &str| -> Option<Policy> {
+            if let Some(m) = managed.get(arn) {
+                return m.default.clone();
+            }
+            if let Some(p) = crate::aws_managed::document(arn) {
+                warn(format!(
+                    "{owner}: attached policy {arn} is not in Policies; AWS's published document of it is used"
+                ));
+                return Some(p);
+            }
+            warn(format!(
+                "{owner}: attached policy {arn} is not in Policies; it is treated as granting nothing"
+            ));
+            None
+        };
+        // A permissions boundary that cannot be read is left out (the
+        // principal is judged without it: paths are over-reported, not hidden).
+        let boundary_of = |owner: &str, b: Option<&Boundary>| -> Vec<Policy> {
+            let Some(arn) = b.map(|b| b.permissions_boundary_arn.as_str()) else {
+                return Vec::new();
+            };
+            if let Some(p) = managed
                 .get(arn)
-                .and_then(|vs| vs.iter().find(|(d, _)| *d).or_else(|| vs.first()))
-                .map(|(_, p)| p.clone())
+                .and_then(|m| m.default.clone())
+                .or_else(|| crate::aws_managed::document(arn))
+            {
+                return vec![p];
+            }
+            warn(format!(
+                "{owner}: permissions boundary {arn} is not in Policies or cannot be read; the principal is judged without it"
+            ));
+            Vec::new()
         };
         let mut group_policies: HashMap<String, (Vec<Policy>, Vec<String>)> = HashMap::new();
         let mut group_arns = HashMap::new();
         let mut group_grants = HashMap::new();
         for g in &d.group_detail_list {
-            let mut ps = Vec::new();
-            for i in &g.group_policy_list {
-                ps.extend(parse(
-                    &format!("{} {}", g.arn, i.policy_name),
-                    &i.policy_document,
-                    PolicyKind::AwsManaged,
-                ));
-            }
+            let mut ps: Vec<Policy> = g
+                .group_policy_list
+                .iter()
+                .filter_map(|i| inline(&g.arn, i))
+                .collect();
             let attached: Vec<String> = g
                 .attached_managed_policies
                 .iter()
                 .map(|a| a.policy_arn.clone())
                 .collect();
-            ps.extend(attached.iter().filter_map(|a| default_of(a)));
+            ps.extend(attached.iter().filter_map(|a| attached_policy(&g.arn, a)));
             group_grants.insert(g.arn.clone(), ps.clone());
             group_policies.insert(g.group_name.clone(), (ps, attached));
             group_arns.insert(g.group_name.clone(), g.arn.clone());
         }
+        let tags = |t: &[Tag]| -> Vec<(String, String)> {
+            t.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
+        };
         let mut entities = Vec::new();
         for u in &d.user_detail_list {
             let Ok(principal) = Principal::from_arn(&u.arn) else {
-                warnings
-                    .borrow_mut()
-                    .push(format!("{}: not a user ARN", u.arn));
+                warn(format!("{}: not a user ARN", u.arn));
                 continue;
             };
-            let mut policies = Vec::new();
-            for i in &u.user_policy_list {
-                policies.extend(parse(
-                    &format!("{} {}", u.arn, i.policy_name),
-                    &i.policy_document,
-                    PolicyKind::AwsManaged,
-                ));
-            }
+            let mut policies: Vec<Policy> = u
+                .user_policy_list
+                .iter()
+                .filter_map(|i| inline(&u.arn, i))
+                .collect();
             let mut attached: Vec<String> = u
                 .attached_managed_policies
                 .iter()
                 .map(|a| a.policy_arn.clone())
                 .collect();
-            policies.extend(attached.iter().filter_map(|a| default_of(a)));
+            policies.extend(attached.iter().filter_map(|a| attached_policy(&u.arn, a)));
             for g in &u.group_list {
                 if let Some((ps, at)) = group_policies.get(g) {
                     policies.extend(ps.iter().cloned());
                     attached.extend(at.iter().cloned());
                 }
             }
-            let boundary = u
-                .permissions_boundary
-                .as_ref()
-                .and_then(|b| default_of(&b.permissions_boundary_arn))
-                .into_iter()
-                .collect();
-            let _ = &u.user_name;
             entities.push(Entity {
                 kind: Kind::User,
                 arn: u.arn.clone(),
                 principal,
                 policies,
-                boundary,
+                boundary: boundary_of(&u.arn, u.permissions_boundary.as_ref()),
                 trust: None,
                 attached,
                 groups: u.group_list.clone(),
+                tags: tags(&u.tags),
                 named: std::cell::RefCell::default(),
             });
         }
         for r in &d.role_detail_list {
             let Ok(principal) = Principal::from_arn(&r.arn) else {
-                warnings
-                    .borrow_mut()
-                    .push(format!("{}: not a role ARN", r.arn));
+                warn(format!("{}: not a role ARN", r.arn));
                 continue;
             };
-            let mut policies = Vec::new();
-            for i in &r.role_policy_list {
-                policies.extend(parse(
-                    &format!("{} {}", r.arn, i.policy_name),
-                    &i.policy_document,
-                    PolicyKind::AwsManaged,
-                ));
-            }
+            let mut policies: Vec<Policy> = r
+                .role_policy_list
+                .iter()
+                .filter_map(|i| inline(&r.arn, i))
+                .collect();
             let attached: Vec<String> = r
                 .attached_managed_policies
                 .iter()
                 .map(|a| a.policy_arn.clone())
                 .collect();
-            policies.extend(attached.iter().filter_map(|a| default_of(a)));
-            let trust = parse(
-                &format!("{} trust policy", r.arn),
-                &r.assume_role_policy_document,
-                PolicyKind::RoleTrust,
-            );
-            let boundary = r
-                .permissions_boundary
-                .as_ref()
-                .and_then(|b| default_of(&b.permissions_boundary_arn))
-                .into_iter()
-                .collect();
-            let _ = &r.role_name;
+            policies.extend(attached.iter().filter_map(|a| attached_policy(&r.arn, a)));
+            let trust = read_trust(&r.assume_role_policy_document)
+                .map_err(|e| warn(format!("{} trust policy: {e}", r.arn)))
+                .ok();
             entities.push(Entity {
                 kind: Kind::Role,
                 arn: r.arn.clone(),
                 principal,
                 policies,
-                boundary,
+                boundary: boundary_of(&r.arn, r.permissions_boundary.as_ref()),
                 trust,
                 attached,
                 groups: Vec::new(),
+                tags: tags(&r.tags),
                 named: std::cell::RefCell::default(),
             });
         }
@@ -464,9 +550,16 @@ impl Account {
 
     /// What every real request of `e` carries, so guardrails written with
     /// negated operators (`StringNotEquals` on `aws:RequestedRegion`,
-    /// `ArnNotLike` on `aws:PrincipalArn`) judge it as IAM would.
+    /// `ArnNotLike` on `aws:PrincipalArn`) judge it as IAM would, and its tags
+    /// (`aws:PrincipalTag/<key>`; a user's groups lend it none).
     fn base(e: &Entity) -> Context {
         let mut ctx = Context::new();
+        for (k, v) in &e.tags {
+            ctx.insert(
+                &format!("aws:PrincipalTag/{k}"),
+                ContextValue::string(v.as_str()),
+            );
+        }
         let account = e.arn.split(':').nth(4).unwrap_or_default().to_owned();
         ctx.insert("aws:RequestedRegion", ContextValue::string("us-east-1"));
         ctx.insert("aws:PrincipalArn", ContextValue::string(e.arn.as_str()));
@@ -478,6 +571,18 @@ impl Account {
             ctx.insert("aws:PrincipalType", ContextValue::string("User"));
         } else {
             ctx.insert("aws:PrincipalType", ContextValue::string("AssumedRole"));
+        }
+        ctx
+    }
+
+    /// [`Account::base`] for a request of `e` acting on the user or role `t`:
+    /// with `t`'s tags as `iam:ResourceTag/<key>` and `aws:ResourceTag/<key>`.
+    fn on(e: &Entity, t: &Entity) -> Context {
+        let mut ctx = Self::base(e);
+        for (k, v) in &t.tags {
+            for prefix in ["iam:ResourceTag", "aws:ResourceTag"] {
+                ctx.insert(&format!("{prefix}/{k}"), ContextValue::string(v.as_str()));
+            }
         }
         ctx
     }
@@ -562,7 +667,7 @@ impl Account {
             resource_policy_mandatory: true,
             ..PolicySet::default()
         };
-        let ctx = Self::base(who);
+        let ctx = Self::on(who, role);
         let request = Request {
             principal: &who.principal,
             action: "sts:AssumeRole",
@@ -586,6 +691,7 @@ impl Account {
             trust: None,
             attached: Vec::new(),
             groups: Vec::new(),
+            tags: e.tags.clone(),
             named: std::cell::RefCell::default(),
         };
         self.is_admin(&probe)
@@ -621,7 +727,9 @@ impl Account {
 
     /// Ways `e` can change its own permissions.
     fn self_escalations(&self, e: &Entity) -> Vec<Step> {
+        // Policies and groups carry no tags here; the principal itself does.
         let ctx = Self::base(e);
+        let own = Self::on(e, e);
         let mut out = Vec::new();
         let mut step = |technique: &str, actions: &[&str]| {
             out.push(Step {
@@ -638,10 +746,10 @@ impl Account {
                     &["iam:CreatePolicyVersion"],
                 );
             }
-            let stronger = self.managed.get(p).is_some_and(|versions| {
-                versions
+            let stronger = self.managed.get(p).is_some_and(|m| {
+                m.others
                     .iter()
-                    .any(|(default, v)| !*default && self.admin_with(e, std::slice::from_ref(v)))
+                    .any(|v| self.admin_with(e, std::slice::from_ref(v)))
             });
             if stronger && self.allowed(e, "iam:SetDefaultPolicyVersion", p, &ctx) {
                 step(
@@ -664,19 +772,19 @@ impl Account {
         };
         // A permissions boundary caps what a policy it writes can grant.
         let capped = !e.boundary.is_empty();
-        if !capped && self.allowed(e, attach, &e.arn, &ctx) {
+        if !capped && self.allowed(e, attach, &e.arn, &own) {
             step(
                 &format!("{} on itself", attach.trim_start_matches("iam:")),
                 &[attach],
             );
         }
-        if !capped && self.allowed(e, put, &e.arn, &ctx) {
+        if !capped && self.allowed(e, put, &e.arn, &own) {
             step(
                 &format!("{} on itself", put.trim_start_matches("iam:")),
                 &[put],
             );
         }
-        if !e.boundary.is_empty() && self.allowed(e, delete_boundary, &e.arn, &ctx) {
+        if !e.boundary.is_empty() && self.allowed(e, delete_boundary, &e.arn, &own) {
             step("removes its permissions boundary", &[delete_boundary]);
         }
         if e.kind == Kind::User {
@@ -709,7 +817,8 @@ impl Account {
 
     /// An action by which `e` can rewrite `t`'s permissions.
     fn can_modify(&self, e: &Entity, t: &Entity) -> Option<&'static str> {
-        let ctx = Self::base(e);
+        let ctx = Self::on(e, t);
+        let policy_ctx = Self::base(e);
         let direct: &[&'static str] = match t.kind {
             Kind::Role => &["iam:PutRolePolicy", "iam:AttachRolePolicy"],
             Kind::User => &["iam:PutUserPolicy", "iam:AttachUserPolicy"],
@@ -721,7 +830,7 @@ impl Account {
             .or_else(|| {
                 t.attached
                     .iter()
-                    .any(|p| self.allowed(e, "iam:CreatePolicyVersion", p, &ctx))
+                    .any(|p| self.allowed(e, "iam:CreatePolicyVersion", p, &policy_ctx))
                     .then_some("iam:CreatePolicyVersion")
             })
     }
@@ -737,6 +846,7 @@ impl Account {
             if j == i {
                 continue;
             }
+            let on_t = Self::on(e, t);
             let mut add = |technique: String, actions: Vec<&str>| {
                 out.push((
                     j,
@@ -755,7 +865,7 @@ impl Account {
                             "AssumeRole (the trust policy allows it)".into(),
                             vec!["sts:AssumeRole"],
                         );
-                    } else if self.allowed(e, "iam:UpdateAssumeRolePolicy", &t.arn, &empty) {
+                    } else if self.allowed(e, "iam:UpdateAssumeRolePolicy", &t.arn, &on_t) {
                         // Within the account a trust policy naming the caller
                         // admits it on its own: no identity allow is needed.
                         add(
@@ -767,7 +877,7 @@ impl Account {
                         if !Self::trusts_service(t, service) {
                             continue;
                         }
-                        let mut ctx = Self::base(e);
+                        let mut ctx = on_t.clone();
                         ctx.insert("iam:PassedToService", ContextValue::string(*service));
                         if !self.allowed(e, "iam:PassRole", &t.arn, &ctx) {
                             continue;
@@ -798,7 +908,7 @@ impl Account {
                             "UpdateLoginProfile (resets the user's console password)",
                         ),
                     ] {
-                        if self.allowed(e, a, &t.arn, &empty) {
+                        if self.allowed(e, a, &t.arn, &on_t) {
                             add(what.into(), vec![a]);
                             break;
                         }
