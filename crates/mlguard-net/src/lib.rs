@@ -73,9 +73,15 @@ pub fn load(path: &Path) -> Result<Topology, Error> {
     } else {
         files.push(path.to_path_buf());
     }
+    load_files(&files)
+}
+
+/// Reads a topology from these files (aws CLI JSON, or YAML by extension),
+/// as [`load`] reads a directory's.
+pub fn load_files(files: &[std::path::PathBuf]) -> Result<Topology, Error> {
     let mut collected = aws::Collected::default();
     let mut topo = Topology::default();
-    for f in &files {
+    for f in files {
         let name = f.display().to_string();
         let text =
             std::fs::read_to_string(f).map_err(|e| Error::input(&name, None, e.to_string()))?;

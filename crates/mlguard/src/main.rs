@@ -13,6 +13,7 @@ mod audit_cmd;
 mod envelope_cmd;
 mod net_cmd;
 mod policy_cmd;
+mod posture_cmd;
 mod sarif;
 mod scan_cmd;
 mod serve_cmd;
@@ -44,6 +45,9 @@ enum Command {
     /// VPC network analysis over `aws ec2 describe-*` output: reachability, SageMaker VPC mode, exposure, flow logs.
     #[command(subcommand)]
     Net(net_cmd::NetCommand),
+    /// Best-practice checks of ML workload configurations: SageMaker, S3, KMS, Secrets Manager, IAM, CloudTrail, VPC.
+    #[command(subcommand)]
+    Posture(posture_cmd::PostureCommand),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Decrypt(args) => envelope_cmd::decrypt(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Net(cmd) => net_cmd::run(cmd),
+        Command::Posture(cmd) => posture_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

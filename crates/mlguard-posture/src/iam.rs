@@ -1,0 +1,352 @@
+//! IAM authorization details (`aws iam get-account-authorization-details`)
+//! as the checks need them: roles with their documents, and users' effective
+//! policies evaluated by the policy engine for MFA enforcement.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use mlguard_policy::{
+    Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize,
+};
+
+use crate::model::{Origin, Role};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Details {
+    user_detail_list: Vec<User>,
+    group_detail_list: Vec<Group>,
+    role_detail_list: Vec<RoleDetail>,
+    policies: Vec<Managed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Inline {
+    policy_name: String,
+    policy_document: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Attached {
+    policy_arn: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Boundary {
+    permissions_boundary_arn: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct User {
+    user_name: String,
+    arn: String,
+    user_policy_list: Vec<Inline>,
+    group_list: Vec<String>,
+    attached_managed_policies: Vec<Attached>,
+    permissions_boundary: Option<Boundary>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Group {
+    group_name: String,
+    group_policy_list: Vec<Inline>,
+    attached_managed_policies: Vec<Attached>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct RoleDetail {
+    role_name: String,
+    arn: String,
+    assume_role_policy_document: Value,
+    role_policy_list: Vec<Inline>,
+    attached_managed_policies: Vec<Attached>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Managed {
+    arn: String,
+    default_version_id: String,
+    policy_version_list: Vec<Version>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct Version {
+    document: Value,
+    version_id: String,
+    is_default_version: bool,
+}
+
+/// A policy document as the API returns it (URL-encoded JSON) or as the CLI
+/// prints it (an object).
+fn document(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(_) => Some(v.clone()),
+        Value::String(s) => {
+            let decoded = percent_decode(s);
+            serde_json::from_str(&decoded).ok()
+        }
+        _ => None,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| {
+            bytes
+                .get(j)
+                .and_then(|c| char::from(*c).to_digit(16))
+                .and_then(|d| u8::try_from(d).ok())
+        };
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h * 16 + l);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One account's details, parsed.
+pub struct Account {
+    details: Details,
+}
+
+impl Account {
+    pub fn parse(text: &str) -> Result<Account, String> {
+        serde_json::from_str(text)
+            .map(|details| Account { details })
+            .map_err(|e| format!("not GetAccountAuthorizationDetails output: {e}"))
+    }
+
+    /// A managed policy's default version document.
+    fn managed(&self, arn: &str) -> Option<Value> {
+        let p = self.details.policies.iter().find(|p| p.arn == arn)?;
+        let v = p
+            .policy_version_list
+            .iter()
+            .find(|v| v.is_default_version || (!p.default_version_id.is_empty() && v.version_id == p.default_version_id))?;
+        document(&v.document)
+    }
+
+    /// The roles, with inline and managed documents.
+    pub fn roles(&self, origin: &Origin) -> Vec<Role> {
+        self.details
+            .role_detail_list
+            .iter()
+            .map(|r| {
+                let mut policies: Vec<(String, Value)> = r
+                    .role_policy_list
+                    .iter()
+                    .filter_map(|p| Some((p.policy_name.clone(), document(&p.policy_document)?)))
+                    .collect();
+                let mut missing = Vec::new();
+                for a in &r.attached_managed_policies {
+                    match self.managed(&a.policy_arn) {
+                        Some(doc) => policies.push((a.policy_arn.clone(), doc)),
+                        None => missing.push(a.policy_arn.clone()),
+                    }
+                }
+                Role {
+                    arn: r.arn.clone(),
+                    name: r.role_name.clone(),
+                    trust: document(&r.assume_role_policy_document),
+                    policies,
+                    managed_arns: missing,
+                    origin: Origin {
+                        path: format!("RoleDetailList.{}", r.role_name),
+                        ..origin.clone()
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// Users who may perform privileged actions with MFA and may still
+    /// perform some of them without: (user ARN, the actions).
+    pub fn users_without_mfa(&self) -> Vec<(String, Vec<&'static str>)> {
+        let mut out = Vec::new();
+        for u in &self.details.user_detail_list {
+            let mut docs: Vec<Value> = u
+                .user_policy_list
+                .iter()
+                .filter_map(|p| document(&p.policy_document))
+                .collect();
+            docs.extend(
+                u.attached_managed_policies
+                    .iter()
+                    .filter_map(|a| self.managed(&a.policy_arn)),
+            );
+            for g in self
+                .details
+                .group_detail_list
+                .iter()
+                .filter(|g| u.group_list.contains(&g.group_name))
+            {
+                docs.extend(
+                    g.group_policy_list
+                        .iter()
+                        .filter_map(|p| document(&p.policy_document)),
+                );
+                docs.extend(
+                    g.attached_managed_policies
+                        .iter()
+                        .filter_map(|a| self.managed(&a.policy_arn)),
+                );
+            }
+            let parse = |d: &Value| Policy::parse(&d.to_string(), PolicyKind::AwsManaged).ok();
+            let policies: Vec<Policy> = docs.iter().filter_map(parse).collect();
+            let boundary: Vec<Policy> = u
+                .permissions_boundary
+                .as_ref()
+                .and_then(|b| self.managed(&b.permissions_boundary_arn))
+                .iter()
+                .filter_map(parse)
+                .collect();
+            let Ok(principal) = Principal::from_arn(&u.arn) else {
+                continue;
+            };
+            let account = u.arn.split(':').nth(4).unwrap_or_default();
+            let refs: Vec<&Policy> = policies.iter().collect();
+            let brefs: Vec<&Policy> = boundary.iter().collect();
+            let set = PolicySet {
+                identity: &refs,
+                boundary: (!brefs.is_empty()).then_some(brefs.as_slice()),
+                ..PolicySet::default()
+            };
+            let base = |mfa: Option<bool>| {
+                let mut c = Context::new();
+                c.insert("aws:username", ContextValue::string(u.user_name.as_str()));
+                c.insert("aws:PrincipalArn", ContextValue::string(u.arn.as_str()));
+                c.insert("aws:PrincipalAccount", ContextValue::string(account));
+                c.insert("aws:PrincipalType", ContextValue::string("User"));
+                c.insert("aws:SecureTransport", ContextValue::boolean(true));
+                c.insert("aws:RequestedRegion", ContextValue::string("us-east-1"));
+                if let Some(m) = mfa {
+                    c.insert("aws:MultiFactorAuthPresent", ContextValue::boolean(m));
+                    if m {
+                        c.insert("aws:MultiFactorAuthAge", ContextValue::string("60"));
+                    }
+                }
+                c
+            };
+            let (with, without, keys) = (base(Some(true)), base(Some(false)), base(None));
+            let allowed = |action: &str, resource: &str, ctx: &Context| {
+                authorize(
+                    &set,
+                    &Request {
+                        principal: &principal,
+                        action,
+                        resource,
+                        resource_account: None,
+                        context: ctx,
+                    },
+                )
+                .decision
+                    == Decision::Allowed
+            };
+            let mut open = Vec::new();
+            for (action, resource) in PRIVILEGED {
+                let resource = resource.replace("ACCOUNT", account);
+                if allowed(action, &resource, &with)
+                    && (allowed(action, &resource, &without) || allowed(action, &resource, &keys))
+                {
+                    open.push(*action);
+                }
+            }
+            if !open.is_empty() {
+                out.push((u.arn.clone(), open));
+            }
+        }
+        out
+    }
+}
+
+/// Actions that make a user privileged (administration, production
+/// changes), each on a resource it acts on.
+const PRIVILEGED: &[(&str, &str)] = &[
+    ("iam:CreateUser", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
+    ("iam:AttachUserPolicy", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
+    ("iam:CreateAccessKey", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
+    ("iam:PutRolePolicy", "arn:aws:iam::ACCOUNT:role/mlguard-probe"),
+    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::ACCOUNT:role/mlguard-probe"),
+    ("iam:CreatePolicyVersion", "arn:aws:iam::ACCOUNT:policy/mlguard-probe"),
+    ("kms:ScheduleKeyDeletion", "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe"),
+    ("kms:PutKeyPolicy", "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe"),
+    ("s3:DeleteBucket", "arn:aws:s3:::mlguard-probe"),
+    ("s3:PutBucketPolicy", "arn:aws:s3:::mlguard-probe"),
+    ("sagemaker:DeleteModel", "arn:aws:sagemaker:us-east-1:ACCOUNT:model/mlguard-probe"),
+    ("sagemaker:DeleteEndpoint", "arn:aws:sagemaker:us-east-1:ACCOUNT:endpoint/mlguard-probe"),
+    ("secretsmanager:DeleteSecret", "arn:aws:secretsmanager:us-east-1:ACCOUNT:secret:mlguard-probe-AbCdEf"),
+];
+
+/// Whether a trust policy lets SageMaker assume the role.
+pub fn trusts_sagemaker(trust: &Value) -> bool {
+    let statements = match trust.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(s) => vec![s],
+        None => Vec::new(),
+    };
+    statements.iter().any(|s| {
+        s.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && match s.pointer("/Principal/Service") {
+                Some(Value::String(x)) => x == "sagemaker.amazonaws.com",
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .any(|x| x.as_str() == Some("sagemaker.amazonaws.com")),
+                _ => false,
+            }
+    })
+}
+
+/// The wildcard grants of a policy document: `*`, `service:*`, and Allow
+/// with NotAction.
+pub fn wildcards(doc: &Value) -> Vec<String> {
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(s) => vec![s],
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for s in statements {
+        if s.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        if s.get("NotAction").is_some() {
+            out.push("Allow with NotAction (every other action)".to_owned());
+        }
+        let actions = match s.get("Action") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+            Some(Value::String(x)) => vec![x.as_str()],
+            _ => Vec::new(),
+        };
+        for a in actions {
+            if a == "*" || a.ends_with(":*") {
+                let a = format!("\"{a}\"");
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
