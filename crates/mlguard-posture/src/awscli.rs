@@ -20,7 +20,9 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
     let has = |k: &str| v.get(k).is_some();
     if has("UserDetailList") || has("RoleDetailList") || has("GroupDetailList") {
         Some("account")
-    } else if has("KeyMetadata") || has("KeyRotationEnabled") || (has("Policy") && has("PolicyName"))
+    } else if has("KeyMetadata")
+        || has("KeyRotationEnabled")
+        || (has("Policy") && has("PolicyName"))
     {
         Some("kms")
     } else if has("ServerSideEncryptionConfiguration")
@@ -29,7 +31,10 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
     {
         Some("s3")
     } else if has("SecretList")
-        || (has("ARN") && v.get("ARN").and_then(Value::as_str).is_some_and(|a| a.contains(":secretsmanager:")))
+        || (has("ARN")
+            && v.get("ARN")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.contains(":secretsmanager:")))
     {
         Some("secrets")
     } else if has("trailList") || has("Trail") || has("IsLogging") {
@@ -249,7 +254,12 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
 
 /// The VPCs of a `describe-vpcs` response, for the flow log check.
 pub fn vpcs(v: &Value, origin: &Origin, scope: &mut Scope) {
-    for vpc in v.get("Vpcs").and_then(Value::as_array).into_iter().flatten() {
+    for vpc in v
+        .get("Vpcs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(id) = vpc.get("VpcId").and_then(Value::as_str) {
             scope.vpcs.push(Vpc {
                 id: id.to_owned(),

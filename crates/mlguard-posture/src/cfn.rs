@@ -16,14 +16,16 @@ use crate::sagemaker;
 /// Whether a document is a CloudFormation template.
 pub fn recognize(v: &Value) -> bool {
     v.get("AWSTemplateFormatVersion").is_some()
-        || v.get("Resources").and_then(Value::as_object).is_some_and(|r| {
-            !r.is_empty()
-                && r.values().all(|x| {
-                    x.get("Type")
-                        .and_then(Value::as_str)
-                        .is_some_and(|t| t.contains("::"))
-                })
-        })
+        || v.get("Resources")
+            .and_then(Value::as_object)
+            .is_some_and(|r| {
+                !r.is_empty()
+                    && r.values().all(|x| {
+                        x.get("Type")
+                            .and_then(Value::as_str)
+                            .is_some_and(|t| t.contains("::"))
+                    })
+            })
 }
 
 /// The 1-based line where a logical id is declared (0 when not found).
@@ -89,9 +91,9 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
             }
             "AWS::S3::Bucket" => {
                 let encryption = match props.get("BucketEncryption") {
-                    Some(e) => awscli::encryption(
-                        e.get("ServerSideEncryptionConfiguration").unwrap_or(e),
-                    ),
+                    Some(e) => {
+                        awscli::encryption(e.get("ServerSideEncryptionConfiguration").unwrap_or(e))
+                    }
                     None => crate::model::Encryption {
                         algorithm: Field::Known("AES256".into()),
                         kms_key: Field::Absent,

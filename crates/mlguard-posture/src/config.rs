@@ -70,9 +70,7 @@ impl Config {
             .iter()
             .find(|s| {
                 s.check == f.check.id
-                    && s.resource
-                        .as_deref()
-                        .is_none_or(|p| glob(p, &f.resource))
+                    && s.resource.as_deref().is_none_or(|p| glob(p, &f.resource))
                     && s.file.as_deref().is_none_or(|p| f.origin.file.ends_with(p))
             })
             .map(|s| s.reason.clone())

@@ -50,7 +50,14 @@ struct Run<'s> {
 impl Run<'_> {
     /// Records the result of `check` on a resource: `Some(false)` failed
     /// with `message`, `Some(true)` passed, `None` undetermined.
-    fn judge(&mut self, check: &'static Check, resource: &str, origin: &Origin, result: Option<bool>, message: String) {
+    fn judge(
+        &mut self,
+        check: &'static Check,
+        resource: &str,
+        origin: &Origin,
+        result: Option<bool>,
+        message: String,
+    ) {
         if !(self.enabled)(check) {
             return;
         }
@@ -88,7 +95,10 @@ fn must_be_disabled(f: &Field, default_enabled: bool) -> Option<bool> {
     match f {
         Field::Absent => Some(!default_enabled),
         Field::Unknown => None,
-        f => Some(f.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Disabled"))),
+        f => Some(
+            f.as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("Disabled")),
+        ),
     }
 }
 
@@ -108,7 +118,17 @@ pub fn run(scope: &Scope, enabled: &dyn Fn(&Check) -> bool) -> Outcome {
     keys(scope, &mut r);
     for s in &scope.secrets {
         let result = must_be_true(&s.rotation, false);
-        r.judge(checks::SECRET_ROTATION, &s.name, &s.origin, result, if result.is_none() { unknown_msg("RotationEnabled") } else { "rotation is not enabled".into() });
+        r.judge(
+            checks::SECRET_ROTATION,
+            &s.name,
+            &s.origin,
+            result,
+            if result.is_none() {
+                unknown_msg("RotationEnabled")
+            } else {
+                "rotation is not enabled".into()
+            },
+        );
     }
     monitoring(scope, &mut r);
     r.out
@@ -116,50 +136,121 @@ pub fn run(scope: &Scope, enabled: &dyn Fn(&Check) -> bool) -> Outcome {
 
 fn sagemaker(scope: &Scope, r: &mut Run<'_>) {
     for j in &scope.jobs {
-        let what = if j.processing { "processing job" } else { "training job" };
+        let what = if j.processing {
+            "processing job"
+        } else {
+            "training job"
+        };
         let in_vpc = j.subnets.is_set() && j.security_groups.is_set();
         r.judge(checks::JOB_VPC, &j.name, &j.origin, Some(in_vpc),
             format!("{what} has no VpcConfig: its containers run in SageMaker's network, with internet access"));
         let iso = must_be_true(&j.network_isolation, false);
-        r.judge(checks::JOB_ISOLATION, &j.name, &j.origin, iso,
-            if iso.is_none() { unknown_msg("EnableNetworkIsolation") } else { format!("{what} runs without network isolation: its code can call out") });
+        r.judge(
+            checks::JOB_ISOLATION,
+            &j.name,
+            &j.origin,
+            iso,
+            if iso.is_none() {
+                unknown_msg("EnableNetworkIsolation")
+            } else {
+                format!("{what} runs without network isolation: its code can call out")
+            },
+        );
         // One instance has no inter-container traffic to encrypt.
         let count = j.instance_count.unwrap_or(1);
         if count > 1 {
             let ice = must_be_true(&j.inter_container_encryption, false);
-            r.judge(checks::JOB_ICE, &j.name, &j.origin, ice,
-                if ice.is_none() { unknown_msg("EnableInterContainerTrafficEncryption") } else { format!("{what} on {count} instances sends traffic between them unencrypted") });
+            r.judge(
+                checks::JOB_ICE,
+                &j.name,
+                &j.origin,
+                ice,
+                if ice.is_none() {
+                    unknown_msg("EnableInterContainerTrafficEncryption")
+                } else {
+                    format!("{what} on {count} instances sends traffic between them unencrypted")
+                },
+            );
         }
-        r.judge(checks::JOB_VOLUME_KMS, &j.name, &j.origin, Some(j.volume_kms_key.is_set()),
-            format!("{what}'s storage volumes are not encrypted with a KMS key (VolumeKmsKeyId)"));
-        r.judge(checks::JOB_OUTPUT_KMS, &j.name, &j.origin, Some(j.output_kms_key.is_set()),
-            format!("{what}'s output is not encrypted with a KMS key (output KmsKeyId)"));
+        r.judge(
+            checks::JOB_VOLUME_KMS,
+            &j.name,
+            &j.origin,
+            Some(j.volume_kms_key.is_set()),
+            format!("{what}'s storage volumes are not encrypted with a KMS key (VolumeKmsKeyId)"),
+        );
+        r.judge(
+            checks::JOB_OUTPUT_KMS,
+            &j.name,
+            &j.origin,
+            Some(j.output_kms_key.is_set()),
+            format!("{what}'s output is not encrypted with a KMS key (output KmsKeyId)"),
+        );
         if in_vpc {
             reachability(scope, j, r);
         }
     }
     for m in &scope.models {
-        r.judge(checks::MODEL_VPC, &m.name, &m.origin, Some(m.subnets.is_set()),
-            "model has no VpcConfig: its containers run in SageMaker's network".into());
+        r.judge(
+            checks::MODEL_VPC,
+            &m.name,
+            &m.origin,
+            Some(m.subnets.is_set()),
+            "model has no VpcConfig: its containers run in SageMaker's network".into(),
+        );
         let iso = must_be_true(&m.network_isolation, false);
-        r.judge(checks::MODEL_ISOLATION, &m.name, &m.origin, iso,
-            if iso.is_none() { unknown_msg("EnableNetworkIsolation") } else { "model runs without network isolation".into() });
+        r.judge(
+            checks::MODEL_ISOLATION,
+            &m.name,
+            &m.origin,
+            iso,
+            if iso.is_none() {
+                unknown_msg("EnableNetworkIsolation")
+            } else {
+                "model runs without network isolation".into()
+            },
+        );
     }
     for e in &scope.endpoint_configs {
-        r.judge(checks::ENDPOINT_KMS, &e.name, &e.origin, Some(e.kms_key.is_set()),
-            "endpoint config has no KmsKeyId: its instances' storage volumes use AWS's key".into());
+        r.judge(
+            checks::ENDPOINT_KMS,
+            &e.name,
+            &e.origin,
+            Some(e.kms_key.is_set()),
+            "endpoint config has no KmsKeyId: its instances' storage volumes use AWS's key".into(),
+        );
     }
     for n in &scope.notebooks {
         let d = must_be_disabled(&n.direct_internet_access, true);
         r.judge(checks::NOTEBOOK_INTERNET, &n.name, &n.origin, d,
             if d.is_none() { unknown_msg("DirectInternetAccess") } else { "notebook instance has direct internet access (DirectInternetAccess is Enabled, AWS's default)".into() });
         let root = must_be_disabled(&n.root_access, true);
-        r.judge(checks::NOTEBOOK_ROOT, &n.name, &n.origin, root,
-            if root.is_none() { unknown_msg("RootAccess") } else { "notebook instance users have root access (RootAccess is Enabled, AWS's default)".into() });
-        r.judge(checks::NOTEBOOK_VPC, &n.name, &n.origin, Some(n.subnet.is_set()),
-            "notebook instance has no SubnetId: it is not in a VPC".into());
-        r.judge(checks::NOTEBOOK_KMS, &n.name, &n.origin, Some(n.kms_key.is_set()),
-            "notebook instance has no KmsKeyId: its storage volume uses AWS's key".into());
+        r.judge(
+            checks::NOTEBOOK_ROOT,
+            &n.name,
+            &n.origin,
+            root,
+            if root.is_none() {
+                unknown_msg("RootAccess")
+            } else {
+                "notebook instance users have root access (RootAccess is Enabled, AWS's default)"
+                    .into()
+            },
+        );
+        r.judge(
+            checks::NOTEBOOK_VPC,
+            &n.name,
+            &n.origin,
+            Some(n.subnet.is_set()),
+            "notebook instance has no SubnetId: it is not in a VPC".into(),
+        );
+        r.judge(
+            checks::NOTEBOOK_KMS,
+            &n.name,
+            &n.origin,
+            Some(n.kms_key.is_set()),
+            "notebook instance has no KmsKeyId: its storage volume uses AWS's key".into(),
+        );
     }
     for d in &scope.domains {
         let vpc_only = match &d.app_network_access {
@@ -169,8 +260,13 @@ fn sagemaker(scope: &Scope, r: &mut Run<'_>) {
         };
         r.judge(checks::DOMAIN_VPC, &d.name, &d.origin, vpc_only,
             if vpc_only.is_none() { unknown_msg("AppNetworkAccessType") } else { "Studio domain sends traffic to the internet (AppNetworkAccessType PublicInternetOnly, AWS's default)".into() });
-        r.judge(checks::DOMAIN_KMS, &d.name, &d.origin, Some(d.kms_key.is_set()),
-            "Studio domain has no KmsKeyId: its EFS volume uses an AWS managed key".into());
+        r.judge(
+            checks::DOMAIN_KMS,
+            &d.name,
+            &d.origin,
+            Some(d.kms_key.is_set()),
+            "Studio domain has no KmsKeyId: its EFS volume uses an AWS managed key".into(),
+        );
     }
 }
 
@@ -182,41 +278,61 @@ fn reachability(scope: &Scope, j: &crate::model::Job, r: &mut Run<'_>) {
     let Some(first) = subnets.first() else {
         return;
     };
-    let Some(net) = scope
-        .networks
-        .iter()
-        .find(|n| n.topology.subnets.iter().any(|s| &s.id == first) || n.topology.ipv6_only_subnets.contains(first))
-    else {
+    let Some(net) = scope.networks.iter().find(|n| {
+        n.topology.subnets.iter().any(|s| &s.id == first)
+            || n.topology.ipv6_only_subnets.contains(first)
+    }) else {
         if !scope.networks.is_empty() {
-            r.judge(checks::JOB_REACH, &j.name, &j.origin, None,
-                format!("no topology given holds subnet {first}"));
+            r.judge(
+                checks::JOB_REACH,
+                &j.name,
+                &j.origin,
+                None,
+                format!("no topology given holds subnet {first}"),
+            );
         }
         return;
     };
     let distributed = j.instance_count.unwrap_or(1) > 1;
     match mlguard_net::sagemaker::check(&net.topology, &subnets, &groups, &[], distributed) {
-        Err(e) => r.judge(checks::JOB_REACH, &j.name, &j.origin, None, format!("{}: {}", net.origin.file, e.0)),
+        Err(e) => r.judge(
+            checks::JOB_REACH,
+            &j.name,
+            &j.origin,
+            None,
+            format!("{}: {}", net.origin.file, e.0),
+        ),
         Ok(report) => {
             let isolated = j.network_isolation.as_bool() == Some(true);
             let mut problems: Vec<String> = Vec::new();
-            for req in &report.requirements {
-                // An isolated container calls nothing itself: only what
-                // SageMaker does through the VPC on its behalf counts.
-                if req.reachable || (!req.required && isolated) {
-                    continue;
+            let mut optional: Vec<String> = Vec::new();
+            for req in report.requirements.iter().filter(|q| !q.reachable) {
+                if req.required {
+                    let symptom = req.symptom.as_deref().unwrap_or_default();
+                    problems.push(format!(
+                        "{} from {}: {symptom}",
+                        req.requirement, req.subnet
+                    ));
+                } else if !isolated {
+                    // Needed only if the job's code calls the service; an
+                    // isolated container calls nothing.
+                    optional.push(format!("{} from {}", req.requirement, req.subnet));
                 }
-                let symptom = req.symptom.as_deref().unwrap_or_default();
-                problems.push(format!(
-                    "{} from {}{}: {}",
-                    req.requirement,
-                    req.subnet,
-                    if req.required { " (required)" } else { "" },
-                    symptom
-                ));
             }
             problems.extend(report.findings.iter().cloned());
-            r.judge(checks::JOB_REACH, &j.name, &j.origin, Some(problems.is_empty()),
-                format!("in topology {}: {}", net.origin.file, problems.join("; ")));
+            if problems.is_empty() && !optional.is_empty() {
+                r.judge(checks::JOB_REACH, &j.name, &j.origin, None, format!(
+                    "in topology {}: S3 is reachable; the job's code cannot reach {} (a failure only if it calls them)",
+                    net.origin.file, optional.join(", ")));
+            } else {
+                r.judge(
+                    checks::JOB_REACH,
+                    &j.name,
+                    &j.origin,
+                    Some(problems.is_empty()),
+                    format!("in topology {}: {}", net.origin.file, problems.join("; ")),
+                );
+            }
         }
     }
 }
@@ -238,13 +354,20 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
         }
     }
     let catalog = mlguard_analyzer::Catalog::builtin();
-    for role in all.iter().filter(|x| x.trust.as_ref().is_some_and(iam::trusts_sagemaker)) {
+    for role in all
+        .iter()
+        .filter(|x| x.trust.as_ref().is_some_and(iam::trusts_sagemaker))
+    {
         let mut grants = Vec::new();
         for (name, doc) in &role.policies {
             let mut found = iam::wildcards(doc);
             let text = doc.to_string().replace(UNKNOWN, "*");
-            for f in mlguard_analyzer::validate(&text, mlguard_analyzer::PolicyType::Identity, catalog) {
-                if f.finding_type == mlguard_analyzer::FindingType::SecurityWarning && f.issue_code.starts_with("PASS_ROLE_WITH_STAR") {
+            for f in
+                mlguard_analyzer::validate(&text, mlguard_analyzer::PolicyType::Identity, catalog)
+            {
+                if f.finding_type == mlguard_analyzer::FindingType::SecurityWarning
+                    && f.issue_code.starts_with("PASS_ROLE_WITH_STAR")
+                {
                     found.push(format!("iam:PassRole on every role ({})", f.issue_code));
                 }
             }
@@ -253,13 +376,21 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
             }
         }
         let message = format!("execution role {} allows {}", role.name, grants.join("; "));
-        r.judge(checks::ROLE_WILDCARD, &role.name, &role.origin, Some(grants.is_empty()), message);
+        r.judge(
+            checks::ROLE_WILDCARD,
+            &role.name,
+            &role.origin,
+            Some(grants.is_empty()),
+            message,
+        );
     }
     // Uses of each role by name, across every configuration in scope.
     let mut uses: BTreeMap<String, (Vec<&'static str>, Origin)> = BTreeMap::new();
     let mut note = |f: &Field, what: &'static str, origin: &Origin| {
         if let Some(arn) = f.as_str() {
-            let e = uses.entry(role_name(arn).to_owned()).or_insert_with(|| (Vec::new(), origin.clone()));
+            let e = uses
+                .entry(role_name(arn).to_owned())
+                .or_insert_with(|| (Vec::new(), origin.clone()));
             if !e.0.contains(&what) {
                 e.0.push(what);
             }
@@ -278,11 +409,22 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
         note(&d.role, "user (Studio)", &d.origin);
     }
     for (name, (what, origin)) in &uses {
-        r.judge(checks::ROLE_SEPARATION, name, origin, Some(what.len() < 2),
-            format!("role {name} is used for {}", what.join(" and ")));
+        r.judge(
+            checks::ROLE_SEPARATION,
+            name,
+            origin,
+            Some(what.len() < 2),
+            format!("role {name} is used for {}", what.join(" and ")),
+        );
     }
     for (acct, a) in &accounts {
-        let exec: Vec<&Role> = all.iter().filter(|x| x.origin.file == a.origin.file && x.trust.as_ref().is_some_and(iam::trusts_sagemaker)).collect();
+        let exec: Vec<&Role> = all
+            .iter()
+            .filter(|x| {
+                x.origin.file == a.origin.file
+                    && x.trust.as_ref().is_some_and(iam::trusts_sagemaker)
+            })
+            .collect();
         if !exec.is_empty() && (r.enabled)(checks::ROLE_ESCALATION) {
             match mlguard_analyzer::escalation::analyze(&a.text) {
                 Ok(report) => {
@@ -300,8 +442,17 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
                                     + &format!(" gains {}", f.gains.join(", "))
                             })
                             .collect();
-                        r.judge(checks::ROLE_ESCALATION, &role.name, &role.origin, Some(paths.is_empty()),
-                            format!("code running as {} can escalate: {}", role.arn, paths.join("; ")));
+                        r.judge(
+                            checks::ROLE_ESCALATION,
+                            &role.name,
+                            &role.origin,
+                            Some(paths.is_empty()),
+                            format!(
+                                "code running as {} can escalate: {}",
+                                role.arn,
+                                paths.join("; ")
+                            ),
+                        );
                     }
                 }
                 Err(e) => r.judge(checks::ROLE_ESCALATION, &a.origin.file, &a.origin, None, e),
@@ -310,11 +461,25 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
         if (r.enabled)(checks::USER_MFA) {
             let open = acct.users_without_mfa();
             for (user, actions) in &open {
-                r.judge(checks::USER_MFA, user, &a.origin, Some(false),
-                    format!("privileged user {user} may {} without MFA", actions.join(", ")));
+                r.judge(
+                    checks::USER_MFA,
+                    user,
+                    &a.origin,
+                    Some(false),
+                    format!(
+                        "privileged user {user} may {} without MFA",
+                        actions.join(", ")
+                    ),
+                );
             }
             if open.is_empty() {
-                r.judge(checks::USER_MFA, &a.origin.file, &a.origin, Some(true), String::new());
+                r.judge(
+                    checks::USER_MFA,
+                    &a.origin.file,
+                    &a.origin,
+                    Some(true),
+                    String::new(),
+                );
             }
         }
     }
@@ -325,9 +490,20 @@ const OUTSIDER: &str = "arn:aws:iam::999988887777:user/mlguard-outsider";
 
 /// Evaluates `action` on `resource` by an outsider who allows itself
 /// everything, against a resource policy alone.
-fn outsider_decision(policy: &Policy, action: &str, resource: &str, context: &Context, anonymous: bool) -> Decision {
-    let all = Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#, PolicyKind::Managed);
-    let Ok(all) = all else { return Decision::ImplicitDeny };
+fn outsider_decision(
+    policy: &Policy,
+    action: &str,
+    resource: &str,
+    context: &Context,
+    anonymous: bool,
+) -> Decision {
+    let all = Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        PolicyKind::Managed,
+    );
+    let Ok(all) = all else {
+        return Decision::ImplicitDeny;
+    };
     let principal = if anonymous {
         Principal::anonymous()
     } else {
@@ -349,15 +525,25 @@ fn outsider_decision(policy: &Policy, action: &str, resource: &str, context: &Co
             principal: &principal,
             action,
             resource,
-            resource_account: Some("111122223333"),
+            resource_account: Some(OWN_ACCOUNT),
             context,
         },
     )
     .decision
 }
 
+/// The account a template's resources live in, for evaluation: templates
+/// say `${AWS::AccountId}` (see [`crate::intrinsics`]).
+const OWN_ACCOUNT: &str = "111122223333";
+
+/// A template's pseudo parameters replaced by the stand-ins evaluation uses.
+fn concrete(s: &str) -> String {
+    s.replace("${AWS::AccountId}", OWN_ACCOUNT)
+        .replace("${AWS::Region}", "us-east-1")
+}
+
 fn parse_resource_policy(doc: &Value, kind: PolicyKind) -> Result<Policy, String> {
-    let text = doc.to_string().replace(UNKNOWN, "*");
+    let text = concrete(&doc.to_string()).replace(UNKNOWN, "*");
     Policy::parse(&text, kind).map_err(|e| format!("the policy cannot be read: {e}"))
 }
 
@@ -370,8 +556,16 @@ fn buckets(scope: &Scope, r: &mut Run<'_>) {
                 f => Some(f.as_str().unwrap_or_default().to_owned()),
             };
             let kms = alg.as_deref().map(|a| a.starts_with("aws:kms"));
-            r.judge(checks::BUCKET_KMS, &b.name, &b.origin, kms,
-                match &alg { None => unknown_msg("SSEAlgorithm"), Some(a) => format!("default encryption is {a} (SSE-S3), not SSE-KMS") });
+            r.judge(
+                checks::BUCKET_KMS,
+                &b.name,
+                &b.origin,
+                kms,
+                match &alg {
+                    None => unknown_msg("SSEAlgorithm"),
+                    Some(a) => format!("default encryption is {a} (SSE-S3), not SSE-KMS"),
+                },
+            );
             let cmk = match (kms, &e.kms_key) {
                 (None, _) => None,
                 (Some(false), _) => Some(false),
@@ -384,34 +578,75 @@ fn buckets(scope: &Scope, r: &mut Run<'_>) {
         }
         if let Some(policy) = &b.policy {
             let (result, message) = match policy {
-                None => (Some(false), "the bucket has no policy, so requests over plain HTTP are not denied".to_owned()),
+                None => (
+                    Some(false),
+                    "the bucket has no policy, so requests over plain HTTP are not denied"
+                        .to_owned(),
+                ),
                 Some(doc) => match parse_resource_policy(doc, PolicyKind::BucketPolicy) {
                     Err(e) => (None, e),
                     Ok(p) => {
                         let mut ctx = Context::new();
                         ctx.insert("aws:SecureTransport", ContextValue::boolean(false));
-                        let object = format!("arn:aws:s3:::{}/mlguard-probe", b.name);
-                        let bucket = format!("arn:aws:s3:::{}", b.name);
-                        let open: Vec<&str> = [("s3:GetObject", &object), ("s3:PutObject", &object), ("s3:ListBucket", &bucket)]
-                            .into_iter()
-                            .filter(|(a, res)| {
-                                [false, true].iter().any(|anon| outsider_decision(&p, a, res, &ctx, *anon) != Decision::ExplicitDeny)
+                        let object = format!("arn:aws:s3:::{}/mlguard-probe", concrete(&b.name));
+                        let bucket = format!("arn:aws:s3:::{}", concrete(&b.name));
+                        let open: Vec<&str> = [
+                            ("s3:GetObject", &object),
+                            ("s3:PutObject", &object),
+                            ("s3:ListBucket", &bucket),
+                        ]
+                        .into_iter()
+                        .filter(|(a, res)| {
+                            [false, true].iter().any(|anon| {
+                                outsider_decision(&p, a, res, &ctx, *anon) != Decision::ExplicitDeny
                             })
-                            .map(|(a, _)| a)
-                            .collect();
-                        (Some(open.is_empty()), format!("the policy does not deny {} over plain HTTP (aws:SecureTransport false) to every principal", open.join(", ")))
+                        })
+                        .map(|(a, _)| a)
+                        .collect();
+                        (
+                            Some(open.is_empty()),
+                            format!(
+                                "the policy does not deny {} over plain HTTP (aws:SecureTransport false) to every principal",
+                                open.join(", ")
+                            ),
+                        )
                     }
                 },
             };
             r.judge(checks::BUCKET_TLS, &b.name, &b.origin, result, message);
         }
         if let Some(pab) = &b.public_access_block {
-            let names = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"];
-            let off: Vec<&str> = names.iter().zip(pab).filter(|(_, f)| matches!(f, Field::Absent) || f.as_bool() == Some(false)).map(|(n, _)| *n).collect();
-            let unknown = pab.iter().any(|f| *f == Field::Unknown);
-            let result = if !off.is_empty() { Some(false) } else if unknown { None } else { Some(true) };
-            r.judge(checks::BUCKET_PUBLIC, &b.name, &b.origin, result,
-                if result.is_none() { unknown_msg("the public access block") } else { format!("public access is not blocked: {} off", off.join(", ")) });
+            let names = [
+                "BlockPublicAcls",
+                "IgnorePublicAcls",
+                "BlockPublicPolicy",
+                "RestrictPublicBuckets",
+            ];
+            let off: Vec<&str> = names
+                .iter()
+                .zip(pab)
+                .filter(|(_, f)| matches!(f, Field::Absent) || f.as_bool() == Some(false))
+                .map(|(n, _)| *n)
+                .collect();
+            let unknown = pab.contains(&Field::Unknown);
+            let result = if !off.is_empty() {
+                Some(false)
+            } else if unknown {
+                None
+            } else {
+                Some(true)
+            };
+            r.judge(
+                checks::BUCKET_PUBLIC,
+                &b.name,
+                &b.origin,
+                result,
+                if result.is_none() {
+                    unknown_msg("the public access block")
+                } else {
+                    format!("public access is not blocked: {} off", off.join(", "))
+                },
+            );
         }
     }
 }
@@ -425,21 +660,40 @@ fn keys(scope: &Scope, r: &mut Run<'_>) {
         // keys with key material from KMS can rotate automatically.
         if customer && symmetric && kms_origin && k.rotation != Field::Absent {
             let result = must_be_true(&k.rotation, false);
-            r.judge(checks::KEY_ROTATION, &k.id, &k.origin, result,
-                if result.is_none() { unknown_msg("EnableKeyRotation") } else { "automatic key rotation is not enabled".into() });
+            r.judge(
+                checks::KEY_ROTATION,
+                &k.id,
+                &k.origin,
+                result,
+                if result.is_none() {
+                    unknown_msg("EnableKeyRotation")
+                } else {
+                    "automatic key rotation is not enabled".into()
+                },
+            );
         }
         if let Some(doc) = &k.policy {
             let (result, message) = match parse_resource_policy(doc, PolicyKind::KeyPolicy) {
                 Err(e) => (None, e),
                 Ok(p) => {
                     let ctx = Context::new();
-                    let arn = "arn:aws:kms:us-east-1:111122223333:key/mlguard-probe";
+                    let arn = format!("arn:aws:kms:us-east-1:{OWN_ACCOUNT}:key/mlguard-probe");
                     let open: Vec<&str> = PUBLIC_KEY_ACTIONS
                         .iter()
                         .copied()
-                        .filter(|a| [false, true].iter().any(|anon| outsider_decision(&p, a, arn, &ctx, *anon) == Decision::Allowed))
+                        .filter(|a| {
+                            [false, true].iter().any(|anon| {
+                                outsider_decision(&p, a, &arn, &ctx, *anon) == Decision::Allowed
+                            })
+                        })
                         .collect();
-                    (Some(open.is_empty()), format!("the key policy lets any AWS principal outside the account call {}", open.join(", ")))
+                    (
+                        Some(open.is_empty()),
+                        format!(
+                            "the key policy lets any AWS principal outside the account call {}",
+                            open.join(", ")
+                        ),
+                    )
                 }
             };
             r.judge(checks::KEY_PUBLIC, &k.id, &k.origin, result, message);
@@ -460,22 +714,38 @@ const PUBLIC_KEY_ACTIONS: &[&str] = &[
 
 fn monitoring(scope: &Scope, r: &mut Run<'_>) {
     if scope.trails_listed {
-        let logging: Vec<_> = scope.trails.iter().filter(|t| t.logging.as_bool() != Some(false)).collect();
-        let multi = logging.iter().any(|t| t.multi_region.as_bool() == Some(true) || t.multi_region == Field::Unknown);
-        let origin = scope.trails.first().map(|t| t.origin.clone()).unwrap_or_default();
+        let logging: Vec<_> = scope
+            .trails
+            .iter()
+            .filter(|t| t.logging.as_bool() != Some(false))
+            .collect();
+        let multi = logging
+            .iter()
+            .any(|t| t.multi_region.as_bool() == Some(true) || t.multi_region == Field::Unknown);
+        let origin = scope
+            .trails
+            .first()
+            .map(|t| t.origin.clone())
+            .unwrap_or_default();
         let message = if scope.trails.is_empty() {
             "no CloudTrail trail".to_owned()
         } else if logging.is_empty() {
             "no trail is logging".to_owned()
         } else {
-            "no logging trail is multi-Region: API calls in other Regions are not recorded".to_owned()
+            "no logging trail is multi-Region: API calls in other Regions are not recorded"
+                .to_owned()
         };
         r.judge(checks::CLOUDTRAIL, "account", &origin, Some(multi), message);
     }
     if scope.flow_logs_listed {
         for v in &scope.vpcs {
-            r.judge(checks::FLOW_LOGS, &v.id, &v.origin, Some(scope.flow_logs.contains(&v.id)),
-                format!("VPC {} has no active flow log", v.id));
+            r.judge(
+                checks::FLOW_LOGS,
+                &v.id,
+                &v.origin,
+                Some(scope.flow_logs.contains(&v.id)),
+                format!("VPC {} has no active flow log", v.id),
+            );
         }
     }
 }

@@ -141,10 +141,10 @@ impl Account {
     /// A managed policy's default version document.
     fn managed(&self, arn: &str) -> Option<Value> {
         let p = self.details.policies.iter().find(|p| p.arn == arn)?;
-        let v = p
-            .policy_version_list
-            .iter()
-            .find(|v| v.is_default_version || (!p.default_version_id.is_empty() && v.version_id == p.default_version_id))?;
+        let v = p.policy_version_list.iter().find(|v| {
+            v.is_default_version
+                || (!p.default_version_id.is_empty() && v.version_id == p.default_version_id)
+        })?;
         document(&v.document)
     }
 
@@ -285,18 +285,48 @@ impl Account {
 /// changes), each on a resource it acts on.
 const PRIVILEGED: &[(&str, &str)] = &[
     ("iam:CreateUser", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
-    ("iam:AttachUserPolicy", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
-    ("iam:CreateAccessKey", "arn:aws:iam::ACCOUNT:user/mlguard-probe"),
-    ("iam:PutRolePolicy", "arn:aws:iam::ACCOUNT:role/mlguard-probe"),
-    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::ACCOUNT:role/mlguard-probe"),
-    ("iam:CreatePolicyVersion", "arn:aws:iam::ACCOUNT:policy/mlguard-probe"),
-    ("kms:ScheduleKeyDeletion", "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe"),
-    ("kms:PutKeyPolicy", "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe"),
+    (
+        "iam:AttachUserPolicy",
+        "arn:aws:iam::ACCOUNT:user/mlguard-probe",
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::ACCOUNT:user/mlguard-probe",
+    ),
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::ACCOUNT:role/mlguard-probe",
+    ),
+    (
+        "iam:UpdateAssumeRolePolicy",
+        "arn:aws:iam::ACCOUNT:role/mlguard-probe",
+    ),
+    (
+        "iam:CreatePolicyVersion",
+        "arn:aws:iam::ACCOUNT:policy/mlguard-probe",
+    ),
+    (
+        "kms:ScheduleKeyDeletion",
+        "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe",
+    ),
+    (
+        "kms:PutKeyPolicy",
+        "arn:aws:kms:us-east-1:ACCOUNT:key/mlguard-probe",
+    ),
     ("s3:DeleteBucket", "arn:aws:s3:::mlguard-probe"),
     ("s3:PutBucketPolicy", "arn:aws:s3:::mlguard-probe"),
-    ("sagemaker:DeleteModel", "arn:aws:sagemaker:us-east-1:ACCOUNT:model/mlguard-probe"),
-    ("sagemaker:DeleteEndpoint", "arn:aws:sagemaker:us-east-1:ACCOUNT:endpoint/mlguard-probe"),
-    ("secretsmanager:DeleteSecret", "arn:aws:secretsmanager:us-east-1:ACCOUNT:secret:mlguard-probe-AbCdEf"),
+    (
+        "sagemaker:DeleteModel",
+        "arn:aws:sagemaker:us-east-1:ACCOUNT:model/mlguard-probe",
+    ),
+    (
+        "sagemaker:DeleteEndpoint",
+        "arn:aws:sagemaker:us-east-1:ACCOUNT:endpoint/mlguard-probe",
+    ),
+    (
+        "secretsmanager:DeleteSecret",
+        "arn:aws:secretsmanager:us-east-1:ACCOUNT:secret:mlguard-probe-AbCdEf",
+    ),
 ];
 
 /// Whether a trust policy lets SageMaker assume the role.

@@ -120,7 +120,11 @@ pub fn checks(name: Option<&str>) -> Result<Vec<&'static Check>, String> {
         .ok_or_else(|| {
             format!(
                 "unknown profile {name}; one of {}",
-                PROFILES.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PROFILES
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
 }

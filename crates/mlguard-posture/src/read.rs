@@ -205,7 +205,9 @@ fn read_file(path: &Path, explicit: bool) -> Result<Outcome, InputError> {
         file: name.clone(),
         message,
     };
-    let size = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| err(e.to_string()))?
+        .len();
     if size > MAX_FILE {
         return if explicit {
             Err(err(format!("{size} bytes: larger than any configuration")))
@@ -295,7 +297,11 @@ fn read_value(file: &str, text: &str, doc: &Value, yaml: bool, scope: &mut Scope
         return Recognized::Yes;
     }
     if let Some(obj) = doc.as_object() {
-        let net_keys = if yaml { NETWORK_YAML_KEYS } else { NETWORK_KEYS };
+        let net_keys = if yaml {
+            NETWORK_YAML_KEYS
+        } else {
+            NETWORK_KEYS
+        };
         if obj.keys().any(|k| net_keys.contains(&k.as_str())) {
             awscli::vpcs(doc, &origin, scope);
             return Recognized::Network;

@@ -92,7 +92,10 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
                 v,
                 &["NetworkConfig", "EnableInterContainerTrafficEncryption"],
             ),
-            volume_kms_key: field(v, &["ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"]),
+            volume_kms_key: field(
+                v,
+                &["ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"],
+            ),
             output_kms_key: field(v, &["ProcessingOutputConfig", "KmsKeyId"]),
             instance_count: count(at(
                 v,

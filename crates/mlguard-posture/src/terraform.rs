@@ -89,7 +89,11 @@ fn mark_unknown(values: &mut Value, unknown: &Value) {
 }
 
 /// Attribute references of the configuration's resources, by address.
-fn references(module: &Value, prefix: &str, out: &mut HashMap<String, HashMap<String, Vec<String>>>) {
+fn references(
+    module: &Value,
+    prefix: &str,
+    out: &mut HashMap<String, HashMap<String, Vec<String>>>,
+) {
     for r in module
         .get("resources")
         .and_then(Value::as_array)
@@ -243,21 +247,29 @@ impl Plan<'_> {
 
     /// The resource of type `ty` an attribute names: by a known value equal
     /// to `key_attr`, or through the expression's references.
-    fn target<'r>(&'r self, r: &Resource, attr: &str, ty: &str, key_attr: &str) -> Option<&'r Resource> {
+    fn target<'r>(
+        &'r self,
+        r: &Resource,
+        attr: &str,
+        ty: &str,
+        key_attr: &str,
+    ) -> Option<&'r Resource> {
         let value = r.values.get(attr).and_then(Value::as_str);
-        if let Some(v) = value.filter(|v| !crate::intrinsics::is_unknown(v)) {
-            if let Some(t) = self
+        if let Some(v) = value.filter(|v| !crate::intrinsics::is_unknown(v))
+            && let Some(t) = self
                 .resources
                 .iter()
                 .find(|x| x.ty == ty && x.values.get(key_attr).and_then(Value::as_str) == Some(v))
-            {
-                return Some(t);
-            }
+        {
+            return Some(t);
         }
         let refs = r.refs.get(attr)?;
-        self.resources
-            .iter()
-            .find(|x| x.ty == ty && refs.iter().any(|a| strip_index(a) == strip_index(&x.address)))
+        self.resources.iter().find(|x| {
+            x.ty == ty
+                && refs
+                    .iter()
+                    .any(|a| strip_index(a) == strip_index(&x.address))
+        })
     }
 
     fn bucket_name(&self, r: &Resource) -> String {
@@ -455,7 +467,9 @@ impl Plan<'_> {
                         }
                     };
                     match r.ty.as_str() {
-                        "aws_s3_bucket_policy" => bucket.policy = Some(json_string(v.get("policy"))),
+                        "aws_s3_bucket_policy" => {
+                            bucket.policy = Some(json_string(v.get("policy")))
+                        }
                         "aws_s3_bucket_public_access_block" => {
                             bucket.public_access_block = Some(
                                 [
@@ -464,9 +478,11 @@ impl Plan<'_> {
                                     "block_public_policy",
                                     "restrict_public_buckets",
                                 ]
-                                .map(|k| match Field::of(v.get(k)) {
-                                    Field::Absent => Field::Known(Value::Bool(false)),
-                                    f => f,
+                                .map(|k| {
+                                    match Field::of(v.get(k)) {
+                                        Field::Absent => Field::Known(Value::Bool(false)),
+                                        f => f,
+                                    }
                                 }),
                             );
                         }
@@ -481,7 +497,8 @@ impl Plan<'_> {
                     }
                 }
                 "aws_secretsmanager_secret_rotation" => {
-                    if let Some(s) = self.target(r, "secret_id", "aws_secretsmanager_secret", "arn") {
+                    if let Some(s) = self.target(r, "secret_id", "aws_secretsmanager_secret", "arn")
+                    {
                         let n = s
                             .values
                             .get("name")

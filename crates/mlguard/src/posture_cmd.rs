@@ -157,7 +157,11 @@ fn table(report: &Report) -> String {
         ));
         out.push_str(&format!("           {}\n", u.reason));
     }
-    let failed = report.findings.iter().filter(|f| f.suppressed.is_none()).count();
+    let failed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
     let judged: usize = report.evaluated.values().sum();
     out.push_str(&format!(
         "{} files, {} checks run, {judged} results: {} passed, {failed} failed, {} suppressed, {} undetermined{}\n",
@@ -213,7 +217,11 @@ fn to_json(report: &Report) -> Value {
             })
         })
         .collect();
-    let failed = report.findings.iter().filter(|f| f.suppressed.is_none()).count();
+    let failed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
     let judged: usize = report.evaluated.values().sum();
     let by_severity: serde_json::Map<String, Value> = ["critical", "high", "medium", "low"]
         .iter()
@@ -335,8 +343,16 @@ fn junit(report: &Report) -> String {
     let (mut total, mut total_failed, mut total_skipped) = (0usize, 0usize, 0usize);
     for c in &report.checks {
         let judged = report.evaluated.get(c.id).copied().unwrap_or(0);
-        let mine: Vec<_> = report.findings.iter().filter(|f| f.check.id == c.id).collect();
-        let unknown = report.undetermined.iter().filter(|u| u.check.id == c.id).count();
+        let mine: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.check.id == c.id)
+            .collect();
+        let unknown = report
+            .undetermined
+            .iter()
+            .filter(|u| u.check.id == c.id)
+            .count();
         let passed = judged.saturating_sub(mine.len() + unknown);
         let failed = mine.iter().filter(|f| f.suppressed.is_none()).count();
         let skipped = mine.len() - failed + unknown;
