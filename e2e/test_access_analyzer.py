@@ -28,7 +28,13 @@ def test_validate_policy_findings(server):
     loc = f["locations"][0]
     assert loc["path"] == [{"value": "Statement"}, {"index": 0}, {"value": "Action"}, {"index": 0}]
     assert loc["span"]["start"]["line"] == 1 and loc["span"]["start"]["offset"] == BAD.index('"s3:GetObjekt"')
-    assert codes["PASS_ROLE_WITH_STAR_IN_RESOURCE"]["findingType"] == "SECURITY_WARNING"
+    passrole = codes["PASS_ROLE_WITH_STAR_IN_RESOURCE"]
+    assert passrole["findingType"] == "SECURITY_WARNING"
+    # Two locations, the action and the resource; a single "Resource" string is not indexed.
+    assert [l["path"] for l in passrole["locations"]] == [
+        [{"value": "Statement"}, {"index": 0}, {"value": "Action"}, {"index": 1}],
+        [{"value": "Statement"}, {"index": 0}, {"value": "Resource"}],
+    ]
     clean = aa.validate_policy(policyDocument=doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}),
                                policyType="IDENTITY_POLICY")
     assert clean["findings"] == []
@@ -41,10 +47,56 @@ def test_validate_policy_pages(server):
     aa = server.client("accessanalyzer")
     first = aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY", maxResults=1)
     assert len(first["findings"]) == 1 and "nextToken" in first
+    assert not first["nextToken"].isdigit()
+    second = aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY", maxResults=1, nextToken=first["nextToken"])
+    assert second["findings"] and second["findings"] != first["findings"]
+    # A token that names no page of this document: ValidationException.
+    for token in ["5", "not-a-token", first["nextToken"] + "x"]:
+        with pytest.raises(ClientError) as e:
+            aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY", nextToken=token)
+        assert e.value.response["Error"]["Code"] == "ValidationException", token
+    short = doc({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"})
+    with pytest.raises(ClientError) as e:
+        aa.validate_policy(policyDocument=short, policyType="IDENTITY_POLICY", nextToken=first["nextToken"])
+    assert e.value.response["Error"]["Code"] == "ValidationException"
     pages = list(aa.get_paginator("validate_policy").paginate(policyDocument=BAD, policyType="IDENTITY_POLICY",
                                                                PaginationConfig={"PageSize": 1}))
     everything = [f["issueCode"] for p in pages for f in p["findings"]]
     assert len(everything) == len(aa.validate_policy(policyDocument=BAD, policyType="IDENTITY_POLICY")["findings"])
+
+
+def test_validate_policy_resource_types(server):
+    aa = server.client("accessanalyzer")
+    trust = doc({"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    r = aa.validate_policy(policyDocument=trust, policyType="RESOURCE_POLICY",
+                           validatePolicyResourceType="AWS::IAM::AssumeRolePolicyDocument")
+    assert r["findings"] == []
+    with_resource = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                         "Action": "sts:AssumeRole", "Resource": "*"})
+    r = aa.validate_policy(policyDocument=with_resource, policyType="RESOURCE_POLICY",
+                           validatePolicyResourceType="AWS::IAM::AssumeRolePolicyDocument")
+    assert [f["issueCode"] for f in r["findings"]] == ["ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE"]
+    bucket = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                  "Action": "kms:Decrypt", "Resource": "arn:aws:s3:::b/*"})
+    r = aa.validate_policy(policyDocument=bucket, policyType="RESOURCE_POLICY", validatePolicyResourceType="AWS::S3::Bucket")
+    assert "UNSUPPORTED_ACTION_IN_POLICY" in {f["issueCode"] for f in r["findings"]}
+    rcp = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+               "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}})
+    assert aa.validate_policy(policyDocument=rcp, policyType="RESOURCE_CONTROL_POLICY")["findings"] == []
+    not_rcp = doc({"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "NotAction": "s3:GetObject", "Resource": "*"})
+    codes = {f["issueCode"] for f in aa.validate_policy(policyDocument=not_rcp, policyType="RESOURCE_CONTROL_POLICY")["findings"]}
+    assert {"RCP_SYNTAX_ERROR_PRINCIPAL", "RCP_SYNTAX_ERROR_NOTACTION"} <= codes
+    with pytest.raises(ClientError) as e:
+        aa.validate_policy(policyDocument=trust, policyType="RESOURCE_POLICY", validatePolicyResourceType="AWS::KMS::Key")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert e.value.response["fieldList"][0]["name"] == "validatePolicyResourceType"
+
+
+def test_validate_policy_reports_a_refusal_and_goes_on(server):
+    aa = server.client("accessanalyzer")
+    no_version = json.dumps({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObjekt"], "Resource": "*"}]})
+    codes = {f["issueCode"] for f in aa.validate_policy(policyDocument=no_version, policyType="IDENTITY_POLICY")["findings"]}
+    assert {"MISSING_VERSION", "INVALID_ACTION"} <= codes
 
 
 def test_validate_policy_errors(server):
