@@ -114,3 +114,38 @@ def test_generate_from_the_servers_audit_log(fresh_server, tmp_path):
     gen = tmp_path / "generated.json"
     gen.write_text(json.dumps(g["policy"]))
     policy("validate", gen, check_code=0)
+
+
+def test_escalation_warnings_show_in_table_and_json(tmp_path):
+    """An attached policy missing from `Policies` is named, in the table and
+    in JSON; AWS's AdministratorAccess stands in for itself."""
+    details = {
+        "UserDetailList": [
+            {"UserName": "ops", "Arn": "arn:aws:iam::111122223333:user/ops", "GroupList": [], "UserPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "gone", "PolicyArn": "arn:aws:iam::111122223333:policy/gone"}]},
+            {"UserName": "root-ish", "Arn": "arn:aws:iam::111122223333:user/root-ish", "GroupList": [], "UserPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]},
+        ],
+        "GroupDetailList": [], "RoleDetailList": [],
+    }
+    path = tmp_path / "auth.json"
+    path.write_text(json.dumps(details))
+    report = json.loads(policy("escalation", path, "--format", "json", check_code=0).stdout)
+    assert report["administrators"] == ["arn:aws:iam::111122223333:user/root-ish"]
+    assert any("user/ops" in w and "policy/gone" in w for w in report["warnings"]), report["warnings"]
+    table = policy("escalation", path, check_code=0).stdout
+    assert "2 warnings" in table and "WARNING arn:aws:iam::111122223333:user/ops" in table, table
+
+
+def test_validate_a_trust_policy_and_an_rcp(tmp_path):
+    trust = tmp_path / "trust.json"
+    trust.write_text(doc({"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+    policy("validate", trust, "--policy-type", "resource", "--resource-type", "AWS::IAM::AssumeRolePolicyDocument", check_code=0)
+    # As a generic resource policy it lacks a Resource.
+    policy("validate", trust, "--policy-type", "resource", check_code=1)
+    policy("validate", trust, "--policy-type", "identity", "--resource-type", "AWS::S3::Bucket", check_code=2)
+    rcp = tmp_path / "rcp.json"
+    rcp.write_text(doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}}))
+    out = policy("validate", rcp, "--policy-type", "rcp", "--format", "json", "--fail-on", "suggestion", check_code=0)
+    assert json.loads(out.stdout)[0]["findings"] == []

@@ -82,6 +82,8 @@ pub(crate) enum ValidateType {
     Resource,
     Boundary,
     Scp,
+    /// An Organizations resource control policy.
+    Rcp,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -108,6 +110,11 @@ pub(crate) struct ValidateArgs {
     /// What the policies are.
     #[arg(long, value_enum, default_value = "identity")]
     policy_type: ValidateType,
+    /// For resource policies, the resource type they are attached to, as
+    /// Access Analyzer's validatePolicyResourceType names it
+    /// (AWS::S3::Bucket, AWS::IAM::AssumeRolePolicyDocument, ...).
+    #[arg(long, value_name = "TYPE")]
+    resource_type: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ValidateFormat,
@@ -283,8 +290,11 @@ fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
         std::fs::read_to_string(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let r = mlguard_analyzer::escalation::analyze(&text)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
-    for w in &r.warnings {
-        eprintln!("mlguard: warning: {w}");
+    // The table lists the warnings; JSON carries them in `warnings`.
+    if !matches!(args.format, ValidateFormat::Table) {
+        for w in &r.warnings {
+            eprintln!("mlguard: warning: {w}");
+        }
     }
     match args.format {
         ValidateFormat::Json => println!(
@@ -293,11 +303,15 @@ fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
         ),
         ValidateFormat::Table => {
             println!(
-                "{} principals, {} administrators, {} findings",
+                "{} principals, {} administrators, {} findings, {} warnings",
                 r.principals,
                 r.administrators.len(),
-                r.findings.len()
+                r.findings.len(),
+                r.warnings.len()
             );
+            for w in &r.warnings {
+                println!("WARNING {w}");
+            }
             for f in &r.findings {
                 println!("{:<6} {:<22} {}", f.severity, f.kind, f.details);
                 for s in &f.path {
@@ -357,12 +371,27 @@ fn escalation(args: &EscalationArgs) -> Result<ExitCode, String> {
 }
 
 fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
-    use mlguard_analyzer::validate::{FindingType, PolicyType};
-    let policy_type = match args.policy_type {
-        ValidateType::Identity => PolicyType::Identity,
-        ValidateType::Resource => PolicyType::Resource,
-        ValidateType::Boundary => PolicyType::Boundary,
-        ValidateType::Scp => PolicyType::ServiceControl,
+    use mlguard_analyzer::validate::{FindingType, PolicyType, ResourceType};
+    let resource_type = match args.resource_type.as_deref() {
+        None => None,
+        Some(name) => Some(ResourceType::from_aws_name(name).ok_or_else(|| {
+            let names: Vec<&str> = ResourceType::ALL.iter().map(|t| t.aws_name()).collect();
+            format!(
+                "unknown resource type `{name}`; expected one of {}",
+                names.join(", ")
+            )
+        })?),
+    };
+    let policy_type = match (args.policy_type, resource_type) {
+        (ValidateType::Resource, Some(t)) => PolicyType::ResourceOf(t),
+        (_, Some(_)) => {
+            return Err("--resource-type applies to --policy-type resource only".to_owned());
+        }
+        (ValidateType::Identity, None) => PolicyType::Identity,
+        (ValidateType::Resource, None) => PolicyType::Resource,
+        (ValidateType::Boundary, None) => PolicyType::Boundary,
+        (ValidateType::Scp, None) => PolicyType::ServiceControl,
+        (ValidateType::Rcp, None) => PolicyType::ResourceControl,
     };
     let catalog = mlguard_analyzer::Catalog::builtin();
     let mut results = Vec::new();
