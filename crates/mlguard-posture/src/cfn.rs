@@ -86,6 +86,12 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
             "AWS::SageMaker::EndpointConfig" => {
                 sagemaker::read("endpoint-config", &props, logical, origin(logical), scope);
             }
+            "AWS::SageMaker::DataQualityJobDefinition"
+            | "AWS::SageMaker::ModelQualityJobDefinition"
+            | "AWS::SageMaker::ModelBiasJobDefinition"
+            | "AWS::SageMaker::ModelExplainabilityJobDefinition" => {
+                sagemaker::read("monitoring-job", &props, logical, origin(logical), scope);
+            }
             "AWS::SageMaker::Domain" => {
                 sagemaker::read("domain", &props, logical, origin(logical), scope);
             }

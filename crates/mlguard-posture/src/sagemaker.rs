@@ -35,6 +35,8 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
         Some("training-job")
     } else if has("ProcessingJobName") && (has("ProcessingResources") || has("RoleArn")) {
         Some("processing-job")
+    } else if has("JobDefinitionName") && has("JobResources") {
+        Some("monitoring-job")
     } else if has("EndpointConfigName") && has("ProductionVariants") {
         Some("endpoint-config")
     } else if has("NotebookInstanceName") && (has("InstanceType") || has("RoleArn")) {
@@ -103,6 +105,34 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
             )),
             origin,
         }),
+        // Model Monitor's job definitions (data quality, model quality,
+        // bias, explainability) run as processing jobs.
+        "monitoring-job" => {
+            let output = [
+                "DataQualityJobOutputConfig",
+                "ModelQualityJobOutputConfig",
+                "ModelBiasJobOutputConfig",
+                "ModelExplainabilityJobOutputConfig",
+            ]
+            .iter()
+            .find_map(|k| v.get(*k));
+            scope.jobs.push(Job {
+                processing: true,
+                name: name(v, "JobDefinitionName", fallback),
+                role: field(v, &["RoleArn"]),
+                subnets: field(v, &["NetworkConfig", "VpcConfig", "Subnets"]),
+                security_groups: field(v, &["NetworkConfig", "VpcConfig", "SecurityGroupIds"]),
+                network_isolation: field(v, &["NetworkConfig", "EnableNetworkIsolation"]),
+                inter_container_encryption: field(
+                    v,
+                    &["NetworkConfig", "EnableInterContainerTrafficEncryption"],
+                ),
+                volume_kms_key: field(v, &["JobResources", "ClusterConfig", "VolumeKmsKeyId"]),
+                output_kms_key: Field::of(output.and_then(|o| o.get("KmsKeyId"))),
+                instance_count: count(at(v, &["JobResources", "ClusterConfig", "InstanceCount"])),
+                origin,
+            });
+        }
         "model" => scope.models.push(Model {
             name: name(v, "ModelName", fallback),
             role: field(v, &["ExecutionRoleArn"]),

@@ -334,6 +334,34 @@ impl Plan<'_> {
                     network_isolation: f("enable_network_isolation"),
                     origin: self.origin(r),
                 }),
+                "aws_sagemaker_data_quality_job_definition" => {
+                    let net = first(v, "network_config");
+                    let vpc = net.and_then(|n| first(n, "vpc_config"));
+                    let cluster =
+                        first(v, "job_resources").and_then(|j| first(j, "cluster_config"));
+                    scope.jobs.push(crate::model::Job {
+                        processing: true,
+                        name: name("name"),
+                        role: self.role_field(r, "role_arn"),
+                        subnets: Field::of(vpc.and_then(|c| c.get("subnets"))),
+                        security_groups: Field::of(vpc.and_then(|c| c.get("security_group_ids"))),
+                        network_isolation: Field::of(
+                            net.and_then(|n| n.get("enable_network_isolation")),
+                        ),
+                        inter_container_encryption: Field::of(
+                            net.and_then(|n| n.get("enable_inter_container_traffic_encryption")),
+                        ),
+                        volume_kms_key: Field::of(cluster.and_then(|c| c.get("volume_kms_key_id"))),
+                        output_kms_key: Field::of(
+                            first(v, "data_quality_job_output_config")
+                                .and_then(|o| o.get("kms_key_id")),
+                        ),
+                        instance_count: cluster
+                            .and_then(|c| c.get("instance_count"))
+                            .and_then(Value::as_u64),
+                        origin: self.origin(r),
+                    });
+                }
                 "aws_sagemaker_endpoint_configuration" => {
                     scope.endpoint_configs.push(crate::model::EndpointConfig {
                         name: name("name"),
