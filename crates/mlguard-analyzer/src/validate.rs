@@ -342,7 +342,14 @@ pub fn validate(text: &str, policy_type: PolicyType, catalog: &Catalog) -> Vec<F
             };
             match Policy::parse(text, lenient) {
                 Ok(policy) => v.policy(&policy),
-                Err(e) => v.refusal(&e),
+                Err(other) => {
+                    // Refused for another reason too: both are reported (a
+                    // missing Version has no span; a 2008-10-17 one is kept).
+                    if e.rule == "VersionRequired" && e.span.is_none_or(|s| s == Span::default()) {
+                        v.refusal(&e);
+                    }
+                    v.refusal(&other);
+                }
             }
         }
         Err(e) => v.refusal(&e),

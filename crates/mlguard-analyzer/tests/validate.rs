@@ -153,17 +153,32 @@ fn a_refused_identity_policy_is_still_checked() {
     // still judged.
     let text = r#"{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObjekt", "iam:PassRole"], "Resource": "*"}]}"#;
     let got = codes_of(text, PolicyType::Identity);
-    for want in ["MISSING_VERSION", "INVALID_ACTION", "PASS_ROLE_WITH_STAR_IN_RESOURCE"] {
+    for want in [
+        "MISSING_VERSION",
+        "INVALID_ACTION",
+        "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+    ] {
+        assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
+    }
+    // Refused twice over: both reasons.
+    let twice = r#"{"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, {"Sid": "A", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}"#;
+    let got = codes_of(twice, PolicyType::Identity);
+    for want in ["MISSING_VERSION", "UNIQUE_SIDS_REQUIRED"] {
         assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
     }
     // Over 6,144 characters: the quota warning, and the other checks.
-    let many: Vec<String> = (0..400).map(|i| format!("\"arn:aws:s3:::bucket-{i:04}/*\"")).collect();
+    let many: Vec<String> = (0..400)
+        .map(|i| format!("\"arn:aws:s3:::bucket-{i:04}/*\""))
+        .collect();
     let big = format!(
         r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": [{}]}}]}}"#,
         many.join(",")
     );
     let got = codes_of(&big, PolicyType::Identity);
-    for want in ["POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA", "INVALID_ACTION"] {
+    for want in [
+        "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
+        "INVALID_ACTION",
+    ] {
         assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
     }
     let quota = validate(&big, PolicyType::Identity, Catalog::builtin())
@@ -173,7 +188,8 @@ fn a_refused_identity_policy_is_still_checked() {
     assert_eq!(quota.finding_type, mlguard_analyzer::FindingType::Warning);
 }
 
-const TRUST: PolicyType = PolicyType::ResourceOf(mlguard_analyzer::validate::ResourceType::RoleTrust);
+const TRUST: PolicyType =
+    PolicyType::ResourceOf(mlguard_analyzer::validate::ResourceType::RoleTrust);
 
 #[test]
 fn trust_policies_are_judged_as_trust_policies() {
@@ -185,22 +201,36 @@ fn trust_policies_are_judged_as_trust_policies() {
     // A Resource in a trust policy is refused, and the rest still judged.
     let with_resource = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Resource": "*"}]}"#;
     let got = codes_of(with_resource, TRUST);
-    for want in ["ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE", "PUBLIC_PRINCIPAL_WITHOUT_CONDITION"] {
+    for want in [
+        "ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE",
+        "PUBLIC_PRINCIPAL_WITHOUT_CONDITION",
+    ] {
         assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
     }
     // Over 2,048 characters: a warning (the quota can be raised), and the
     // statements are checked, located in the document as given.
-    let accounts: Vec<String> = (0..90).map(|i| format!("\"arn:aws:iam::{:012}:root\"", 100_000_000_000u64 + i)).collect();
+    let accounts: Vec<String> = (0..90)
+        .map(|i| format!("\"arn:aws:iam::{:012}:root\"", 100_000_000_000u64 + i))
+        .collect();
     let long = format!(
         r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"AWS": [{}]}}, "Action": "sts:AssumeRol"}}]}}"#,
         accounts.join(",")
     );
     let found = validate(&long, TRUST, Catalog::builtin());
     let got: Vec<&str> = found.iter().map(|f| f.issue_code.as_str()).collect();
-    assert!(got.contains(&"POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA"), "{got:?}");
-    let invalid = found.iter().find(|f| f.issue_code == "INVALID_ACTION").unwrap();
+    assert!(
+        got.contains(&"POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA"),
+        "{got:?}"
+    );
+    let invalid = found
+        .iter()
+        .find(|f| f.issue_code == "INVALID_ACTION")
+        .unwrap();
     let at = usize::try_from(invalid.locations[0].span.start.offset).unwrap();
-    assert_eq!(long.get(at..).unwrap().split('"').nth(1), Some("sts:AssumeRol"));
+    assert_eq!(
+        long.get(at..).unwrap().split('"').nth(1),
+        Some("sts:AssumeRol")
+    );
 }
 
 #[test]
@@ -208,12 +238,21 @@ fn resource_policies_are_judged_for_their_resource_type() {
     use mlguard_analyzer::validate::ResourceType;
     let bucket = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": ["arn:aws:s3:::b/*", "arn:aws:kms:us-east-1:111122223333:key/k"]}]}"#;
     let got = codes_of(bucket, PolicyType::ResourceOf(ResourceType::S3Bucket));
-    for want in ["UNSUPPORTED_ACTION_IN_POLICY", "UNSUPPORTED_RESOURCE_ARN_IN_POLICY"] {
+    for want in [
+        "UNSUPPORTED_ACTION_IN_POLICY",
+        "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
+    ] {
         assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
     }
     let generic = codes_of(bucket, PolicyType::Resource);
-    assert!(!generic.iter().any(|g| g.starts_with("UNSUPPORTED_")), "{generic:?}");
-    assert_eq!(ResourceType::from_aws_name("AWS::DynamoDB::Table"), Some(ResourceType::DynamoDbTable));
+    assert!(
+        !generic.iter().any(|g| g.starts_with("UNSUPPORTED_")),
+        "{generic:?}"
+    );
+    assert_eq!(
+        ResourceType::from_aws_name("AWS::DynamoDB::Table"),
+        Some(ResourceType::DynamoDbTable)
+    );
     assert_eq!(ResourceType::from_aws_name("AWS::KMS::Key"), None);
 }
 
@@ -221,19 +260,36 @@ fn resource_policies_are_judged_for_their_resource_type() {
 fn resource_control_policies_follow_the_rcp_rules() {
     // A typical data-perimeter RCP: Deny, every principal, a condition.
     let perimeter = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": ["s3:*", "sts:AssumeRole"], "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}, "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}"#;
-    assert_eq!(codes_of(perimeter, PolicyType::ResourceControl), Vec::<String>::new());
+    assert_eq!(
+        codes_of(perimeter, PolicyType::ResourceControl),
+        Vec::<String>::new()
+    );
     // RCPFullAWSAccess.
     let full = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}"#;
-    assert_eq!(codes_of(full, PolicyType::ResourceControl), Vec::<String>::new());
+    assert_eq!(
+        codes_of(full, PolicyType::ResourceControl),
+        Vec::<String>::new()
+    );
     let bad = r#"{"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
         {"Effect": "Deny", "Principal": "*", "NotAction": "s3:GetObject", "Resource": "*"},
         {"Effect": "Deny", "Principal": "*", "Action": "ec2:RunInstances", "Resource": "*"}]}"#;
     let got = codes_of(bad, PolicyType::ResourceControl);
-    for want in ["RCP_SYNTAX_ERROR_PRINCIPAL", "RCP_SYNTAX_ERROR_ALLOW", "RCP_SYNTAX_ERROR_NOTACTION", "RCP_SYNTAX_ERROR_ACTION"] {
+    for want in [
+        "RCP_SYNTAX_ERROR_PRINCIPAL",
+        "RCP_SYNTAX_ERROR_ALLOW",
+        "RCP_SYNTAX_ERROR_NOTACTION",
+        "RCP_SYNTAX_ERROR_ACTION",
+    ] {
         assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
     }
     assert!(!got.iter().any(|g| g == "UNSUPPORTED_PRINCIPAL"), "{got:?}");
-    let big = format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{}", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}}]}}"#, "A".repeat(5200));
-    assert!(codes_of(&big, PolicyType::ResourceControl).contains(&"POLICY_SIZE_EXCEEDS_RCP_QUOTA".to_owned()));
+    let big = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{}", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}}]}}"#,
+        "A".repeat(5200)
+    );
+    assert!(
+        codes_of(&big, PolicyType::ResourceControl)
+            .contains(&"POLICY_SIZE_EXCEEDS_RCP_QUOTA".to_owned())
+    );
 }
