@@ -341,6 +341,51 @@ fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// Access Analyzer's codes for wildcard grants.
+const WILDCARD_CODES: &[&str] = &[
+    "FULL_ADMIN_ACCESS",
+    "WILDCARD_ACTION_ON_SENSITIVE_SERVICE",
+    "WILDCARD_IN_SERVICE_NAME",
+];
+
+fn first_sentence(s: &str) -> &str {
+    s.split_once(". ").map_or(s, |(a, _)| a)
+}
+
+/// Template roles (CloudFormation, Terraform) of one file as
+/// `GetAccountAuthorizationDetails` output, so escalation analysis judges
+/// them as it judges an account's.
+fn synthetic_account(roles: &[&Role]) -> String {
+    let list: Vec<Value> = roles
+        .iter()
+        .map(|role| {
+            let policies: Vec<Value> = role
+                .policies
+                .iter()
+                .map(|(n, d)| {
+                    let doc: Value = serde_json::from_str(&concrete(&d.to_string()).replace(UNKNOWN, "*"))
+                        .unwrap_or(Value::Null);
+                    serde_json::json!({"PolicyName": n, "PolicyDocument": doc})
+                })
+                .collect();
+            let trust: Value = role
+                .trust
+                .as_ref()
+                .and_then(|t| serde_json::from_str(&concrete(&t.to_string()).replace(UNKNOWN, "*")).ok())
+                .unwrap_or(Value::Null);
+            serde_json::json!({
+                "RoleName": role.name,
+                "Arn": concrete(&role.arn),
+                "Path": "/",
+                "AssumeRolePolicyDocument": trust,
+                "RolePolicyList": policies,
+                "AttachedManagedPolicies": role.managed_arns.iter().map(|a| serde_json::json!({"PolicyArn": a, "PolicyName": a.rsplit('/').next().unwrap_or(a)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": list, "Policies": []}).to_string()
+}
+
 fn roles(scope: &Scope, r: &mut Run<'_>) {
     let mut all: Vec<Role> = scope.roles.clone();
     let mut accounts = Vec::new();
@@ -365,10 +410,19 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
             for f in
                 mlguard_analyzer::validate(&text, mlguard_analyzer::PolicyType::Identity, catalog)
             {
-                if f.finding_type == mlguard_analyzer::FindingType::SecurityWarning
-                    && f.issue_code.starts_with("PASS_ROLE_WITH_STAR")
+                // The analyzer's judgement of broad grants ours does not
+                // already name (`"*"` and `"service:*"`): sensitive services'
+                // wildcards such as `iam:Put*`.
+                if WILDCARD_CODES.contains(&f.issue_code.as_str())
+                    && !found
+                        .iter()
+                        .any(|x| f.finding_details.contains(x.trim_matches('"')))
                 {
-                    found.push(format!("iam:PassRole on every role ({})", f.issue_code));
+                    found.push(format!(
+                        "{} ({})",
+                        first_sentence(&f.finding_details),
+                        f.issue_code
+                    ));
                 }
             }
             if !found.is_empty() {
@@ -417,22 +471,47 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
             format!("role {name} is used for {}", what.join(" and ")),
         );
     }
-    for (acct, a) in &accounts {
+    // Escalation: each account's details, and each template's roles as an
+    // account of their own.
+    let mut escalation_scopes: Vec<(String, Origin)> = accounts
+        .iter()
+        .map(|(_, a)| (a.text.clone(), a.origin.clone()))
+        .collect();
+    let mut files: Vec<&str> = scope.roles.iter().map(|x| x.origin.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    for file in files {
+        let mine: Vec<&Role> = scope
+            .roles
+            .iter()
+            .filter(|x| x.origin.file == file)
+            .collect();
+        if let Some(first) = mine.first() {
+            escalation_scopes.push((
+                synthetic_account(&mine),
+                Origin {
+                    path: String::new(),
+                    ..first.origin.clone()
+                },
+            ));
+        }
+    }
+    for (text, origin) in &escalation_scopes {
         let exec: Vec<&Role> = all
             .iter()
             .filter(|x| {
-                x.origin.file == a.origin.file
-                    && x.trust.as_ref().is_some_and(iam::trusts_sagemaker)
+                x.origin.file == origin.file && x.trust.as_ref().is_some_and(iam::trusts_sagemaker)
             })
             .collect();
         if !exec.is_empty() && (r.enabled)(checks::ROLE_ESCALATION) {
-            match mlguard_analyzer::escalation::analyze(&a.text) {
+            match mlguard_analyzer::escalation::analyze(text) {
                 Ok(report) => {
                     for role in &exec {
+                        let arn = concrete(&role.arn);
                         let paths: Vec<String> = report
                             .findings
                             .iter()
-                            .filter(|f| f.principal == role.arn && f.kind == "PRIVILEGE_ESCALATION")
+                            .filter(|f| f.principal == arn && f.kind == "PRIVILEGE_ESCALATION")
                             .map(|f| {
                                 f.path
                                     .iter()
@@ -455,9 +534,11 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
                         );
                     }
                 }
-                Err(e) => r.judge(checks::ROLE_ESCALATION, &a.origin.file, &a.origin, None, e),
+                Err(e) => r.judge(checks::ROLE_ESCALATION, &origin.file, origin, None, e),
             }
         }
+    }
+    for (acct, a) in &accounts {
         if (r.enabled)(checks::USER_MFA) {
             let open = acct.users_without_mfa();
             for (user, actions) in &open {
