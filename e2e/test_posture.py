@@ -190,7 +190,8 @@ def test_https_for_s3_and_hipaa_audit_logging(tmp_path):
     assert "s3:ListBucket" in next(f["message"] for f in report["findings"] if f["resource"] == "my-bucket")
     seed_policy["Statement"][0]["Resource"] = ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]
     write(tmp_path / "my-bucket.policy.json", {"Policy": json.dumps(seed_policy)})
-    write(tmp_path / "trails.json", {"trailList": [{"Name": "all", "IsMultiRegionTrail": True, "HomeRegion": "us-east-1"}]})
+    write(tmp_path / "trails.json", {"trailList": [{"Name": "all", "IsMultiRegionTrail": True, "HomeRegion": "us-east-1",
+                                                 "LogFileValidationEnabled": True, "KmsKeyId": KEY}]})
     assert failed(check_json(tmp_path, profile="hipaa", code=0)) == set()
 
 
@@ -212,17 +213,17 @@ def test_output_formats_exit_codes_and_suppressions(tmp_path):
     assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("nb.json")
 
     suites = ET.fromstring(posture("check", nb, "--format", "junit", code=1).stdout)
-    assert suites.tag == "testsuites" and int(suites.get("failures")) == 4
+    assert suites.tag == "testsuites" and int(suites.get("failures")) == 5
     failing = {s.get("name") for s in suites if int(s.get("failures")) > 0}
     assert failing == {"sagemaker-notebook-direct-internet", "sagemaker-notebook-root-access",
-                       "sagemaker-notebook-vpc", "sagemaker-notebook-kms"}
+                       "sagemaker-notebook-vpc", "sagemaker-notebook-kms", "sagemaker-notebook-imdsv2"}
 
     config = tmp_path / "posture.yaml"
     config.write_text("suppressions:\n"
                       "  - {check: sagemaker-notebook-root-access, resource: scratch, reason: sandbox (SEC-142)}\n"
                       "  - {check: sagemaker-notebook-kms, reason: no data at rest on scratch notebooks}\n")
     report = json.loads(posture("check", nb, "--format", "json", "--config", config, code=1).stdout)
-    assert report["summary"]["suppressed"] == 2 and report["summary"]["failed"] == 2
+    assert report["summary"]["suppressed"] == 2 and report["summary"]["failed"] == 3
     sup = next(f for f in report["findings"] if f["check"] == "sagemaker-notebook-root-access")
     assert sup["suppressed"] == {"reason": "sandbox (SEC-142)"}
     config.write_text("suppressions:\n  - {check: sagemaker-notebook-root-access}\n")
@@ -231,10 +232,10 @@ def test_output_formats_exit_codes_and_suppressions(tmp_path):
     # Unusable input: named, exit 2, and the rest still reported.
     (tmp_path / "broken.json").write_text("{\"NotebookInstanceName\": ")
     proc = posture("check", nb, tmp_path / "broken.json", "--format", "json", code=2)
-    assert "broken.json" in proc.stderr and json.loads(proc.stdout)["summary"]["failed"] == 4
+    assert "broken.json" in proc.stderr and json.loads(proc.stdout)["summary"]["failed"] == 5
     posture("check", tmp_path / "nope.json", code=2)
     posture("check", nb, "--profile", "sox", code=2)
 
     listing = json.loads(posture("list", "--format", "json", code=0).stdout)
     assert {p["name"] for p in listing["profiles"]} == {"all", "sensitive-data-training", "hipaa", "pci"}
-    assert len(listing["checks"]) == 28
+    assert len(listing["checks"]) == 33

@@ -39,6 +39,13 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
         Some("secrets")
     } else if has("trailList") || has("Trail") || has("IsLogging") {
         Some("cloudtrail")
+    } else if has("LoggingEnabled")
+        || (has("Status")
+            && v.as_object()
+                .is_some_and(|o| o.keys().all(|k| k == "Status" || k == "MFADelete")))
+    {
+        // get-bucket-logging, get-bucket-versioning.
+        Some("s3")
     } else if has("FlowLogs") {
         Some("flow-logs")
     } else if has("Version") && has("Statement") {
@@ -174,6 +181,12 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
                 public_access_block: v
                     .get("PublicAccessBlockConfiguration")
                     .map(public_access_block),
+                versioning: v
+                    .get("Status")
+                    .map(|s| Field::Known(Value::Bool(s.as_str() == Some("Enabled")))),
+                access_logging: v
+                    .get("LoggingEnabled")
+                    .map(|l| Field::Known(Value::Bool(l.is_object()))),
                 origin: origin.clone(),
             });
         }
@@ -225,6 +238,8 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
                     name: name.clone(),
                     logging: Field::of(t.get("IsLogging")),
                     multi_region: Field::of(t.get("IsMultiRegionTrail")),
+                    log_validation: Field::of(t.get("LogFileValidationEnabled")),
+                    kms_key: Field::of(t.get("KmsKeyId")),
                     origin: origin.clone(),
                 };
                 // get-trail-status adds IsLogging to a trail listed elsewhere.

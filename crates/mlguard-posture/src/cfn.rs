@@ -109,11 +109,22 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                     Some(p) => awscli::public_access_block(p),
                     None => std::array::from_fn(|_| Field::Known(Value::Bool(true))),
                 };
+                let versioning = props.pointer("/VersioningConfiguration/Status").map_or(
+                    Field::Known(Value::Bool(false)),
+                    |s| match Field::of(Some(s)) {
+                        Field::Unknown => Field::Unknown,
+                        f => Field::Known(Value::Bool(f.as_str() == Some("Enabled"))),
+                    },
+                );
                 scope.add_bucket(Bucket {
                     name: str_of("BucketName"),
                     encryption: Some(encryption),
                     policy: Some(None),
                     public_access_block: Some(pab),
+                    versioning: Some(versioning),
+                    access_logging: Some(Field::Known(Value::Bool(
+                        props.get("LoggingConfiguration").is_some(),
+                    ))),
                     origin: origin(logical),
                 });
             }
@@ -196,6 +207,8 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                     name: str_of("TrailName"),
                     logging: Field::of(props.get("IsLogging")),
                     multi_region: Field::of(props.get("IsMultiRegionTrail")),
+                    log_validation: Field::of(props.get("EnableLogFileValidation")),
+                    kms_key: Field::of(props.get("KMSKeyId")),
                     origin: origin(logical),
                 });
             }

@@ -124,6 +124,10 @@ checks! {
         "Notebook storage volumes are encrypted with a KMS key",
         "\"Encrypt notebook instance storage\"; Key management - Use customer-managed KMS keys for compliance.",
         "Set KmsKeyId on CreateNotebookInstance.";
+    NOTEBOOK_IMDS = "sagemaker-notebook-imdsv2", Medium, "notebook instance",
+        "Notebook instances serve instance metadata over IMDSv2 only",
+        "IAM execution roles: the notebook's role credentials are served by the instance metadata service; IMDSv1 hands them to any request a server-side request forgery can make.",
+        "Set InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion: \"2\" (AWS's default is 1).";
     DOMAIN_VPC = "sagemaker-domain-vpc-only", High, "Studio domain",
         "Studio domains send traffic through the VPC only",
         "VPC Endpoints - SageMaker Interface Endpoints; no internet egress for sensitive workloads.",
@@ -164,6 +168,14 @@ checks! {
         "Buckets block public access",
         "No public endpoints; protect training data (\"Find PII before training\").",
         "Set all four public access block settings to true (put-public-access-block; CloudFormation PublicAccessBlockConfiguration).";
+    BUCKET_VERSIONING = "s3-bucket-versioning", Low, "S3 bucket",
+        "Buckets keep object versions",
+        "Data security: training data and model artifacts must survive an overwrite or deletion (and stay reproducible).",
+        "aws s3api put-bucket-versioning --bucket B --versioning-configuration Status=Enabled (CloudFormation VersioningConfiguration).";
+    BUCKET_LOGGING = "s3-bucket-access-logging", Low, "S3 bucket",
+        "Buckets log server access",
+        "Monitoring & Compliance - audit who read the training data.",
+        "aws s3api put-bucket-logging --bucket B --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOGS\",\"TargetPrefix\":\"B/\"}}' (CloudFormation LoggingConfiguration).";
     KEY_ROTATION = "kms-key-rotation", Medium, "KMS key",
         "Customer managed keys rotate automatically",
         "\"Rotate encryption keys annually\" -> Enable KMS automatic rotation.",
@@ -180,6 +192,14 @@ checks! {
         "A multi-Region CloudTrail trail is logging",
         "CloudTrail - Audit all API calls; \"Comply with HIPAA\" -> VPC + Encryption + Audit logging (CloudTrail).",
         "Create a trail with IsMultiRegionTrail: true and start logging it (aws cloudtrail start-logging).";
+    TRAIL_VALIDATION = "cloudtrail-log-file-validation", Medium, "CloudTrail trail",
+        "Trails validate their log files",
+        "CloudTrail - Audit all API calls: an audit log is evidence only if tampering shows (digest files).",
+        "aws cloudtrail update-trail --name T --enable-log-file-validation (CloudFormation EnableLogFileValidation: true).";
+    TRAIL_KMS = "cloudtrail-kms", Medium, "CloudTrail trail",
+        "Trails encrypt their logs with a KMS key",
+        "Encryption at rest - Enable for S3 (use KMS); the audit log names every principal and resource.",
+        "aws cloudtrail update-trail --name T --kms-key-id KEY (CloudFormation KMSKeyId).";
     FLOW_LOGS = "vpc-flow-logs", Medium, "VPC",
         "VPCs have flow logs",
         "VPC Flow Logs - Network traffic monitoring.",

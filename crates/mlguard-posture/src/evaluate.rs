@@ -237,6 +237,22 @@ fn sagemaker(scope: &Scope, r: &mut Run<'_>) {
                     .into()
             },
         );
+        let imds = match &n.imds_version {
+            Field::Absent => Some(false),
+            Field::Unknown => None,
+            f => Some(f.as_str() == Some("2") || f == &Field::Known(Value::from(2))),
+        };
+        r.judge(
+            checks::NOTEBOOK_IMDS,
+            &n.name,
+            &n.origin,
+            imds,
+            if imds.is_none() {
+                unknown_msg("MinimumInstanceMetadataServiceVersion")
+            } else {
+                "notebook instance serves instance metadata over IMDSv1 (AWS's default)".into()
+            },
+        );
         r.judge(
             checks::NOTEBOOK_VPC,
             &n.name,
@@ -696,6 +712,33 @@ fn buckets(scope: &Scope, r: &mut Run<'_>) {
             };
             r.judge(checks::BUCKET_TLS, &b.name, &b.origin, result, message);
         }
+        for (check, setting, what) in [
+            (
+                checks::BUCKET_VERSIONING,
+                &b.versioning,
+                "versioning is not enabled",
+            ),
+            (
+                checks::BUCKET_LOGGING,
+                &b.access_logging,
+                "server access logging is not enabled",
+            ),
+        ] {
+            if let Some(f) = setting {
+                let result = must_be_true(f, false);
+                r.judge(
+                    check,
+                    &b.name,
+                    &b.origin,
+                    result,
+                    if result.is_none() {
+                        unknown_msg(what)
+                    } else {
+                        what.to_owned()
+                    },
+                );
+            }
+        }
         if let Some(pab) = &b.public_access_block {
             let names = [
                 "BlockPublicAcls",
@@ -817,6 +860,28 @@ fn monitoring(scope: &Scope, r: &mut Run<'_>) {
                 .to_owned()
         };
         r.judge(checks::CLOUDTRAIL, "account", &origin, Some(multi), message);
+        for t in &scope.trails {
+            let v = must_be_true(&t.log_validation, false);
+            r.judge(
+                checks::TRAIL_VALIDATION,
+                &t.name,
+                &t.origin,
+                v,
+                if v.is_none() {
+                    unknown_msg("EnableLogFileValidation")
+                } else {
+                    "log file validation is off: an edited or deleted log file goes unnoticed"
+                        .into()
+                },
+            );
+            r.judge(
+                checks::TRAIL_KMS,
+                &t.name,
+                &t.origin,
+                Some(t.kms_key.is_set()),
+                "the trail's logs are not encrypted with a KMS key (SSE-S3 only)".into(),
+            );
+        }
     }
     if scope.flow_logs_listed {
         for v in &scope.vpcs {

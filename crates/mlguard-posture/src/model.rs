@@ -138,6 +138,8 @@ pub struct Notebook {
     pub root_access: Field,
     pub subnet: Field,
     pub kms_key: Field,
+    /// `1` (AWS's default) or `2`: the lowest instance metadata service version served.
+    pub imds_version: Field,
     pub origin: Origin,
 }
 
@@ -164,6 +166,10 @@ pub struct Bucket {
     pub policy: Option<Option<Value>>,
     /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
     pub public_access_block: Option<[Field; 4]>,
+    /// Whether versioning is enabled (`None`: no file says).
+    pub versioning: Option<Field>,
+    /// Whether server access logging is enabled (`None`: no file says).
+    pub access_logging: Option<Field>,
     pub origin: Origin,
 }
 
@@ -205,6 +211,8 @@ pub struct Trail {
     /// Whether it is logging (`get-trail-status`, CloudFormation's IsLogging).
     pub logging: Field,
     pub multi_region: Field,
+    pub log_validation: Field,
+    pub kms_key: Field,
     pub origin: Origin,
 }
 
@@ -306,6 +314,12 @@ impl Scope {
             if have.public_access_block.is_none() {
                 have.public_access_block = b.public_access_block;
             }
+            if have.versioning.is_none() {
+                have.versioning = b.versioning;
+            }
+            if have.access_logging.is_none() {
+                have.access_logging = b.access_logging;
+            }
             if have.origin.file.is_empty() {
                 have.origin = b.origin;
             }
@@ -323,6 +337,12 @@ impl Scope {
             }
             if have.multi_region == Field::Absent {
                 have.multi_region = t.multi_region;
+            }
+            if have.log_validation == Field::Absent {
+                have.log_validation = t.log_validation;
+            }
+            if have.kms_key == Field::Absent {
+                have.kms_key = t.kms_key;
             }
             if have.origin.path.is_empty() && !t.origin.path.is_empty() {
                 have.origin = t.origin;

@@ -13,6 +13,8 @@ pub struct Profile {
 }
 
 const SENSITIVE: &[&Check] = &[
+    checks::NOTEBOOK_IMDS,
+    checks::BUCKET_VERSIONING,
     checks::JOB_VPC,
     checks::JOB_ISOLATION,
     checks::JOB_ICE,
@@ -35,6 +37,9 @@ const SENSITIVE: &[&Check] = &[
 ];
 
 const HIPAA: &[&Check] = &[
+    checks::TRAIL_VALIDATION,
+    checks::TRAIL_KMS,
+    checks::BUCKET_LOGGING,
     checks::JOB_VPC,
     checks::JOB_ICE,
     checks::JOB_VOLUME_KMS,
@@ -56,6 +61,11 @@ const HIPAA: &[&Check] = &[
 ];
 
 const PCI: &[&Check] = &[
+    checks::TRAIL_VALIDATION,
+    checks::TRAIL_KMS,
+    checks::BUCKET_LOGGING,
+    checks::BUCKET_VERSIONING,
+    checks::NOTEBOOK_IMDS,
     checks::JOB_VPC,
     checks::JOB_ISOLATION,
     checks::JOB_ICE,

@@ -152,6 +152,13 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
             root_access: field(v, &["RootAccess"]),
             subnet: field(v, &["SubnetId"]),
             kms_key: field(v, &["KmsKeyId"]),
+            imds_version: field(
+                v,
+                &[
+                    "InstanceMetadataServiceConfiguration",
+                    "MinimumInstanceMetadataServiceVersion",
+                ],
+            ),
             origin,
         }),
         "domain" => scope.domains.push(Domain {

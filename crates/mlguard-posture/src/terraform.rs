@@ -325,6 +325,13 @@ impl Plan<'_> {
                     root_access: default("root_access", "Enabled"),
                     subnet: f("subnet_id"),
                     kms_key: f("kms_key_id"),
+                    imds_version: match Field::of(
+                        first(v, "instance_metadata_service_configuration")
+                            .and_then(|c| c.get("minimum_instance_metadata_service_version")),
+                    ) {
+                        Field::Absent => Field::Known("1".into()),
+                        x => x,
+                    },
                     origin: self.origin(r),
                 }),
                 "aws_sagemaker_model" => scope.models.push(crate::model::Model {
@@ -399,6 +406,17 @@ impl Plan<'_> {
                         public_access_block: Some(std::array::from_fn(|_| {
                             Field::Known(Value::Bool(true))
                         })),
+                        // The inline (deprecated) blocks; the separate
+                        // resources below override them.
+                        versioning: Some(Field::Known(Value::Bool(
+                            first(v, "versioning")
+                                .and_then(|b| b.get("enabled"))
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                        ))),
+                        access_logging: Some(Field::Known(Value::Bool(
+                            first(v, "logging").is_some_and(|l| l.get("target_bucket").is_some()),
+                        ))),
                         origin: self.origin(r),
                     });
                 }
@@ -448,6 +466,8 @@ impl Plan<'_> {
                         name: name("name"),
                         logging: default("enable_logging", "true"),
                         multi_region: f("is_multi_region_trail"),
+                        log_validation: f("enable_log_file_validation"),
+                        kms_key: f("kms_key_id"),
                         origin: self.origin(r),
                     });
                 }
@@ -472,7 +492,9 @@ impl Plan<'_> {
             match r.ty.as_str() {
                 "aws_s3_bucket_policy"
                 | "aws_s3_bucket_server_side_encryption_configuration"
-                | "aws_s3_bucket_public_access_block" => {
+                | "aws_s3_bucket_public_access_block"
+                | "aws_s3_bucket_versioning"
+                | "aws_s3_bucket_logging" => {
                     let name = match self.target(r, "bucket", "aws_s3_bucket", "bucket") {
                         Some(b) => self.bucket_name(b),
                         None => match v.get("bucket").and_then(Value::as_str) {
@@ -497,6 +519,18 @@ impl Plan<'_> {
                     match r.ty.as_str() {
                         "aws_s3_bucket_policy" => {
                             bucket.policy = Some(json_string(v.get("policy")))
+                        }
+                        "aws_s3_bucket_versioning" => {
+                            let status = first(v, "versioning_configuration")
+                                .map(|c| Field::of(c.get("status")))
+                                .unwrap_or_default();
+                            bucket.versioning = Some(match status {
+                                Field::Unknown => Field::Unknown,
+                                s => Field::Known(Value::Bool(s.as_str() == Some("Enabled"))),
+                            });
+                        }
+                        "aws_s3_bucket_logging" => {
+                            bucket.access_logging = Some(Field::Known(Value::Bool(true)));
                         }
                         "aws_s3_bucket_public_access_block" => {
                             bucket.public_access_block = Some(

@@ -49,6 +49,7 @@ fn sagemaker_api_and_sdk_json() {
         ("sagemaker-notebook-root-access", "data-science-scratch"),
         ("sagemaker-notebook-vpc", "data-science-scratch"),
         ("sagemaker-notebook-kms", "data-science-scratch"),
+        ("sagemaker-notebook-imdsv2", "data-science-scratch"),
         ("sagemaker-job-vpc", "churn-xgb-quick"),
         ("sagemaker-job-network-isolation", "churn-xgb-quick"),
         ("sagemaker-job-intercontainer-encryption", "churn-xgb-quick"),
@@ -83,6 +84,8 @@ fn aws_cli_output_joined_by_resource() {
             "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         ),
         ("cloudtrail-enabled", "account"),
+        // Log file validation on, but no KMS key.
+        ("cloudtrail-kms", "management-events"),
         ("s3-bucket-public-access-block", "model-artifacts"),
         // The seed's own policy covers objects only: ListBucket over HTTP is allowed.
         ("s3-bucket-secure-transport", "model-artifacts"),

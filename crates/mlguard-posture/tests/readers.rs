@@ -120,7 +120,13 @@ fn cloudformation_intrinsics_resolve_as_far_as_they_can() {
     let failed: Vec<_> = report.findings.iter().map(|f| f.check.id).collect();
     assert_eq!(
         failed,
-        ["s3-bucket-encryption-cmk", "s3-bucket-encryption-kms"],
+        [
+            "sagemaker-notebook-imdsv2",
+            "s3-bucket-encryption-cmk",
+            "s3-bucket-encryption-kms",
+            "s3-bucket-access-logging",
+            "s3-bucket-versioning",
+        ],
         "{failed:?}"
     );
     // What cannot be known is said, not passed or failed.
@@ -175,7 +181,8 @@ fn terraform_unknowns_and_references() {
         {"address": "aws_s3_bucket.data", "mode": "managed", "type": "aws_s3_bucket", "name": "data", "values": {"bucket": "ml-data"}},
         {"address": "aws_s3_bucket_policy.data", "mode": "managed", "type": "aws_s3_bucket_policy", "name": "data", "values": {}},
         {"address": "aws_sagemaker_notebook_instance.nb", "mode": "managed", "type": "aws_sagemaker_notebook_instance", "name": "nb",
-         "values": {"name": "nb", "instance_type": "ml.t3.medium", "direct_internet_access": "Disabled", "root_access": "Disabled", "subnet_id": "subnet-1"}},
+         "values": {"name": "nb", "instance_type": "ml.t3.medium", "direct_internet_access": "Disabled", "root_access": "Disabled", "subnet_id": "subnet-1",
+         "instance_metadata_service_configuration": [{"minimum_instance_metadata_service_version": "2"}]}},
         {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k", "values": {"enable_key_rotation": true}}
       ]}},
       "resource_changes": [
