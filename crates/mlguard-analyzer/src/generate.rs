@@ -141,6 +141,70 @@ pub struct Generated {
     pub unused_services: Vec<String>,
 }
 
+/// Objects of one folder before they fold into `folder/*`, and folders of
+/// one bucket before they fold into `bucket/*`.
+const FOLD_OBJECTS: usize = 2;
+const FOLD_FOLDERS: usize = 10;
+
+/// S3 object ARNs folded by prefix: two or more objects in one folder become
+/// `arn:aws:s3:::bucket/folder/*`, more than ten folders of one bucket become
+/// `arn:aws:s3:::bucket/*`; a lone object stays exact. A job reading
+/// `train/part-00000` … `part-09999` needs one resource, not ten thousand
+/// (and a policy has a size quota). Other ARNs are kept as they are.
+fn fold_objects(resources: BTreeSet<String>) -> BTreeSet<String> {
+    // bucket → folder ("" at the top) → objects
+    let mut objects: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for r in resources {
+        match r
+            .strip_prefix("arn:aws:s3:::")
+            .and_then(|rest| rest.split_once('/'))
+        {
+            Some((bucket, key)) if !key.is_empty() && !key.contains('*') => {
+                let folder = key.rsplit_once('/').map_or("", |(f, _)| f);
+                objects
+                    .entry(bucket.to_owned())
+                    .or_default()
+                    .entry(folder.to_owned())
+                    .or_default()
+                    .push(r.clone());
+            }
+            _ => {
+                out.insert(r);
+            }
+        }
+    }
+    for (bucket, folders) in objects {
+        if folders.len() > FOLD_FOLDERS {
+            out.insert(format!("arn:aws:s3:::{bucket}/*"));
+            continue;
+        }
+        for (folder, arns) in folders {
+            if arns.len() >= FOLD_OBJECTS {
+                if folder.is_empty() {
+                    out.insert(format!("arn:aws:s3:::{bucket}/*"));
+                } else {
+                    out.insert(format!("arn:aws:s3:::{bucket}/{folder}/*"));
+                }
+            } else {
+                out.extend(arns);
+            }
+        }
+    }
+    // A folder's wildcard covers a deeper one's (`a/*` covers `a/b/*`).
+    let wildcards: Vec<String> = out
+        .iter()
+        .filter_map(|r| r.strip_suffix('*').map(str::to_owned))
+        .collect();
+    out.into_iter()
+        .filter(|r| {
+            !wildcards
+                .iter()
+                .any(|w| r.len() > w.len() + 1 && r.starts_with(w.as_str()))
+        })
+        .collect()
+}
+
 /// Generates the policy for `principal` from `records` (already limited to
 /// the time window by the caller); `current` are its identity policies, for
 /// the unused-access difference.
@@ -207,6 +271,9 @@ pub fn generate(
         } else {
             resources.extend(typed.into_iter().map(str::to_owned));
         }
+    }
+    for resources in used.values_mut() {
+        *resources = fold_objects(std::mem::take(resources));
     }
     // One statement per service and resource set.
     let mut statements: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
@@ -409,5 +476,38 @@ mod tests {
         assert!(!g.unused_actions.contains(&"kms:Decrypt".to_owned()));
         assert!(!g.unused_actions.contains(&"s3:GetObject".to_owned()));
         assert!(g.unused_services.is_empty(), "{:?}", g.unused_services);
+    }
+
+    #[test]
+    fn s3_objects_fold_by_folder() {
+        let set = |v: &[&str]| {
+            v.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<BTreeSet<String>>()
+        };
+        let folded = super::fold_objects(set(&[
+            "arn:aws:s3:::data/train/part-0",
+            "arn:aws:s3:::data/train/part-1",
+            "arn:aws:s3:::data/train/deep/x",
+            "arn:aws:s3:::data/labels.csv",
+            "arn:aws:s3:::data",
+            "arn:aws:s3:::other/a/b",
+        ]));
+        assert_eq!(
+            folded,
+            set(&[
+                "arn:aws:s3:::data",
+                "arn:aws:s3:::data/labels.csv",
+                "arn:aws:s3:::data/train/*",
+                "arn:aws:s3:::other/a/b",
+            ])
+        );
+        let many: Vec<String> = (0..11)
+            .map(|i| format!("arn:aws:s3:::big/f{i}/o"))
+            .collect();
+        let folded = super::fold_objects(many.into_iter().collect());
+        assert_eq!(folded, set(&["arn:aws:s3:::big/*"]));
+        let top = super::fold_objects(set(&["arn:aws:s3:::b/x", "arn:aws:s3:::b/y"]));
+        assert_eq!(top, set(&["arn:aws:s3:::b/*"]));
     }
 }
