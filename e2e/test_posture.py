@@ -68,7 +68,8 @@ def test_secure_training_on_sensitive_data(https_server, tmp_path):
         "Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
              "Resource": ["arn:aws:s3:::training-data", "arn:aws:s3:::training-data/*"]},
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}))
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": "arn:aws:logs:*:*:log-group:/aws/sagemaker/*"}]}))
     good = tmp_path / "good"
     good.mkdir()
     write(good / "auth.json", https_server.cli("iam", "get-account-authorization-details"))
@@ -93,6 +94,7 @@ def test_secure_training_on_sensitive_data(https_server, tmp_path):
         ("sagemaker-job-network-isolation", f"quick-{tag}"),
         ("sagemaker-job-volume-kms", f"quick-{tag}"),
         ("iam-execution-role-wildcard", f"train-broad-{tag}"),
+        ("iam-execution-role-unscoped", f"train-broad-{tag}"),
     }
     wildcard = next(f for f in report["findings"] if f["resource"] == f"train-broad-{tag}")
     assert '"s3:*"' in wildcard["message"] and wildcard["severity"] == "high"
@@ -238,4 +240,4 @@ def test_output_formats_exit_codes_and_suppressions(tmp_path):
 
     listing = json.loads(posture("list", "--format", "json", code=0).stdout)
     assert {p["name"] for p in listing["profiles"]} == {"all", "sensitive-data-training", "hipaa", "pci"}
-    assert len(listing["checks"]) == 33
+    assert len(listing["checks"]) == 34

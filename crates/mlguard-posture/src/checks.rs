@@ -140,6 +140,10 @@ checks! {
         "SageMaker execution roles allow no wildcard actions",
         "Avoid wildcard permissions (s3:* is bad, s3:GetObject is good); Least privilege - Minimum permissions for IAM roles.",
         "Replace \"*\" and \"service:*\" with the actions the job calls (mlguard policy generate writes them from the audit log).";
+    ROLE_UNSCOPED = "iam-execution-role-unscoped", Medium, "execution role",
+        "SageMaker execution roles scope their actions to resources",
+        "Least privilege - Minimum permissions for IAM roles: the training role needs s3:GetObject on its training data, not on every bucket.",
+        "Replace \"Resource\": \"*\" with the ARNs the job uses (buckets, keys, log groups, repositories) for every action that supports resource-level permissions, or add a condition.";
     ROLE_SEPARATION = "iam-execution-role-separation", Medium, "execution role",
         "Training, inference and user roles are separate",
         "Separate roles - Training role != Inference role != User role; IAM execution roles - Separate per use case.",

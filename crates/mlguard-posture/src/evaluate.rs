@@ -445,6 +445,26 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
                 grants.push(format!("{name}: {}", found.join(", ")));
             }
         }
+        let unscoped: Vec<String> = role
+            .policies
+            .iter()
+            .flat_map(|(_, doc)| iam::unscoped(doc, catalog))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let shown: Vec<&str> = unscoped.iter().take(8).map(String::as_str).collect();
+        r.judge(
+            checks::ROLE_UNSCOPED,
+            &role.name,
+            &role.origin,
+            Some(unscoped.is_empty()),
+            format!(
+                "execution role {} allows {}{} on every resource (\"Resource\": \"*\", no condition), though they can be scoped to ARNs",
+                role.name,
+                shown.join(", "),
+                if unscoped.len() > shown.len() { format!(" and {} more", unscoped.len() - shown.len()) } else { String::new() }
+            ),
+        );
         let message = format!("execution role {} allows {}", role.name, grants.join("; "));
         r.judge(
             checks::ROLE_WILDCARD,

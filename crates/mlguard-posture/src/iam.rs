@@ -348,6 +348,82 @@ pub fn trusts_sagemaker(trust: &Value) -> bool {
     })
 }
 
+/// What SageMaker does with the execution role to put a job, model or
+/// notebook in the customer's VPC: AWS documents these on `"Resource": "*"`
+/// (the network interfaces do not exist before the job), so they are not
+/// counted as unscoped.
+const VPC_MODE_ENI: &[&str] = &[
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+];
+
+/// Actions a policy document allows on `"Resource": "*"` without a
+/// condition although they support resource-level permissions (the catalog
+/// lists resource types for them): what least privilege would scope to ARNs.
+/// `"*"` and `"service:*"` are named as written; a pattern such as
+/// `s3:Put*` is expanded through the catalog.
+pub fn unscoped(doc: &Value, catalog: &mlguard_analyzer::Catalog) -> Vec<String> {
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(s) => vec![s],
+        None => Vec::new(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in statements {
+        if s.get("Effect").and_then(Value::as_str) != Some("Allow") || s.get("Condition").is_some()
+        {
+            continue;
+        }
+        let star = match s.get("Resource") {
+            Some(Value::String(r)) => r == "*",
+            Some(Value::Array(a)) => a.iter().any(|r| r.as_str() == Some("*")),
+            _ => false,
+        };
+        if !star {
+            continue;
+        }
+        let actions = match s.get("Action") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+            Some(Value::String(x)) => vec![x.as_str()],
+            _ => Vec::new(),
+        };
+        for a in actions {
+            // `*` and `service:*` on every resource: named as written (the
+            // wildcard check names the action wildcard itself).
+            if a == "*" || a.ends_with(":*") {
+                if !out.iter().any(|x| x == a) {
+                    out.push(a.to_owned());
+                }
+                continue;
+            }
+            let Some((prefix, name)) = a.split_once(':') else {
+                continue;
+            };
+            let Some(svc) = catalog.service(&prefix.to_ascii_lowercase()) else {
+                continue;
+            };
+            for action in catalog.expand(svc, name) {
+                if action.resources.is_empty()
+                    || action.access == mlguard_analyzer::AccessLevel::List
+                {
+                    continue;
+                }
+                let full = format!("{}:{}", svc.prefix, action.name);
+                if VPC_MODE_ENI.contains(&full.as_str()) {
+                    continue;
+                }
+                if !out.contains(&full) {
+                    out.push(full);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The wildcard grants of a policy document: `*`, `service:*`, and Allow
 /// with NotAction.
 pub fn wildcards(doc: &Value) -> Vec<String> {

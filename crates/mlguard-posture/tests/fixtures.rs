@@ -107,6 +107,10 @@ fn iam_authorization_details() {
         ("iam-execution-role-escalation", "ml-training"),
         ("iam-execution-role-wildcard", "ml-training"),
         ("iam-execution-role-wildcard", "ml-admin-pipeline"),
+        // sagemaker:InvokeEndpoint, logs:PutLogEvents, iam:PassRole ... on "*".
+        ("iam-execution-role-unscoped", "ml-training"),
+        ("iam-execution-role-unscoped", "ml-notebook"),
+        ("iam-execution-role-unscoped", "ml-admin-pipeline"),
         // No MFA condition at all.
         (
             "iam-privileged-user-mfa",
