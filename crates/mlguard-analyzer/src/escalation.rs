@@ -23,95 +23,15 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::account::{Boundary, Details, Inline, Tag, document_text};
 use serde_json::Value;
 
 use mlguard_policy::{
     Context, ContextValue, Decision, Effect, Policy, PolicyKind, PolicySet, Principal,
     PrincipalType, Request, authorize,
 };
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Details {
-    user_detail_list: Vec<UserDetail>,
-    group_detail_list: Vec<GroupDetail>,
-    role_detail_list: Vec<RoleDetail>,
-    policies: Vec<ManagedPolicy>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Inline {
-    policy_name: String,
-    policy_document: Value,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Attached {
-    policy_arn: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Boundary {
-    permissions_boundary_arn: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Tag {
-    key: String,
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct UserDetail {
-    arn: String,
-    group_list: Vec<String>,
-    user_policy_list: Vec<Inline>,
-    attached_managed_policies: Vec<Attached>,
-    permissions_boundary: Option<Boundary>,
-    tags: Vec<Tag>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct GroupDetail {
-    group_name: String,
-    arn: String,
-    group_policy_list: Vec<Inline>,
-    attached_managed_policies: Vec<Attached>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct RoleDetail {
-    arn: String,
-    assume_role_policy_document: Value,
-    role_policy_list: Vec<Inline>,
-    attached_managed_policies: Vec<Attached>,
-    permissions_boundary: Option<Boundary>,
-    tags: Vec<Tag>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct PolicyVersion {
-    document: Value,
-    is_default_version: bool,
-    version_id: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct ManagedPolicy {
-    arn: String,
-    default_version_id: String,
-    policy_version_list: Vec<PolicyVersion>,
-}
 
 /// Whether a principal is a user or a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -266,39 +186,6 @@ const PROBES: &[&str] = &[
     "sts:AssumeRole",
 ];
 
-/// Reads a policy document that may be an object or a URL-encoded string (the
-/// raw API returns it encoded; the CLI decodes it).
-fn document_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => {
-            if s.trim_start().starts_with('{') {
-                return Some(s.clone());
-            }
-            percent_decode(s)
-        }
-        Value::Object(_) => serde_json::to_string(v).ok(),
-        _ => None,
-    }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hex = b.get(i.saturating_add(1)..i.saturating_add(3))?;
-            let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-            out.push(v);
-            i = i.saturating_add(3);
-        } else {
-            out.push(if c == b'+' { b' ' } else { c });
-            i = i.saturating_add(1);
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// A managed policy's versions: the default one decides what it grants; the
 /// others matter only to SetDefaultPolicyVersion.
 #[derive(Default)]
@@ -393,8 +280,7 @@ impl Account {
             let entry = managed.entry(m.arn.clone()).or_default();
             let mut found_default = false;
             for v in &m.policy_version_list {
-                let is_default = v.is_default_version
-                    || (!m.default_version_id.is_empty() && v.version_id == m.default_version_id);
+                let is_default = m.is_default(v);
                 match read_policy(&v.document, PolicyKind::AwsManaged) {
                     Ok(p) if is_default && !found_default => entry.default = Some(p),
                     Ok(p) => entry.others.push(p),

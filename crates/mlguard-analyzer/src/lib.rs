@@ -2,6 +2,7 @@
 //! the action catalog of the services an ML platform uses, and validation with
 //! IAM Access Analyzer's finding types.
 
+pub mod account;
 pub mod aws_managed;
 pub mod catalog;
 pub mod escalation;

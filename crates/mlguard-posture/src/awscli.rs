@@ -110,17 +110,8 @@ pub fn public_access_block(p: &Value) -> [Field; 4] {
 /// The bucket a bucket policy's resources name, if exactly one.
 fn bucket_of_policy(doc: &Value) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
-    let statements = match doc.get("Statement")? {
-        Value::Array(a) => a.clone(),
-        o => vec![o.clone()],
-    };
-    for s in &statements {
-        let resources = match s.get("Resource") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(r) => vec![r.clone()],
-            None => Vec::new(),
-        };
-        for r in resources.iter().filter_map(Value::as_str) {
+    for s in crate::iam::statements(doc) {
+        for r in crate::iam::strings(s.get("Resource")) {
             if let Some(rest) = r.strip_prefix("arn:aws:s3:::") {
                 let b = rest.split('/').next().unwrap_or(rest);
                 if !b.contains('*') && !names.iter().any(|n| n == b) {

@@ -2,8 +2,9 @@
 //! as the checks need them: roles with their documents, and users' effective
 //! policies evaluated by the policy engine for MFA enforcement.
 
-use serde::Deserialize;
 use serde_json::Value;
+
+use mlguard_analyzer::account::{Details, document_text};
 
 use mlguard_policy::{
     Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize,
@@ -11,119 +12,10 @@ use mlguard_policy::{
 
 use crate::model::{Origin, Role};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Details {
-    user_detail_list: Vec<User>,
-    group_detail_list: Vec<Group>,
-    role_detail_list: Vec<RoleDetail>,
-    policies: Vec<Managed>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Inline {
-    policy_name: String,
-    policy_document: Value,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Attached {
-    policy_arn: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Boundary {
-    permissions_boundary_arn: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct User {
-    user_name: String,
-    arn: String,
-    user_policy_list: Vec<Inline>,
-    group_list: Vec<String>,
-    attached_managed_policies: Vec<Attached>,
-    permissions_boundary: Option<Boundary>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Group {
-    group_name: String,
-    group_policy_list: Vec<Inline>,
-    attached_managed_policies: Vec<Attached>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct RoleDetail {
-    role_name: String,
-    arn: String,
-    assume_role_policy_document: Value,
-    role_policy_list: Vec<Inline>,
-    attached_managed_policies: Vec<Attached>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Managed {
-    arn: String,
-    default_version_id: String,
-    policy_version_list: Vec<Version>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct Version {
-    document: Value,
-    version_id: String,
-    is_default_version: bool,
-}
-
 /// A policy document as the API returns it (URL-encoded JSON) or as the CLI
 /// prints it (an object).
 fn document(v: &Value) -> Option<Value> {
-    match v {
-        Value::Object(_) => Some(v.clone()),
-        Value::String(s) => {
-            let decoded = percent_decode(s);
-            serde_json::from_str(&decoded).ok()
-        }
-        _ => None,
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| {
-            bytes
-                .get(j)
-                .and_then(|c| char::from(*c).to_digit(16))
-                .and_then(|d| u8::try_from(d).ok())
-        };
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(h * 16 + l);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    serde_json::from_str(&document_text(v)?).ok()
 }
 
 /// One account's details, parsed.
@@ -141,11 +33,7 @@ impl Account {
     /// A managed policy's default version document.
     fn managed(&self, arn: &str) -> Option<Value> {
         let p = self.details.policies.iter().find(|p| p.arn == arn)?;
-        let v = p.policy_version_list.iter().find(|v| {
-            v.is_default_version
-                || (!p.default_version_id.is_empty() && v.version_id == p.default_version_id)
-        })?;
-        document(&v.document)
+        document(&p.default_version()?.document)
     }
 
     /// The roles, with inline and managed documents.
@@ -329,13 +217,27 @@ const PRIVILEGED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whether a trust policy lets SageMaker assume the role.
-pub fn trusts_sagemaker(trust: &Value) -> bool {
-    let statements = match trust.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+/// A document's statements (`Statement` may be one object).
+pub fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect(),
         Some(s) => vec![s],
         None => Vec::new(),
-    };
+    }
+}
+
+/// A policy element's strings (`Action`, `Resource`: one string or a list).
+pub fn strings(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(x)) => vec![x.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a trust policy lets SageMaker assume the role.
+pub fn trusts_sagemaker(trust: &Value) -> bool {
+    let statements = statements(trust);
     statements.iter().any(|s| {
         s.get("Effect").and_then(Value::as_str) == Some("Allow")
             && match s.pointer("/Principal/Service") {
@@ -365,11 +267,7 @@ const VPC_MODE_ENI: &[&str] = &[
 /// `"*"` and `"service:*"` are named as written; a pattern such as
 /// `s3:Put*` is expanded through the catalog.
 pub fn unscoped(doc: &Value, catalog: &mlguard_analyzer::Catalog) -> Vec<String> {
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
-        Some(s) => vec![s],
-        None => Vec::new(),
-    };
+    let statements = statements(doc);
     let mut out: Vec<String> = Vec::new();
     for s in statements {
         if s.get("Effect").and_then(Value::as_str) != Some("Allow") || s.get("Condition").is_some()
@@ -384,11 +282,7 @@ pub fn unscoped(doc: &Value, catalog: &mlguard_analyzer::Catalog) -> Vec<String>
         if !star {
             continue;
         }
-        let actions = match s.get("Action") {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
-            Some(Value::String(x)) => vec![x.as_str()],
-            _ => Vec::new(),
-        };
+        let actions = strings(s.get("Action"));
         for a in actions {
             // `*` and `service:*` on every resource: named as written (the
             // wildcard check names the action wildcard itself).
@@ -427,11 +321,7 @@ pub fn unscoped(doc: &Value, catalog: &mlguard_analyzer::Catalog) -> Vec<String>
 /// The wildcard grants of a policy document: `*`, `service:*`, and Allow
 /// with NotAction.
 pub fn wildcards(doc: &Value) -> Vec<String> {
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
-        Some(s) => vec![s],
-        None => Vec::new(),
-    };
+    let statements = statements(doc);
     let mut out = Vec::new();
     for s in statements {
         if s.get("Effect").and_then(Value::as_str) != Some("Allow") {
@@ -440,11 +330,7 @@ pub fn wildcards(doc: &Value) -> Vec<String> {
         if s.get("NotAction").is_some() {
             out.push("Allow with NotAction (every other action)".to_owned());
         }
-        let actions = match s.get("Action") {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
-            Some(Value::String(x)) => vec![x.as_str()],
-            _ => Vec::new(),
-        };
+        let actions = strings(s.get("Action"));
         for a in actions {
             if a == "*" || a.ends_with(":*") {
                 let a = format!("\"{a}\"");

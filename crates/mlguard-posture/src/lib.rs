@@ -55,7 +55,37 @@ pub struct Report {
     pub errors: Vec<InputError>,
 }
 
+/// How a run's results divide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Resources judged, over all checks.
+    pub results: usize,
+    pub passed: usize,
+    /// Unsuppressed findings.
+    pub failed: usize,
+    pub suppressed: usize,
+    pub undetermined: usize,
+}
+
 impl Report {
+    /// The results counted.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        let results: usize = self.evaluated.values().sum();
+        let failed = self
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .count();
+        Counts {
+            results,
+            passed: results.saturating_sub(self.findings.len() + self.undetermined.len()),
+            failed,
+            suppressed: self.findings.len() - failed,
+            undetermined: self.undetermined.len(),
+        }
+    }
+
     /// Unsuppressed findings at or above `severity`.
     #[must_use]
     pub fn failing(&self, severity: Severity) -> usize {

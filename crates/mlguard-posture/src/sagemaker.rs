@@ -83,28 +83,13 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
                 origin,
             });
         }
-        "processing-job" => scope.jobs.push(Job {
-            processing: true,
-            name: name(v, "ProcessingJobName", fallback),
-            role: field(v, &["RoleArn"]),
-            subnets: field(v, &["NetworkConfig", "VpcConfig", "Subnets"]),
-            security_groups: field(v, &["NetworkConfig", "VpcConfig", "SecurityGroupIds"]),
-            network_isolation: field(v, &["NetworkConfig", "EnableNetworkIsolation"]),
-            inter_container_encryption: field(
-                v,
-                &["NetworkConfig", "EnableInterContainerTrafficEncryption"],
-            ),
-            volume_kms_key: field(
-                v,
-                &["ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"],
-            ),
-            output_kms_key: field(v, &["ProcessingOutputConfig", "KmsKeyId"]),
-            instance_count: count(at(
-                v,
-                &["ProcessingResources", "ClusterConfig", "InstanceCount"],
-            )),
+        "processing-job" => scope.jobs.push(networked_job(
+            v,
+            name(v, "ProcessingJobName", fallback),
+            "ProcessingResources",
+            field(v, &["ProcessingOutputConfig", "KmsKeyId"]),
             origin,
-        }),
+        )),
         // Model Monitor's job definitions (data quality, model quality,
         // bias, explainability) run as processing jobs.
         "monitoring-job" => {
@@ -116,22 +101,13 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
             ]
             .iter()
             .find_map(|k| v.get(*k));
-            scope.jobs.push(Job {
-                processing: true,
-                name: name(v, "JobDefinitionName", fallback),
-                role: field(v, &["RoleArn"]),
-                subnets: field(v, &["NetworkConfig", "VpcConfig", "Subnets"]),
-                security_groups: field(v, &["NetworkConfig", "VpcConfig", "SecurityGroupIds"]),
-                network_isolation: field(v, &["NetworkConfig", "EnableNetworkIsolation"]),
-                inter_container_encryption: field(
-                    v,
-                    &["NetworkConfig", "EnableInterContainerTrafficEncryption"],
-                ),
-                volume_kms_key: field(v, &["JobResources", "ClusterConfig", "VolumeKmsKeyId"]),
-                output_kms_key: Field::of(output.and_then(|o| o.get("KmsKeyId"))),
-                instance_count: count(at(v, &["JobResources", "ClusterConfig", "InstanceCount"])),
+            scope.jobs.push(networked_job(
+                v,
+                name(v, "JobDefinitionName", fallback),
+                "JobResources",
+                Field::of(output.and_then(|o| o.get("KmsKeyId"))),
                 origin,
-            });
+            ));
         }
         "model" => scope.models.push(Model {
             name: name(v, "ModelName", fallback),
@@ -175,6 +151,33 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
         }),
         "sdk" => read_sdk(v, fallback, origin, scope),
         _ => {}
+    }
+}
+
+/// A processing-style job: network settings under `NetworkConfig`, the
+/// cluster under `<resources>.ClusterConfig`.
+fn networked_job(
+    v: &Value,
+    name: String,
+    resources: &str,
+    output_kms_key: Field,
+    origin: Origin,
+) -> Job {
+    Job {
+        processing: true,
+        name,
+        role: field(v, &["RoleArn"]),
+        subnets: field(v, &["NetworkConfig", "VpcConfig", "Subnets"]),
+        security_groups: field(v, &["NetworkConfig", "VpcConfig", "SecurityGroupIds"]),
+        network_isolation: field(v, &["NetworkConfig", "EnableNetworkIsolation"]),
+        inter_container_encryption: field(
+            v,
+            &["NetworkConfig", "EnableInterContainerTrafficEncryption"],
+        ),
+        volume_kms_key: field(v, &[resources, "ClusterConfig", "VolumeKmsKeyId"]),
+        output_kms_key,
+        instance_count: count(at(v, &[resources, "ClusterConfig", "InstanceCount"])),
+        origin,
     }
 }
 

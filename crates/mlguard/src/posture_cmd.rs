@@ -157,19 +157,16 @@ fn table(report: &Report) -> String {
         ));
         out.push_str(&format!("           {}\n", u.reason));
     }
-    let failed = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .count();
-    let judged: usize = report.evaluated.values().sum();
+    let c = report.counts();
     out.push_str(&format!(
-        "{} files, {} checks run, {judged} results: {} passed, {failed} failed, {} suppressed, {} undetermined{}\n",
+        "{} files, {} checks run, {} results: {} passed, {} failed, {} suppressed, {} undetermined{}\n",
         report.files,
         report.checks.len(),
-        judged.saturating_sub(report.findings.len() + report.undetermined.len()),
-        report.findings.len() - failed,
-        report.undetermined.len(),
+        c.results,
+        c.passed,
+        c.failed,
+        c.suppressed,
+        c.undetermined,
         if report.skipped.is_empty() {
             String::new()
         } else {
@@ -217,12 +214,7 @@ fn to_json(report: &Report) -> Value {
             })
         })
         .collect();
-    let failed = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .count();
-    let judged: usize = report.evaluated.values().sum();
+    let c = report.counts();
     let by_severity: serde_json::Map<String, Value> = ["critical", "high", "medium", "low"]
         .iter()
         .map(|s| {
@@ -242,11 +234,11 @@ fn to_json(report: &Report) -> Value {
             "skipped": report.skipped,
             "errors": report.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "checks": report.checks.iter().map(|c| c.id).collect::<Vec<_>>(),
-            "results": judged,
-            "passed": judged.saturating_sub(report.findings.len() + report.undetermined.len()),
-            "failed": failed,
-            "suppressed": report.findings.len() - failed,
-            "undetermined": report.undetermined.len(),
+            "results": c.results,
+            "passed": c.passed,
+            "failed": c.failed,
+            "suppressed": c.suppressed,
+            "undetermined": c.undetermined,
             "bySeverity": by_severity,
         },
     })
