@@ -576,26 +576,16 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
     }
     for (acct, a) in &accounts {
         if (r.enabled)(checks::USER_MFA) {
-            let open = acct.users_without_mfa();
-            for (user, actions) in &open {
+            for (user, actions) in acct.privileged_users() {
                 r.judge(
                     checks::USER_MFA,
-                    user,
+                    &user,
                     &a.origin,
-                    Some(false),
+                    Some(actions.is_empty()),
                     format!(
                         "privileged user {user} may {} without MFA",
                         actions.join(", ")
                     ),
-                );
-            }
-            if open.is_empty() {
-                r.judge(
-                    checks::USER_MFA,
-                    &a.origin.file,
-                    &a.origin,
-                    Some(true),
-                    String::new(),
                 );
             }
         }

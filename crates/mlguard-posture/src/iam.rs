@@ -69,9 +69,9 @@ impl Account {
             .collect()
     }
 
-    /// Users who may perform privileged actions with MFA and may still
-    /// perform some of them without: (user ARN, the actions).
-    pub fn users_without_mfa(&self) -> Vec<(String, Vec<&'static str>)> {
+    /// Users who may perform privileged actions with MFA, each with those
+    /// it may still perform without (empty when MFA is enforced).
+    pub fn privileged_users(&self) -> Vec<(String, Vec<&'static str>)> {
         let mut out = Vec::new();
         for u in &self.details.user_detail_list {
             let mut docs: Vec<Value> = u
@@ -152,16 +152,18 @@ impl Account {
                 .decision
                     == Decision::Allowed
             };
-            let mut open = Vec::new();
+            let (mut privileged, mut open) = (false, Vec::new());
             for (action, resource) in PRIVILEGED {
                 let resource = resource.replace("ACCOUNT", account);
-                if allowed(action, &resource, &with)
-                    && (allowed(action, &resource, &without) || allowed(action, &resource, &keys))
-                {
+                if !allowed(action, &resource, &with) {
+                    continue;
+                }
+                privileged = true;
+                if allowed(action, &resource, &without) || allowed(action, &resource, &keys) {
                     open.push(*action);
                 }
             }
-            if !open.is_empty() {
+            if privileged {
                 out.push((u.arn.clone(), open));
             }
         }

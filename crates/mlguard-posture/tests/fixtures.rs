@@ -256,3 +256,32 @@ fn reachability_through_the_network_analyzer_and_flow_logs() {
         .unwrap();
     assert!(f.message.contains("Data download failed"), "{}", f.message);
 }
+
+/// Every check fails on some fixture and passes on another: no check is
+/// untested in either direction.
+#[test]
+fn every_check_has_a_failing_and_a_passing_fixture() {
+    let dirs: Vec<PathBuf> = ["sagemaker", "awscli", "iam", "network", "peers"]
+        .iter()
+        .map(|d| fixture(d))
+        .collect();
+    let mut failed = std::collections::HashMap::<&str, usize>::new();
+    let mut passed = std::collections::HashMap::<&str, usize>::new();
+    // Each directory on its own, as the tests above read them (a role's uses
+    // and an account's trails are judged within what is read together).
+    for d in &dirs {
+        let report = check_paths(std::slice::from_ref(d), &Options::default()).unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        for c in mlguard_posture::checks::ALL {
+            let n = report.evaluated.get(c.id).copied().unwrap_or(0);
+            let f = report.findings.iter().filter(|x| x.check.id == c.id).count();
+            let u = report.undetermined.iter().filter(|x| x.check.id == c.id).count();
+            *failed.entry(c.id).or_default() += f;
+            *passed.entry(c.id).or_default() += n - f - u;
+        }
+    }
+    for c in mlguard_posture::checks::ALL {
+        assert!(failed[c.id] > 0, "no fixture fails {}", c.id);
+        assert!(passed[c.id] > 0, "no fixture passes {}", c.id);
+    }
+}
