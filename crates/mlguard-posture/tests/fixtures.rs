@@ -274,8 +274,16 @@ fn every_check_has_a_failing_and_a_passing_fixture() {
         assert!(report.errors.is_empty(), "{:?}", report.errors);
         for c in mlguard_posture::checks::ALL {
             let n = report.evaluated.get(c.id).copied().unwrap_or(0);
-            let f = report.findings.iter().filter(|x| x.check.id == c.id).count();
-            let u = report.undetermined.iter().filter(|x| x.check.id == c.id).count();
+            let f = report
+                .findings
+                .iter()
+                .filter(|x| x.check.id == c.id)
+                .count();
+            let u = report
+                .undetermined
+                .iter()
+                .filter(|x| x.check.id == c.id)
+                .count();
             *failed.entry(c.id).or_default() += f;
             *passed.entry(c.id).or_default() += n - f - u;
         }
