@@ -1,5 +1,17 @@
-//! De-identification of training data (design: docs/deid.md). Pure: no I/O.
+//! De-identification of training data (design: docs/deid.md). Pure: no I/O
+//! beyond the readers given a `Read`.
 //!
-//! So far: [`dp`], differential privacy's noise from exact discrete samplers.
+//! So far: [`dp`], differential privacy's noise from exact discrete
+//! samplers; [`table`], tables as Arrow record batches; [`risk`],
+//! re-identification risk with k-anonymity, l-diversity and t-closeness.
 
 pub mod dp;
+pub mod risk;
+pub mod table;
+
+/// An input the engine cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeidError {
+    #[error("{0}")]
+    Input(String),
+}

@@ -14,6 +14,7 @@ mod envelope_cmd;
 mod net_cmd;
 mod policy_cmd;
 mod posture_cmd;
+mod risk_cmd;
 mod sarif;
 mod scan_cmd;
 mod serve_cmd;
@@ -48,6 +49,8 @@ enum Command {
     /// Best-practice checks of ML workload configurations: SageMaker, S3, KMS, Secrets Manager, IAM, CloudTrail, VPC.
     #[command(subcommand)]
     Posture(posture_cmd::PostureCommand),
+    /// Re-identification risk of a table: k-anonymity, prosecutor/journalist/marketer risk, l-diversity, t-closeness.
+    Risk(risk_cmd::RiskArgs),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Net(cmd) => net_cmd::run(cmd),
         Command::Posture(cmd) => posture_cmd::run(cmd),
+        Command::Risk(args) => risk_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
