@@ -194,6 +194,9 @@ def test_https_for_s3_and_hipaa_audit_logging(tmp_path):
     write(tmp_path / "my-bucket.policy.json", {"Policy": json.dumps(seed_policy)})
     write(tmp_path / "trails.json", {"trailList": [{"Name": "all", "IsMultiRegionTrail": True, "HomeRegion": "us-east-1",
                                                  "LogFileValidationEnabled": True, "KmsKeyId": KEY}]})
+    # describe-trails does not say whether the trail logs; get-trail-status does.
+    assert check_json(tmp_path, profile="hipaa")["undetermined"][0]["check"] == "cloudtrail-enabled"
+    write(tmp_path / "all.status.json", {"IsLogging": True})
     assert failed(check_json(tmp_path, profile="hipaa", code=0)) == set()
 
 

@@ -89,7 +89,13 @@ pub fn encryption(sse: &Value) -> Encryption {
         Some(Value::Array(a)) => a.first(),
         other => other,
     };
-    let by_default = first.and_then(|r| r.get("ServerSideEncryptionByDefault"));
+    // The API (and the aws CLI) call it ApplyServerSideEncryptionByDefault;
+    // CloudFormation's property is ServerSideEncryptionByDefault.
+    let by_default = first.and_then(|r| {
+        r.get("ApplyServerSideEncryptionByDefault")
+            .filter(|v| !v.is_null())
+            .or_else(|| r.get("ServerSideEncryptionByDefault"))
+    });
     Encryption {
         algorithm: Field::of(by_default.and_then(|d| d.get("SSEAlgorithm"))),
         kms_key: Field::of(by_default.and_then(|d| d.get("KMSMasterKeyID"))),
@@ -147,6 +153,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
             let m = meta.unwrap_or(&Value::Null);
             scope.add_key(KmsKey {
                 id,
+                join: String::new(),
                 manager: Field::of(m.get("KeyManager")),
                 spec: Field::of(m.get("KeySpec").or_else(|| m.get("CustomerMasterKeySpec"))),
                 key_origin: Field::of(m.get("Origin")),
@@ -167,6 +174,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
                 .unwrap_or_else(|| subject(v, &[], file));
             scope.add_bucket(Bucket {
                 name,
+                join: String::new(),
                 encryption: v.get("ServerSideEncryptionConfiguration").map(encryption),
                 policy: v.get("Policy").map(|_| policy),
                 public_access_block: v
@@ -217,7 +225,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
             }
         }
         "cloudtrail" => {
-            scope.trails_listed = true;
+            scope.trails_listed.get_or_insert_with(|| origin.clone());
             let list = match (v.get("trailList"), v.get("Trail")) {
                 (Some(Value::Array(a)), _) => a.clone(),
                 (_, Some(t)) => vec![t.clone()],
@@ -227,6 +235,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
                 let name = subject(t, &["Name", "TrailARN"], file);
                 let trail = Trail {
                     name: name.clone(),
+                    join: String::new(),
                     logging: Field::of(t.get("IsLogging")),
                     multi_region: Field::of(t.get("IsMultiRegionTrail")),
                     log_validation: Field::of(t.get("LogFileValidationEnabled")),

@@ -59,6 +59,8 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
     let mut role_policies: Vec<(Vec<String>, String, Value)> = Vec::new();
     let mut rotated: Vec<String> = Vec::new();
     let mut bucket_policies: Vec<(String, Value)> = Vec::new();
+    // Customer managed policies by the name their `Ref` stands for.
+    let mut managed: Vec<(String, Value)> = Vec::new();
     for (logical, r) in resources {
         let Some(ty) = r.get("Type").and_then(Value::as_str) else {
             continue;
@@ -69,12 +71,22 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
         } else {
             Value::Object(serde_json::Map::new())
         };
-        let str_of = |k: &str| {
+        // A physical name the template gives (else the logical id), and
+        // whether it was given: only given names join across files.
+        let named = |k: &str| {
             props
                 .get(k)
                 .and_then(Value::as_str)
-                .unwrap_or(logical)
-                .to_owned()
+                .filter(|s| !crate::intrinsics::is_unknown(s))
+                .map(str::to_owned)
+        };
+        let str_of = |k: &str| named(k).unwrap_or_else(|| logical.clone());
+        let join_of = |k: &str| {
+            if named(k).is_some() {
+                String::new()
+            } else {
+                format!("{file}#{logical}")
+            }
         };
         match ty {
             "AWS::SageMaker::NotebookInstance" => {
@@ -118,6 +130,7 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                 );
                 scope.add_bucket(Bucket {
                     name: str_of("BucketName"),
+                    join: join_of("BucketName"),
                     encryption: Some(encryption),
                     policy: Some(None),
                     public_access_block: Some(pab),
@@ -138,6 +151,7 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
             }
             "AWS::KMS::Key" => scope.add_key(KmsKey {
                 id: logical.clone(),
+                join: format!("{file}#{logical}"),
                 manager: Field::Known("CUSTOMER".into()),
                 spec: match Field::of(props.get("KeySpec")) {
                     Field::Absent => Field::Known("SYMMETRIC_DEFAULT".into()),
@@ -192,6 +206,11 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                     "AWS::IAM::RolePolicy" => Field::of(props.get("RoleName")).strings(),
                     _ => Field::of(props.get("Roles")).strings(),
                 };
+                if let (true, Some(doc)) =
+                    (ty == "AWS::IAM::ManagedPolicy", props.get("PolicyDocument"))
+                {
+                    managed.push((str_of("ManagedPolicyName"), doc.clone()));
+                }
                 if let Some(doc) = props.get("PolicyDocument") {
                     let name = props
                         .get("PolicyName")
@@ -202,9 +221,10 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                 }
             }
             "AWS::CloudTrail::Trail" => {
-                scope.trails_listed = true;
+                scope.trails_listed.get_or_insert_with(|| origin(logical));
                 scope.trails.push(Trail {
                     name: str_of("TrailName"),
+                    join: join_of("TrailName"),
                     logging: Field::of(props.get("IsLogging")),
                     multi_region: Field::of(props.get("IsMultiRegionTrail")),
                     log_validation: Field::of(props.get("EnableLogFileValidation")),
@@ -233,6 +253,18 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
             }
             _ => {}
         }
+    }
+    // `ManagedPolicyArns: [!Ref Policy]` names a policy of this template.
+    for role in &mut scope.roles {
+        let mut still = Vec::new();
+        for arn in std::mem::take(&mut role.managed_arns) {
+            let tail = arn.rsplit('/').next().unwrap_or(&arn).to_owned();
+            match managed.iter().find(|(n, _)| *n == arn || *n == tail) {
+                Some((n, doc)) => role.policies.push((n.clone(), doc.clone())),
+                None => still.push(arn),
+            }
+        }
+        role.managed_arns = still;
     }
     for (roles, name, doc) in role_policies {
         for r in &roles {

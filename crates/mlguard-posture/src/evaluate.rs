@@ -414,11 +414,42 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
             Err(e) => r.judge(checks::ROLE_WILDCARD, &a.origin.file, &a.origin, None, e),
         }
     }
+    // AWS managed policies attached by ARN: their published documents where
+    // mlguard embeds them (AdministratorAccess, IAMFullAccess,
+    // PowerUserAccess); any other leaves the role's grants unknown.
+    for role in &mut all {
+        let mut unknown_managed = Vec::new();
+        for arn in std::mem::take(&mut role.managed_arns) {
+            match mlguard_analyzer::aws_managed::EMBEDDED
+                .iter()
+                .find(|(a, _)| *a == arn)
+                .and_then(|(_, text)| serde_json::from_str::<Value>(text).ok())
+            {
+                Some(doc) => role.policies.push((arn, doc)),
+                None => unknown_managed.push(arn),
+            }
+        }
+        role.managed_arns = unknown_managed;
+    }
     let catalog = mlguard_analyzer::Catalog::builtin();
     for role in all
         .iter()
         .filter(|x| x.trust.as_ref().is_some_and(iam::trusts_sagemaker))
     {
+        // A grant found fails; none found with documents missing is undetermined.
+        let verdict = |found: bool| {
+            if found {
+                Some(false)
+            } else if role.managed_arns.is_empty() {
+                Some(true)
+            } else {
+                None
+            }
+        };
+        let missing = format!(
+            "managed policies not in the input: {} (add get-account-authorization-details output)",
+            role.managed_arns.join(", ")
+        );
         let mut grants = Vec::new();
         for (name, doc) in &role.policies {
             let mut found = iam::wildcards(doc);
@@ -453,24 +484,30 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
             .into_iter()
             .collect();
         let shown: Vec<&str> = unscoped.iter().take(8).map(String::as_str).collect();
+        let result = verdict(!unscoped.is_empty());
         r.judge(
             checks::ROLE_UNSCOPED,
             &role.name,
             &role.origin,
-            Some(unscoped.is_empty()),
-            format!(
+            result,
+            if result.is_none() { missing.clone() } else { format!(
                 "execution role {} allows {}{} on every resource (\"Resource\": \"*\", no condition), though they can be scoped to ARNs",
                 role.name,
                 shown.join(", "),
                 if unscoped.len() > shown.len() { format!(" and {} more", unscoped.len() - shown.len()) } else { String::new() }
-            ),
+            ) },
         );
-        let message = format!("execution role {} allows {}", role.name, grants.join("; "));
+        let result = verdict(!grants.is_empty());
+        let message = if result.is_none() {
+            missing
+        } else {
+            format!("execution role {} allows {}", role.name, grants.join("; "))
+        };
         r.judge(
             checks::ROLE_WILDCARD,
             &role.name,
             &role.origin,
-            Some(grants.is_empty()),
+            result,
             message,
         );
     }
@@ -544,7 +581,7 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
                 Ok(report) => {
                     for role in &exec {
                         let arn = concrete(&role.arn);
-                        let paths: Vec<String> = report
+                        let mut paths: Vec<String> = report
                             .findings
                             .iter()
                             .filter(|f| f.principal == arn && f.kind == "PRIVILEGE_ESCALATION")
@@ -557,6 +594,10 @@ fn roles(scope: &Scope, r: &mut Run<'_>) {
                                     + &format!(" gains {}", f.gains.join(", "))
                             })
                             .collect();
+                        // Nothing to escalate to: it holds everything already.
+                        if report.administrators.contains(&arn) {
+                            paths.insert(0, "it is an administrator already".into());
+                        }
                         r.judge(
                             checks::ROLE_ESCALATION,
                             &role.name,
@@ -847,29 +888,39 @@ const PUBLIC_KEY_ACTIONS: &[&str] = &[
 ];
 
 fn monitoring(scope: &Scope, r: &mut Run<'_>) {
-    if scope.trails_listed {
-        let logging: Vec<_> = scope
+    if let Some(listed) = &scope.trails_listed {
+        // describe-trails does not say whether a trail is logging
+        // (get-trail-status does): such a trail is neither a pass nor a failure.
+        let yes = |f: &Field| f.as_bool() == Some(true);
+        let maybe = |f: &Field| f.as_bool() != Some(false);
+        let pass = scope
             .trails
             .iter()
-            .filter(|t| t.logging.as_bool() != Some(false))
-            .collect();
-        let multi = logging
-            .iter()
-            .any(|t| t.multi_region.as_bool() == Some(true) || t.multi_region == Field::Unknown);
-        let origin = scope
+            .any(|t| yes(&t.logging) && yes(&t.multi_region));
+        let possible = scope
             .trails
-            .first()
-            .map(|t| t.origin.clone())
-            .unwrap_or_default();
-        let message = if scope.trails.is_empty() {
-            "no CloudTrail trail".to_owned()
-        } else if logging.is_empty() {
-            "no trail is logging".to_owned()
+            .iter()
+            .any(|t| maybe(&t.logging) && maybe(&t.multi_region));
+        let logging = scope.trails.iter().any(|t| maybe(&t.logging));
+        let (result, message) = if pass {
+            (Some(true), String::new())
+        } else if possible {
+            (
+                None,
+                "whether a multi-Region trail is logging is not in the input (add `aws cloudtrail get-trail-status` output, or IsLogging)".to_owned(),
+            )
+        } else if scope.trails.is_empty() {
+            (Some(false), "no CloudTrail trail".to_owned())
+        } else if !logging {
+            (Some(false), "no trail is logging".to_owned())
         } else {
-            "no logging trail is multi-Region: API calls in other Regions are not recorded"
-                .to_owned()
+            (
+                Some(false),
+                "no logging trail is multi-Region: API calls in other Regions are not recorded"
+                    .to_owned(),
+            )
         };
-        r.judge(checks::CLOUDTRAIL, "account", &origin, Some(multi), message);
+        r.judge(checks::CLOUDTRAIL, "account", listed, result, message);
         for t in &scope.trails {
             let v = must_be_true(&t.log_validation, false);
             r.judge(

@@ -88,7 +88,15 @@ pub struct Template<'t> {
     resources: &'t Map<String, Value>,
     mappings: Option<&'t Map<String, Value>>,
     conditions: Option<&'t Map<String, Value>>,
+    /// Resources' physical names, resolved once: names built from names
+    /// (`${Next}${Next}`) would otherwise be resolved again at every use,
+    /// doubling the work per level.
+    names: std::cell::RefCell<HashMap<String, Value>>,
 }
+
+/// The longest string resolution builds; longer is unknown (a template
+/// that multiplies names into each other).
+const MAX_STRING: usize = 64 * 1024;
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
@@ -110,6 +118,7 @@ impl<'t> Template<'t> {
                 .unwrap_or(&EMPTY),
             mappings: doc.get("Mappings").and_then(Value::as_object),
             conditions: doc.get("Conditions").and_then(Value::as_object),
+            names: std::cell::RefCell::new(HashMap::new()),
         }
     }
 
@@ -125,6 +134,22 @@ impl<'t> Template<'t> {
     /// The physical name a resource's `Ref` returns where it is the name the
     /// template gives (or, without one, a stand-in made of the logical id).
     fn name_of(&self, logical: &str, depth: u8) -> Value {
+        if let Some(v) = self.names.borrow().get(logical) {
+            return v.clone();
+        }
+        // Marked unknown while it resolves: a name that refers to itself is
+        // unknown, not a loop.
+        self.names
+            .borrow_mut()
+            .insert(logical.to_owned(), unknown());
+        let v = self.resolve_name(logical, depth);
+        self.names
+            .borrow_mut()
+            .insert(logical.to_owned(), v.clone());
+        v
+    }
+
+    fn resolve_name(&self, logical: &str, depth: u8) -> Value {
         let prop = match self.type_of(logical) {
             Some("AWS::S3::Bucket") => "BucketName",
             Some("AWS::IAM::Role") => "RoleName",
@@ -132,13 +157,20 @@ impl<'t> Template<'t> {
             Some("AWS::SageMaker::NotebookInstance") => "NotebookInstanceName",
             Some("AWS::SageMaker::Model") => "ModelName",
             Some("AWS::SageMaker::EndpointConfig") => "EndpointConfigName",
+            Some("AWS::IAM::ManagedPolicy") => "ManagedPolicyName",
             // Stands for the VPC's id: flow logs name it.
             Some("AWS::EC2::VPC") => return Value::String(logical.to_owned()),
             _ => return unknown(),
         };
-        match self.property(logical, prop) {
-            Some(v) => self.resolve_depth(v, depth + 1),
-            None => Value::String(logical.to_owned()),
+        // A name known only once deployed (a parameter without a default)
+        // stands as the logical id, so that the template's own references
+        // to the resource still meet.
+        match self
+            .property(logical, prop)
+            .map(|v| self.resolve_depth(v, depth + 1))
+        {
+            Some(Value::String(s)) if !is_unknown(&s) => Value::String(s),
+            _ => Value::String(logical.to_owned()),
         }
     }
 
@@ -151,8 +183,13 @@ impl<'t> Template<'t> {
             "AWS::URLSuffix" => "amazonaws.com".into(),
             "AWS::NoValue" => Value::Null,
             _ => {
+                // CloudFormation takes a parameter's Default literally.
                 if let Some(d) = self.params.get(name) {
-                    return self.resolve_depth(d, depth + 1);
+                    return match d {
+                        Value::String(_) | Value::Number(_) | Value::Bool(_) => (*d).clone(),
+                        Value::Array(a) if a.iter().all(|x| x.is_string()) => (*d).clone(),
+                        _ => unknown(),
+                    };
                 }
                 if self.resources.contains_key(name) {
                     return self.name_of(name, depth);
@@ -276,6 +313,9 @@ impl<'t> Template<'t> {
                 Value::Number(n) => out.push_str(&n.to_string()),
                 _ => out.push_str(UNKNOWN),
             }
+            if out.len() > MAX_STRING {
+                return unknown();
+            }
         }
         out.push_str(rest);
         Value::String(out)
@@ -301,7 +341,11 @@ impl<'t> Template<'t> {
                 _ => parts.push(UNKNOWN.to_owned()),
             }
         }
-        Value::String(parts.join(delim))
+        let joined = parts.join(delim);
+        if joined.len() > MAX_STRING {
+            return unknown();
+        }
+        Value::String(joined)
     }
 
     fn select(&self, arg: &Value, depth: u8) -> Value {

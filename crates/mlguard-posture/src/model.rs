@@ -159,6 +159,11 @@ pub struct Domain {
 pub struct Bucket {
     /// The bucket name, or the template's logical id when it has none.
     pub name: String,
+    /// What joins this record with others about the same resource from
+    /// other files: empty for a physical name (aws CLI output, a template's
+    /// explicit name), `file#logical-id` for a template resource without one
+    /// (two templates' `DataBucket`s are different buckets).
+    pub join: String,
     /// The default encryption rule: `None` when no file describes it.
     pub encryption: Option<Encryption>,
     /// The bucket policy document: `None` when no file describes the bucket's
@@ -185,6 +190,11 @@ pub struct Encryption {
 #[derive(Debug, Clone, Default)]
 pub struct KmsKey {
     pub id: String,
+    /// What joins this record with others about the same resource from
+    /// other files: empty for a physical name (aws CLI output, a template's
+    /// explicit name), `file#logical-id` for a template resource without one
+    /// (two templates' `DataBucket`s are different buckets).
+    pub join: String,
     /// `CUSTOMER` or `AWS`.
     pub manager: Field,
     /// `SYMMETRIC_DEFAULT`, `RSA_2048`, ...
@@ -208,6 +218,11 @@ pub struct Secret {
 #[derive(Debug, Clone, Default)]
 pub struct Trail {
     pub name: String,
+    /// What joins this record with others about the same resource from
+    /// other files: empty for a physical name (aws CLI output, a template's
+    /// explicit name), `file#logical-id` for a template resource without one
+    /// (two templates' `DataBucket`s are different buckets).
+    pub join: String,
     /// Whether it is logging (`get-trail-status`, CloudFormation's IsLogging).
     pub logging: Field,
     pub multi_region: Field,
@@ -263,7 +278,8 @@ pub struct Scope {
     pub secrets: Vec<Secret>,
     pub trails: Vec<Trail>,
     /// Whether some input lists trails (so "no trail" can be judged).
-    pub trails_listed: bool,
+    /// Where trails were first listed (so "no trail" can be judged, and located).
+    pub trails_listed: Option<Origin>,
     pub vpcs: Vec<Vpc>,
     /// Resource ids (VPCs) with a flow log.
     pub flow_logs: Vec<String>,
@@ -292,7 +308,9 @@ impl Scope {
         for t in other.trails {
             self.add_trail(t);
         }
-        self.trails_listed |= other.trails_listed;
+        if self.trails_listed.is_none() {
+            self.trails_listed = other.trails_listed;
+        }
         self.vpcs.extend(other.vpcs);
         self.flow_logs.extend(other.flow_logs);
         self.flow_logs_listed |= other.flow_logs_listed;
@@ -304,7 +322,11 @@ impl Scope {
     /// Adds a bucket, joining what separate files (`get-bucket-policy`,
     /// `get-bucket-encryption`, ...) say about the same bucket.
     pub fn add_bucket(&mut self, b: Bucket) {
-        if let Some(have) = self.buckets.iter_mut().find(|x| x.name == b.name) {
+        if let Some(have) = self
+            .buckets
+            .iter_mut()
+            .find(|x| x.join == b.join && x.name == b.name)
+        {
             if have.encryption.is_none() {
                 have.encryption = b.encryption;
             }
@@ -331,7 +353,11 @@ impl Scope {
     /// Adds a trail, joining `describe-trails` and `get-trail-status` output
     /// for the same trail.
     pub fn add_trail(&mut self, t: Trail) {
-        if let Some(have) = self.trails.iter_mut().find(|x| x.name == t.name) {
+        if let Some(have) = self
+            .trails
+            .iter_mut()
+            .find(|x| x.join == t.join && x.name == t.name)
+        {
             if have.logging == Field::Absent {
                 have.logging = t.logging;
             }
@@ -355,7 +381,11 @@ impl Scope {
     /// Adds a key, joining `describe-key`, `get-key-rotation-status` and
     /// `get-key-policy` output for the same key.
     pub fn add_key(&mut self, k: KmsKey) {
-        if let Some(have) = self.keys.iter_mut().find(|x| same_key(&x.id, &k.id)) {
+        if let Some(have) = self
+            .keys
+            .iter_mut()
+            .find(|x| x.join == k.join && same_key(&x.id, &k.id))
+        {
             for (mine, theirs) in [
                 (&mut have.manager, k.manager),
                 (&mut have.spec, k.spec),

@@ -390,8 +390,17 @@ impl Plan<'_> {
                     let inline_sse = first(v, "server_side_encryption_configuration")
                         .and_then(|c| first(c, "rule"))
                         .and_then(|c| first(c, "apply_server_side_encryption_by_default"));
+                    let named = v
+                        .get("bucket")
+                        .and_then(Value::as_str)
+                        .is_some_and(|b| !crate::intrinsics::is_unknown(b));
                     scope.add_bucket(Bucket {
                         name: self.bucket_name(r),
+                        join: if named {
+                            String::new()
+                        } else {
+                            format!("{}#{}", self.file, r.address)
+                        },
                         encryption: Some(match inline_sse {
                             Some(d) => Encryption {
                                 algorithm: Field::of(d.get("sse_algorithm")),
@@ -422,6 +431,7 @@ impl Plan<'_> {
                 }
                 "aws_kms_key" => scope.add_key(KmsKey {
                     id: r.address.clone(),
+                    join: format!("{}#{}", self.file, r.address),
                     manager: Field::Known("CUSTOMER".into()),
                     spec: default("customer_master_key_spec", "SYMMETRIC_DEFAULT"),
                     key_origin: Field::Known("AWS_KMS".into()),
@@ -450,6 +460,19 @@ impl Plan<'_> {
                             policies.push((n.to_owned(), doc));
                         }
                     }
+                    // `managed_policy_arns = [aws_iam_policy.x.arn]`: unknown
+                    // until applied, known by reference.
+                    for p in self.resources.iter().filter(|x| {
+                        x.ty == "aws_iam_policy"
+                            && r.refs.get("managed_policy_arns").is_some_and(|refs| {
+                                refs.iter()
+                                    .any(|a| strip_index(a) == strip_index(&x.address))
+                            })
+                    }) {
+                        if let Some(doc) = json_string(p.values.get("policy")) {
+                            policies.push((p.address.clone(), doc));
+                        }
+                    }
                     let n = Self::role_name(r);
                     scope.roles.push(Role {
                         arn: format!("arn:aws:iam::${{AWS::AccountId}}:role/{n}"),
@@ -461,9 +484,18 @@ impl Plan<'_> {
                     });
                 }
                 "aws_cloudtrail" => {
-                    scope.trails_listed = true;
+                    scope.trails_listed.get_or_insert_with(|| self.origin(r));
                     scope.trails.push(Trail {
                         name: name("name"),
+                        join: if v
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| !crate::intrinsics::is_unknown(n))
+                        {
+                            String::new()
+                        } else {
+                            format!("{}#{}", self.file, r.address)
+                        },
                         logging: default("enable_logging", "true"),
                         multi_region: f("is_multi_region_trail"),
                         log_validation: f("enable_log_file_validation"),

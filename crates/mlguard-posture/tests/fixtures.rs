@@ -105,6 +105,8 @@ fn iam_authorization_details() {
     let want = set(&[
         // PassRole on * with CreateTrainingJob reaches ml-admin-pipeline.
         ("iam-execution-role-escalation", "ml-training"),
+        // An administrator already: its code can do anything.
+        ("iam-execution-role-escalation", "ml-admin-pipeline"),
         ("iam-execution-role-wildcard", "ml-training"),
         ("iam-execution-role-wildcard", "ml-admin-pipeline"),
         // sagemaker:InvokeEndpoint, logs:PutLogEvents, iam:PassRole ... on "*".

@@ -280,18 +280,19 @@ fn sarif(report: &Report) -> Value {
         .findings
         .iter()
         .map(|f| {
-            let mut region = json!({});
+            let mut physical = json!({"artifactLocation": {"uri": uri(&f.origin.file)}});
             if f.origin.line > 0 {
-                region = json!({"startLine": f.origin.line});
+                physical["region"] = json!({"startLine": f.origin.line});
+            }
+            let mut location = json!({"physicalLocation": physical});
+            if !f.origin.path.is_empty() {
+                location["logicalLocations"] = json!([{"fullyQualifiedName": f.origin.path}]);
             }
             let mut r = json!({
                 "ruleId": f.check.id,
                 "level": sarif_level(f.check.severity),
                 "message": {"text": format!("{}: {}", f.resource, f.message)},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.origin.file},
-                    "region": region,
-                }, "logicalLocations": [{"fullyQualifiedName": f.origin.path}]}],
+                "locations": [location],
             });
             if let (Some(reason), Some(o)) = (&f.suppressed, r.as_object_mut()) {
                 o.insert(
@@ -308,6 +309,20 @@ fn sarif(report: &Report) -> Value {
         .map(|e| json!({"level": "error", "message": {"text": e.to_string()}}))
         .collect();
     crate::sarif::document(rules, results, notifications)
+}
+
+/// A file path as a SARIF URI reference: relative paths stay relative, and
+/// what a URI cannot hold (spaces, `%`, `#`, `?`, non-ASCII) is percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn xml_escape(s: &str) -> String {
