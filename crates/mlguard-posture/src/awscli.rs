@@ -48,7 +48,13 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
         Some("s3")
     } else if has("FlowLogs") {
         Some("flow-logs")
-    } else if has("Version") && has("Statement") {
+    } else if has("Statement")
+        && crate::iam::statements(v)
+            .iter()
+            .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+    {
+        // A resource policy names principals; an identity policy (a role's
+        // policy file in the same directory) does not, and is not read here.
         Some("policy")
     } else {
         None
@@ -247,7 +253,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
             }
         }
         "flow-logs" => {
-            scope.flow_logs_listed = true;
+            scope.cli_flow_logs_listed = true;
             for f in v
                 .get("FlowLogs")
                 .and_then(Value::as_array)
@@ -259,7 +265,7 @@ pub fn read(kind: &str, v: &Value, origin: &Origin, scope: &mut Scope) {
                     .and_then(Value::as_str)
                     .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"));
                 if let (true, Some(id)) = (active, f.get("ResourceId").and_then(Value::as_str)) {
-                    scope.flow_logs.push(id.to_owned());
+                    scope.flow_logs.push((id.to_owned(), None));
                 }
             }
         }
@@ -279,6 +285,7 @@ pub fn vpcs(v: &Value, origin: &Origin, scope: &mut Scope) {
             scope.vpcs.push(Vpc {
                 id: id.to_owned(),
                 origin: origin.clone(),
+                template: false,
             });
         }
     }

@@ -28,16 +28,24 @@ pub fn recognize(v: &Value) -> bool {
             })
 }
 
-/// The 1-based line where a logical id is declared (0 when not found).
-pub fn line_of(text: &str, key: &str) -> usize {
-    let yaml = format!("{key}:");
-    let json = format!("\"{key}\"");
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.starts_with(&yaml) || t.starts_with(&json)
-        })
-        .map_or(0, |i| i + 1)
+/// The 1-based line where each key is first declared (`Key:` in YAML,
+/// `"Key"` in JSON), from one pass over the text.
+pub fn key_lines(text: &str) -> std::collections::HashMap<&str, usize> {
+    let mut out = std::collections::HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        let key = if let Some(q) = t.strip_prefix('"') {
+            q.split_once('"').map(|(k, _)| k)
+        } else {
+            t.split_once(':')
+                .map(|(k, _)| k)
+                .filter(|k| !k.contains(char::is_whitespace))
+        };
+        if let Some(k) = key {
+            out.entry(k).or_insert(i + 1);
+        }
+    }
+    out
 }
 
 fn canonical_role_arn(name: &str) -> String {
@@ -50,10 +58,11 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
     let Some(resources) = doc.get("Resources").and_then(Value::as_object) else {
         return;
     };
+    let lines = key_lines(text);
     let origin = |logical: &str| Origin {
         file: file.to_owned(),
         path: format!("Resources.{logical}"),
-        line: line_of(text, logical),
+        line: lines.get(logical).copied().unwrap_or(0),
     };
     // Policies attached by their own resources, applied once roles are read.
     let mut role_policies: Vec<(Vec<String>, String, Value)> = Vec::new();
@@ -233,14 +242,13 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                 });
             }
             "AWS::EC2::VPC" => {
-                scope.flow_logs_listed = true;
                 scope.vpcs.push(Vpc {
+                    template: true,
                     id: logical.clone(),
                     origin: origin(logical),
                 });
             }
             "AWS::EC2::FlowLog" => {
-                scope.flow_logs_listed = true;
                 let is_vpc = props
                     .get("ResourceType")
                     .and_then(Value::as_str)
@@ -248,7 +256,7 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
                 // `Ref` to a VPC resolves to its logical id here (see Template).
                 if let (true, Some(id)) = (is_vpc, props.get("ResourceId").and_then(Value::as_str))
                 {
-                    scope.flow_logs.push(id.to_owned());
+                    scope.flow_logs.push((id.to_owned(), Some(file.to_owned())));
                 }
             }
             _ => {}

@@ -944,15 +944,23 @@ fn monitoring(scope: &Scope, r: &mut Run<'_>) {
             );
         }
     }
-    if scope.flow_logs_listed {
-        for v in &scope.vpcs {
-            r.judge(
-                checks::FLOW_LOGS,
-                &v.id,
-                &v.origin,
-                Some(scope.flow_logs.contains(&v.id)),
-                format!("VPC {} has no active flow log", v.id),
-            );
+    for v in &scope.vpcs {
+        // A template's VPC against its own template's flow logs; a listed one
+        // against describe-flow-logs, when that was read.
+        let source = v.template.then(|| v.origin.file.clone());
+        if !v.template && !scope.cli_flow_logs_listed {
+            continue;
         }
+        let has = scope
+            .flow_logs
+            .iter()
+            .any(|(id, file)| *id == v.id && *file == source);
+        r.judge(
+            checks::FLOW_LOGS,
+            &v.id,
+            &v.origin,
+            Some(has),
+            format!("VPC {} has no active flow log", v.id),
+        );
     }
 }

@@ -236,6 +236,9 @@ pub struct Trail {
 pub struct Vpc {
     pub id: String,
     pub origin: Origin,
+    /// Declared by a template or plan: judged against that file's flow logs.
+    /// Otherwise listed by `describe-vpcs`: judged against `describe-flow-logs`.
+    pub template: bool,
 }
 
 /// An IAM role with its trust policy and permissions.
@@ -281,10 +284,12 @@ pub struct Scope {
     /// Where trails were first listed (so "no trail" can be judged, and located).
     pub trails_listed: Option<Origin>,
     pub vpcs: Vec<Vpc>,
-    /// Resource ids (VPCs) with a flow log.
-    pub flow_logs: Vec<String>,
-    /// Whether some input lists flow logs (so "no flow log" can be judged).
-    pub flow_logs_listed: bool,
+    /// VPCs with a flow log: the id, and the template or plan that declares
+    /// the flow log (`None` for `describe-flow-logs` output).
+    pub flow_logs: Vec<(String, Option<String>)>,
+    /// Whether `describe-flow-logs` output was read (so a listed VPC without
+    /// one can be judged).
+    pub cli_flow_logs_listed: bool,
     pub roles: Vec<Role>,
     pub accounts: Vec<AccountDetails>,
     pub networks: Vec<Network>,
@@ -313,7 +318,7 @@ impl Scope {
         }
         self.vpcs.extend(other.vpcs);
         self.flow_logs.extend(other.flow_logs);
-        self.flow_logs_listed |= other.flow_logs_listed;
+        self.cli_flow_logs_listed |= other.cli_flow_logs_listed;
         self.roles.extend(other.roles);
         self.accounts.extend(other.accounts);
         self.networks.extend(other.networks);

@@ -47,6 +47,14 @@ pub fn recognize(v: &Value) -> Option<&'static str> {
         && (has("PrimaryContainer") || has("Containers") || has("ExecutionRoleArn"))
     {
         Some("model")
+    } else if has("role")
+        && has("model_data")
+        && !has("instance_count")
+        && !has("entry_point")
+        && !has("hyperparameters")
+    {
+        // sagemaker.model.Model(role=, image_uri=, model_data=, vpc_config=, ...)
+        Some("sdk-model")
     } else if has("role") && (has("image_uri") || has("entry_point") || has("instance_type")) {
         Some("sdk")
     } else {
@@ -150,6 +158,14 @@ pub fn read(kind: &str, v: &Value, fallback: &str, origin: Origin, scope: &mut S
             origin,
         }),
         "sdk" => read_sdk(v, fallback, origin, scope),
+        "sdk-model" => scope.models.push(Model {
+            name: name(v, "name", fallback),
+            role: field(v, &["role"]),
+            // vpc_config={"Subnets": [...], "SecurityGroupIds": [...]}
+            subnets: field(v, &["vpc_config", "Subnets"]),
+            network_isolation: field(v, &["enable_network_isolation"]),
+            origin,
+        }),
         _ => {}
     }
 }

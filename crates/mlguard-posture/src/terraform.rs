@@ -159,12 +159,29 @@ fn json_string(v: Option<&Value>) -> Option<Value> {
 }
 
 /// The line of a resource's address in the plan text (its `"address"` member).
-fn line_of(text: &str, address: &str) -> usize {
-    let needle = format!("\"address\": \"{address}\"");
-    let compact = format!("\"address\":\"{address}\"");
-    text.lines()
-        .position(|l| l.contains(&needle) || l.contains(&compact))
-        .map_or(0, |i| i + 1)
+/// The 1-based line of each resource address's first `"address"` member,
+/// from one pass over the text.
+fn address_lines(text: &str) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find("\"address\"") else {
+            continue;
+        };
+        let rest = line.get(at + 9..).unwrap_or_default().trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let Ok(Value::String(address)) =
+            serde_json::Deserializer::from_str(rest.trim_start())
+                .into_iter::<Value>()
+                .next()
+                .unwrap_or(Ok(Value::Null))
+        else {
+            continue;
+        };
+        out.entry(address).or_insert(i + 1);
+    }
+    out
 }
 
 /// Reads a plan's resources into `scope`.
@@ -207,12 +224,27 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
             }
         })
         .collect();
+    let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        by_address.entry(strip_index(&r.address)).or_default().push(i);
+    }
     Plan {
         file,
-        text,
+        lines: address_lines(text),
         resources: &resources,
+        by_address,
+        by_value: std::cell::RefCell::new(HashMap::new()),
     }
     .read(scope);
+}
+
+/// The instance key of an address: `[1]` of `aws_s3_bucket.data[1]`
+/// (empty without count/for_each).
+fn instance_key(address: &str) -> &str {
+    match (address.ends_with(']'), address.rfind('[')) {
+        (true, Some(i)) => address.get(i..).unwrap_or_default(),
+        _ => "",
+    }
 }
 
 /// `aws_s3_bucket.data[0]` → `aws_s3_bucket.data` (and in modules).
@@ -232,8 +264,13 @@ fn strip_index(address: &str) -> String {
 
 struct Plan<'p> {
     file: &'p str,
-    text: &'p str,
+    /// Resource address → line.
+    lines: HashMap<String, usize>,
     resources: &'p [Resource],
+    /// Address without instance keys → resources (several with count/for_each).
+    by_address: HashMap<String, Vec<usize>>,
+    /// (type, attribute) → value → resource, built on first use.
+    by_value: std::cell::RefCell<HashMap<(String, String), HashMap<String, usize>>>,
 }
 
 impl Plan<'_> {
@@ -241,7 +278,7 @@ impl Plan<'_> {
         Origin {
             file: self.file.to_owned(),
             path: r.address.clone(),
-            line: line_of(self.text, &r.address),
+            line: self.lines.get(&r.address).copied().unwrap_or(0),
         }
     }
 
@@ -255,21 +292,54 @@ impl Plan<'_> {
         key_attr: &str,
     ) -> Option<&'r Resource> {
         let value = r.values.get(attr).and_then(Value::as_str);
-        if let Some(v) = value.filter(|v| !crate::intrinsics::is_unknown(v))
-            && let Some(t) = self
-                .resources
-                .iter()
-                .find(|x| x.ty == ty && x.values.get(key_attr).and_then(Value::as_str) == Some(v))
-        {
-            return Some(t);
+        if let Some(v) = value.filter(|v| !crate::intrinsics::is_unknown(v)) {
+            let mut cache = self.by_value.borrow_mut();
+            let index = cache
+                .entry((ty.to_owned(), key_attr.to_owned()))
+                .or_insert_with(|| {
+                    let mut m = HashMap::new();
+                    for (i, x) in self.resources.iter().enumerate() {
+                        if let (true, Some(k)) =
+                            (x.ty == ty, x.values.get(key_attr).and_then(Value::as_str))
+                        {
+                            m.entry(k.to_owned()).or_insert(i);
+                        }
+                    }
+                    m
+                });
+            if let Some(t) = index.get(v).and_then(|&i| self.resources.get(i)) {
+                return Some(t);
+            }
         }
         let refs = r.refs.get(attr)?;
-        self.resources.iter().find(|x| {
-            x.ty == ty
-                && refs
-                    .iter()
-                    .any(|a| strip_index(a) == strip_index(&x.address))
-        })
+        // A reference to one instance (`aws_s3_bucket.data[0]`) names it.
+        if let Some(exact) = refs.iter().find_map(|a| {
+            self.resources
+                .get(*self.by_address.get(&strip_index(a))?.iter().find(|&&i| {
+                    self.resources.get(i).is_some_and(|x| x.ty == ty && x.address == *a)
+                })?)
+        }) {
+            return Some(exact);
+        }
+        let candidates: Vec<&Resource> = refs
+            .iter()
+            .filter_map(|a| self.by_address.get(&strip_index(a)))
+            .flatten()
+            .filter_map(|&i| self.resources.get(i))
+            .filter(|x| x.ty == ty)
+            .collect();
+        match candidates.as_slice() {
+            [one] => Some(one),
+            [] => None,
+            // count/for_each on both sides: the instance with the same key
+            // (`aws_s3_bucket_public_access_block.pab[1]` → `aws_s3_bucket.data[1]`).
+            many => {
+                let key = instance_key(&r.address);
+                many.iter()
+                    .copied()
+                    .find(|x| !key.is_empty() && instance_key(&x.address) == key)
+            }
+        }
     }
 
     fn bucket_name(&self, r: &Resource) -> String {
@@ -292,15 +362,20 @@ impl Plan<'_> {
     /// or the ARN of the role resource it references.
     fn role_field(&self, r: &Resource, attr: &str) -> Field {
         match Field::of(r.values.get(attr)) {
-            Field::Unknown | Field::Absent => match self.target(r, attr, "aws_iam_role", "arn") {
-                Some(role) => Field::Known(Value::String(format!(
-                    "arn:aws:iam::${{AWS::AccountId}}:role/{}",
-                    Self::role_name(role)
-                ))),
-                None => Field::of(r.values.get(attr)),
-            },
+            Field::Unknown | Field::Absent => self
+                .role_referenced(r, attr)
+                .unwrap_or_else(|| Field::of(r.values.get(attr))),
             f => f,
         }
+    }
+
+    /// The ARN of the role resource an attribute's expression references.
+    fn role_referenced(&self, r: &Resource, attr: &str) -> Option<Field> {
+        let role = self.target(r, attr, "aws_iam_role", "arn")?;
+        Some(Field::Known(Value::String(format!(
+            "arn:aws:iam::${{AWS::AccountId}}:role/{}",
+            Self::role_name(role)
+        ))))
     }
 
     fn read(&self, scope: &mut Scope) {
@@ -380,9 +455,15 @@ impl Plan<'_> {
                     name: name("domain_name"),
                     app_network_access: default("app_network_access_type", "PublicInternetOnly"),
                     kms_key: f("kms_key_id"),
-                    role: Field::of(
+                    role: match Field::of(
                         first(v, "default_user_settings").and_then(|s| s.get("execution_role")),
-                    ),
+                    ) {
+                        Field::Known(x) => Field::Known(x),
+                        // The role is referenced from inside the block.
+                        _ => self
+                            .role_referenced(r, "default_user_settings")
+                            .unwrap_or_default(),
+                    },
                     origin: self.origin(r),
                 }),
                 "aws_s3_bucket" => {
@@ -504,8 +585,8 @@ impl Plan<'_> {
                     });
                 }
                 "aws_vpc" => {
-                    scope.flow_logs_listed = true;
                     scope.vpcs.push(Vpc {
+                        template: true,
                         id: r.address.clone(),
                         origin: self.origin(r),
                     });
@@ -627,11 +708,10 @@ impl Plan<'_> {
                     }
                 }
                 "aws_flow_log" => {
-                    scope.flow_logs_listed = true;
                     if let Some(vpc) = self.target(r, "vpc_id", "aws_vpc", "id") {
-                        scope.flow_logs.push(vpc.address.clone());
+                        scope.flow_logs.push((vpc.address.clone(), Some(self.file.to_owned())));
                     } else if let Some(id) = v.get("vpc_id").and_then(Value::as_str) {
-                        scope.flow_logs.push(id.to_owned());
+                        scope.flow_logs.push((id.to_owned(), Some(self.file.to_owned())));
                     }
                 }
                 _ => {}

@@ -223,3 +223,135 @@ fn not_a_configuration() {
     let scope = read_text("x.json", two, false).unwrap();
     assert_eq!((scope.models.len(), scope.endpoint_configs.len()), (1, 1));
 }
+
+fn check_texts(files: &[(&str, &str)]) -> mlguard_posture::Report {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    mlguard_posture::check_paths(&[dir.path().to_path_buf()], &Options::default()).unwrap()
+}
+
+fn failed(r: &mlguard_posture::Report) -> Vec<(String, String)> {
+    let mut v: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| (f.check.id.to_owned(), f.resource.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn templates_reusing_a_logical_id_are_different_resources() {
+    let secure = "Resources:\n  DataBucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration: {Status: Enabled}\n      LoggingConfiguration: {DestinationBucketName: logs}\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: arn:aws:kms:us-east-1:111122223333:key/k}\n  Key:\n    Type: AWS::KMS::Key\n    Properties: {EnableKeyRotation: true}\n";
+    let open = "Resources:\n  DataBucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      PublicAccessBlockConfiguration: {BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false}\n  Key:\n    Type: AWS::KMS::Key\n";
+    let r = check_texts(&[("a.yaml", secure), ("b.yaml", open)]);
+    let got = failed(&r);
+    assert!(got.contains(&("s3-bucket-public-access-block".into(), "DataBucket".into())), "{got:?}");
+    assert!(got.contains(&("kms-key-rotation".into(), "Key".into())), "{got:?}");
+    assert!(r.findings.iter().filter(|f| f.check.id == "s3-bucket-public-access-block").all(|f| f.origin.file.ends_with("b.yaml")));
+}
+
+#[test]
+fn names_from_parameters_without_defaults_stand_as_logical_ids() {
+    let t = "Parameters:\n  Name: {Type: String}\n  RoleName: {Type: String}\nResources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Ref Name}\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${Name}-b'\n      PublicAccessBlockConfiguration: {BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false}\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Ref RoleName\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n  Admin:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: admin\n      Roles: [!Ref Role]\n      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n";
+    let r = check_texts(&[("t.yaml", t)]);
+    let got = failed(&r);
+    assert!(got.contains(&("s3-bucket-public-access-block".into(), "B".into())), "{got:?}");
+    assert!(got.contains(&("iam-execution-role-wildcard".into(), "Role".into())), "{got:?}");
+    assert!(r.findings.iter().all(|f| !f.resource.contains('\u{1}') && !f.message.contains('\u{1}')));
+}
+
+#[test]
+fn managed_policies_by_arn_and_by_ref_are_judged() {
+    let trust = "AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: 'sts:AssumeRole'}]}";
+    let by_ref = format!("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {{Statement: [{{Effect: Allow, Action: '*', Resource: '*'}}]}}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: [!Ref P]\n");
+    let by_arn = format!("Resources:\n  R2:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess']\n  R3:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSageMakerFullAccess']\n");
+    let r = check_texts(&[("ref.yaml", &by_ref), ("arn.yaml", &by_arn)]);
+    let got = failed(&r);
+    for role in ["R", "R2"] {
+        assert!(got.contains(&("iam-execution-role-wildcard".into(), role.into())), "{got:?}");
+        assert!(got.contains(&("iam-execution-role-escalation".into(), role.into())), "{got:?}");
+    }
+    // A managed policy whose document is not in the input: undetermined.
+    assert!(r.undetermined.iter().any(|u| u.resource == "R3" && u.check.id == "iam-execution-role-wildcard"));
+    assert!(!got.iter().any(|(_, res)| res == "R3"), "{got:?}");
+}
+
+#[test]
+fn names_built_from_names_do_not_blow_up() {
+    let mut t = String::from("Resources:\n  B0:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: x}\n");
+    for i in 1..=40 {
+        t.push_str(&format!(
+            "  B{i}:\n    Type: AWS::S3::Bucket\n    Properties: {{BucketName: !Sub '${{B{p}}}${{B{p}}}'}}\n",
+            p = i - 1
+        ));
+    }
+    // Unbounded, this is 2^40 copies of "x" (and never returns).
+    let scope = read_text("t.yaml", &t, true).unwrap();
+    assert_eq!(scope.buckets.len(), 41);
+    // Past 64 KiB a name is unknown and stands as its logical id.
+    assert!(scope.buckets.iter().all(|b| b.name.len() <= 64 * 1024));
+    assert!(scope.buckets.iter().any(|b| b.name.starts_with('B')));
+}
+
+#[test]
+fn flow_logs_are_judged_per_source() {
+    // A template's VPC with its own flow log; describe-vpcs without
+    // describe-flow-logs: the listed VPC is not judged.
+    let stack = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n  Log:\n    Type: AWS::EC2::FlowLog\n    Properties: {ResourceId: !Ref Vpc, ResourceType: VPC, TrafficType: ALL}\n";
+    let vpcs = r#"{"Vpcs": [{"VpcId": "vpc-0abc", "CidrBlock": "10.1.0.0/16", "State": "available"}]}"#;
+    let r = check_texts(&[("stack.yaml", stack), ("vpcs.json", vpcs)]);
+    assert!(failed(&r).is_empty(), "{:?}", failed(&r));
+    assert_eq!(r.evaluated.get("vpc-flow-logs"), Some(&1));
+    // With describe-flow-logs listing none for it, it fails.
+    let r = check_texts(&[("stack.yaml", stack), ("vpcs.json", vpcs), ("fl.json", r#"{"FlowLogs": []}"#)]);
+    assert_eq!(failed(&r), [("vpc-flow-logs".to_owned(), "vpc-0abc".to_owned())]);
+}
+
+#[test]
+fn identity_policy_files_are_not_resource_policies() {
+    let identity = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "arn:aws:s3:::training-data/*"}]}"#;
+    let bucket = r#"{"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::training-data\",\"arn:aws:s3:::training-data/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"}"#;
+    let r = check_texts(&[("a-role-policy.json", identity), ("training-data.policy.json", bucket)]);
+    assert!(r.findings.is_empty() && r.undetermined.is_empty(), "{:?} {:?}", failed(&r), r.undetermined);
+    assert_eq!(r.skipped.len(), 1);
+}
+
+#[test]
+fn sdk_model_arguments_are_a_model() {
+    let model = r#"{"role": "arn:aws:iam::111122223333:role/inference", "image_uri": "x", "model_data": "s3://m/model.tar.gz", "name": "churn", "enable_network_isolation": true, "vpc_config": {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}}"#;
+    let scope = read_text("model.json", model, false).unwrap();
+    assert_eq!((scope.models.len(), scope.jobs.len()), (1, 0));
+    assert!(ids(&scope).is_empty(), "{:?}", ids(&scope));
+}
+
+#[test]
+fn terraform_instances_pair_by_key() {
+    let plan = r#"{
+      "format_version": "1.2",
+      "planned_values": {"root_module": {"resources": [
+        {"address": "aws_s3_bucket.data[0]", "mode": "managed", "type": "aws_s3_bucket", "name": "data", "index": 0, "values": {}},
+        {"address": "aws_s3_bucket.data[1]", "mode": "managed", "type": "aws_s3_bucket", "name": "data", "index": 1, "values": {}},
+        {"address": "aws_s3_bucket_public_access_block.pab[0]", "mode": "managed", "type": "aws_s3_bucket_public_access_block", "name": "pab", "index": 0,
+         "values": {"block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}},
+        {"address": "aws_s3_bucket_public_access_block.pab[1]", "mode": "managed", "type": "aws_s3_bucket_public_access_block", "name": "pab", "index": 1,
+         "values": {"block_public_acls": false, "ignore_public_acls": false, "block_public_policy": false, "restrict_public_buckets": false}}
+      ]}},
+      "resource_changes": [
+        {"address": "aws_s3_bucket.data[0]", "change": {"after_unknown": {"bucket": true}}},
+        {"address": "aws_s3_bucket.data[1]", "change": {"after_unknown": {"bucket": true}}},
+        {"address": "aws_s3_bucket_public_access_block.pab[0]", "change": {"after_unknown": {"bucket": true}}},
+        {"address": "aws_s3_bucket_public_access_block.pab[1]", "change": {"after_unknown": {"bucket": true}}}
+      ],
+      "configuration": {"root_module": {"resources": [
+        {"address": "aws_s3_bucket_public_access_block.pab", "type": "aws_s3_bucket_public_access_block",
+         "expressions": {"bucket": {"references": ["aws_s3_bucket.data[count.index].id", "aws_s3_bucket.data"]}}}
+      ]}}
+    }"#;
+    let scope = read_text("p.json", plan, false).unwrap();
+    let got = ids(&scope);
+    let pab: Vec<_> = got.iter().filter(|(c, _)| c == "s3-bucket-public-access-block").collect();
+    assert_eq!(pab, [&("s3-bucket-public-access-block".to_owned(), "aws_s3_bucket.data[1]".to_owned())], "{got:?}");
+}
