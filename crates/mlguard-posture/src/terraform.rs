@@ -171,11 +171,10 @@ fn address_lines(text: &str) -> HashMap<String, usize> {
         let Some(rest) = rest.strip_prefix(':') else {
             continue;
         };
-        let Ok(Value::String(address)) =
-            serde_json::Deserializer::from_str(rest.trim_start())
-                .into_iter::<Value>()
-                .next()
-                .unwrap_or(Ok(Value::Null))
+        let Ok(Value::String(address)) = serde_json::Deserializer::from_str(rest.trim_start())
+            .into_iter::<Value>()
+            .next()
+            .unwrap_or(Ok(Value::Null))
         else {
             continue;
         };
@@ -226,7 +225,10 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
         .collect();
     let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
-        by_address.entry(strip_index(&r.address)).or_default().push(i);
+        by_address
+            .entry(strip_index(&r.address))
+            .or_default()
+            .push(i);
     }
     Plan {
         file,
@@ -316,7 +318,9 @@ impl Plan<'_> {
         if let Some(exact) = refs.iter().find_map(|a| {
             self.resources
                 .get(*self.by_address.get(&strip_index(a))?.iter().find(|&&i| {
-                    self.resources.get(i).is_some_and(|x| x.ty == ty && x.address == *a)
+                    self.resources
+                        .get(i)
+                        .is_some_and(|x| x.ty == ty && x.address == *a)
                 })?)
         }) {
             return Some(exact);
@@ -709,9 +713,13 @@ impl Plan<'_> {
                 }
                 "aws_flow_log" => {
                     if let Some(vpc) = self.target(r, "vpc_id", "aws_vpc", "id") {
-                        scope.flow_logs.push((vpc.address.clone(), Some(self.file.to_owned())));
+                        scope
+                            .flow_logs
+                            .push((vpc.address.clone(), Some(self.file.to_owned())));
                     } else if let Some(id) = v.get("vpc_id").and_then(Value::as_str) {
-                        scope.flow_logs.push((id.to_owned(), Some(self.file.to_owned())));
+                        scope
+                            .flow_logs
+                            .push((id.to_owned(), Some(self.file.to_owned())));
                     }
                 }
                 _ => {}

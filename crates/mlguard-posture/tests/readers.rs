@@ -248,9 +248,20 @@ fn templates_reusing_a_logical_id_are_different_resources() {
     let open = "Resources:\n  DataBucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      PublicAccessBlockConfiguration: {BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false}\n  Key:\n    Type: AWS::KMS::Key\n";
     let r = check_texts(&[("a.yaml", secure), ("b.yaml", open)]);
     let got = failed(&r);
-    assert!(got.contains(&("s3-bucket-public-access-block".into(), "DataBucket".into())), "{got:?}");
-    assert!(got.contains(&("kms-key-rotation".into(), "Key".into())), "{got:?}");
-    assert!(r.findings.iter().filter(|f| f.check.id == "s3-bucket-public-access-block").all(|f| f.origin.file.ends_with("b.yaml")));
+    assert!(
+        got.contains(&("s3-bucket-public-access-block".into(), "DataBucket".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("kms-key-rotation".into(), "Key".into())),
+        "{got:?}"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .filter(|f| f.check.id == "s3-bucket-public-access-block")
+            .all(|f| f.origin.file.ends_with("b.yaml"))
+    );
 }
 
 #[test]
@@ -258,30 +269,56 @@ fn names_from_parameters_without_defaults_stand_as_logical_ids() {
     let t = "Parameters:\n  Name: {Type: String}\n  RoleName: {Type: String}\nResources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Ref Name}\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${Name}-b'\n      PublicAccessBlockConfiguration: {BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false}\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Ref RoleName\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n  Admin:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: admin\n      Roles: [!Ref Role]\n      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n";
     let r = check_texts(&[("t.yaml", t)]);
     let got = failed(&r);
-    assert!(got.contains(&("s3-bucket-public-access-block".into(), "B".into())), "{got:?}");
-    assert!(got.contains(&("iam-execution-role-wildcard".into(), "Role".into())), "{got:?}");
-    assert!(r.findings.iter().all(|f| !f.resource.contains('\u{1}') && !f.message.contains('\u{1}')));
+    assert!(
+        got.contains(&("s3-bucket-public-access-block".into(), "B".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("iam-execution-role-wildcard".into(), "Role".into())),
+        "{got:?}"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| !f.resource.contains('\u{1}') && !f.message.contains('\u{1}'))
+    );
 }
 
 #[test]
 fn managed_policies_by_arn_and_by_ref_are_judged() {
     let trust = "AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: 'sts:AssumeRole'}]}";
-    let by_ref = format!("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {{Statement: [{{Effect: Allow, Action: '*', Resource: '*'}}]}}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: [!Ref P]\n");
-    let by_arn = format!("Resources:\n  R2:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess']\n  R3:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSageMakerFullAccess']\n");
+    let by_ref = format!(
+        "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {{Statement: [{{Effect: Allow, Action: '*', Resource: '*'}}]}}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: [!Ref P]\n"
+    );
+    let by_arn = format!(
+        "Resources:\n  R2:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess']\n  R3:\n    Type: AWS::IAM::Role\n    Properties:\n      {trust}\n      ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSageMakerFullAccess']\n"
+    );
     let r = check_texts(&[("ref.yaml", &by_ref), ("arn.yaml", &by_arn)]);
     let got = failed(&r);
     for role in ["R", "R2"] {
-        assert!(got.contains(&("iam-execution-role-wildcard".into(), role.into())), "{got:?}");
-        assert!(got.contains(&("iam-execution-role-escalation".into(), role.into())), "{got:?}");
+        assert!(
+            got.contains(&("iam-execution-role-wildcard".into(), role.into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("iam-execution-role-escalation".into(), role.into())),
+            "{got:?}"
+        );
     }
     // A managed policy whose document is not in the input: undetermined.
-    assert!(r.undetermined.iter().any(|u| u.resource == "R3" && u.check.id == "iam-execution-role-wildcard"));
+    assert!(
+        r.undetermined
+            .iter()
+            .any(|u| u.resource == "R3" && u.check.id == "iam-execution-role-wildcard")
+    );
     assert!(!got.iter().any(|(_, res)| res == "R3"), "{got:?}");
 }
 
 #[test]
 fn names_built_from_names_do_not_blow_up() {
-    let mut t = String::from("Resources:\n  B0:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: x}\n");
+    let mut t = String::from(
+        "Resources:\n  B0:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: x}\n",
+    );
     for i in 1..=40 {
         t.push_str(&format!(
             "  B{i}:\n    Type: AWS::S3::Bucket\n    Properties: {{BucketName: !Sub '${{B{p}}}${{B{p}}}'}}\n",
@@ -301,21 +338,37 @@ fn flow_logs_are_judged_per_source() {
     // A template's VPC with its own flow log; describe-vpcs without
     // describe-flow-logs: the listed VPC is not judged.
     let stack = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n  Log:\n    Type: AWS::EC2::FlowLog\n    Properties: {ResourceId: !Ref Vpc, ResourceType: VPC, TrafficType: ALL}\n";
-    let vpcs = r#"{"Vpcs": [{"VpcId": "vpc-0abc", "CidrBlock": "10.1.0.0/16", "State": "available"}]}"#;
+    let vpcs =
+        r#"{"Vpcs": [{"VpcId": "vpc-0abc", "CidrBlock": "10.1.0.0/16", "State": "available"}]}"#;
     let r = check_texts(&[("stack.yaml", stack), ("vpcs.json", vpcs)]);
     assert!(failed(&r).is_empty(), "{:?}", failed(&r));
     assert_eq!(r.evaluated.get("vpc-flow-logs"), Some(&1));
     // With describe-flow-logs listing none for it, it fails.
-    let r = check_texts(&[("stack.yaml", stack), ("vpcs.json", vpcs), ("fl.json", r#"{"FlowLogs": []}"#)]);
-    assert_eq!(failed(&r), [("vpc-flow-logs".to_owned(), "vpc-0abc".to_owned())]);
+    let r = check_texts(&[
+        ("stack.yaml", stack),
+        ("vpcs.json", vpcs),
+        ("fl.json", r#"{"FlowLogs": []}"#),
+    ]);
+    assert_eq!(
+        failed(&r),
+        [("vpc-flow-logs".to_owned(), "vpc-0abc".to_owned())]
+    );
 }
 
 #[test]
 fn identity_policy_files_are_not_resource_policies() {
     let identity = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "arn:aws:s3:::training-data/*"}]}"#;
     let bucket = r#"{"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::training-data\",\"arn:aws:s3:::training-data/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"}"#;
-    let r = check_texts(&[("a-role-policy.json", identity), ("training-data.policy.json", bucket)]);
-    assert!(r.findings.is_empty() && r.undetermined.is_empty(), "{:?} {:?}", failed(&r), r.undetermined);
+    let r = check_texts(&[
+        ("a-role-policy.json", identity),
+        ("training-data.policy.json", bucket),
+    ]);
+    assert!(
+        r.findings.is_empty() && r.undetermined.is_empty(),
+        "{:?} {:?}",
+        failed(&r),
+        r.undetermined
+    );
     assert_eq!(r.skipped.len(), 1);
 }
 
@@ -352,6 +405,16 @@ fn terraform_instances_pair_by_key() {
     }"#;
     let scope = read_text("p.json", plan, false).unwrap();
     let got = ids(&scope);
-    let pab: Vec<_> = got.iter().filter(|(c, _)| c == "s3-bucket-public-access-block").collect();
-    assert_eq!(pab, [&("s3-bucket-public-access-block".to_owned(), "aws_s3_bucket.data[1]".to_owned())], "{got:?}");
+    let pab: Vec<_> = got
+        .iter()
+        .filter(|(c, _)| c == "s3-bucket-public-access-block")
+        .collect();
+    assert_eq!(
+        pab,
+        [&(
+            "s3-bucket-public-access-block".to_owned(),
+            "aws_s3_bucket.data[1]".to_owned()
+        )],
+        "{got:?}"
+    );
 }
