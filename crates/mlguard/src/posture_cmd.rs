@@ -281,12 +281,19 @@ fn sarif(report: &Report) -> Value {
         .iter()
         .map(|f| {
             let mut physical = json!({"artifactLocation": {"uri": uri(&f.origin.file)}});
-            if f.origin.line > 0 {
-                physical["region"] = json!({"startLine": f.origin.line});
+            if f.origin.line > 0
+                && let Some(o) = physical.as_object_mut()
+            {
+                o.insert("region".into(), json!({"startLine": f.origin.line}));
             }
             let mut location = json!({"physicalLocation": physical});
-            if !f.origin.path.is_empty() {
-                location["logicalLocations"] = json!([{"fullyQualifiedName": f.origin.path}]);
+            if !f.origin.path.is_empty()
+                && let Some(o) = location.as_object_mut()
+            {
+                o.insert(
+                    "logicalLocations".into(),
+                    json!([{"fullyQualifiedName": f.origin.path}]),
+                );
             }
             let mut r = json!({
                 "ruleId": f.check.id,
