@@ -74,6 +74,13 @@ pub fn read(file: &str, text: &str, doc: &Value, scope: &mut Scope) {
         let Some(ty) = r.get("Type").and_then(Value::as_str) else {
             continue;
         };
+        // `Condition: IsProd` that is known false: the resource is not created.
+        if r.get("Condition")
+            .and_then(Value::as_str)
+            .is_some_and(|c| t.is_false(c))
+        {
+            continue;
+        }
         let props = t.resolve(r.get("Properties").unwrap_or(&Value::Null));
         let props = if props.is_object() {
             props

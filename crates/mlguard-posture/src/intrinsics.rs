@@ -403,6 +403,13 @@ impl<'t> Template<'t> {
         }
     }
 
+    /// Whether a named condition is known to be false: a resource that
+    /// carries it is not created.
+    #[must_use]
+    pub fn is_false(&self, condition: &str) -> bool {
+        self.condition(condition, 0) == Some(false)
+    }
+
     /// A named condition's value, where its inputs are known.
     fn condition(&self, name: &str, depth: u8) -> Option<bool> {
         let c = self.conditions?.get(name)?;

@@ -418,3 +418,11 @@ fn terraform_instances_pair_by_key() {
         "{got:?}"
     );
 }
+
+#[test]
+fn resources_whose_condition_is_false_are_not_created() {
+    let t = "Parameters:\n  Env: {Type: String, Default: prod}\nConditions:\n  IsDev: !Equals [!Ref Env, dev]\nResources:\n  Scratch:\n    Type: AWS::SageMaker::NotebookInstance\n    Condition: IsDev\n    Properties: {InstanceType: ml.t3.medium, RoleArn: arn:aws:iam::111122223333:role/x}\n";
+    assert!(read_text("t.yaml", t, true).unwrap().notebooks.is_empty());
+    let t = t.replace("Default: prod", "Default: dev");
+    assert_eq!(read_text("t.yaml", &t, true).unwrap().notebooks.len(), 1);
+}
