@@ -2,10 +2,12 @@
 //! beyond the readers given a `Read`.
 //!
 //! So far: [`dp`], differential privacy's noise from exact discrete
-//! samplers; [`table`], tables as Arrow record batches; [`risk`],
-//! re-identification risk with k-anonymity, l-diversity and t-closeness.
+//! samplers; [`mask`], masking and keyed pseudonyms; [`table`], tables as
+//! Arrow record batches; [`risk`], re-identification risk with k-anonymity,
+//! l-diversity and t-closeness.
 
 pub mod dp;
+pub mod mask;
 pub mod risk;
 pub mod table;
 
