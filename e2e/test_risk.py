@@ -82,3 +82,24 @@ def test_bad_input_is_a_clear_error(tmp_path):
     assert 'no column "zip"' in err and "a, b" in err
     risk(path, "--quasi-identifiers", "a", "--threshold", "1.5", code=2)
     risk(tmp_path / "missing.csv", "--quasi-identifiers", "a", code=2)
+
+
+def test_json_lines_measure_as_the_same_table_in_csv(tmp_path):
+    csv_path = tmp_path / "patients.csv"
+    generate(csv_path, 2000, seed=11)
+    with open(csv_path) as f:
+        header = f.readline().rstrip("\n").split(";")
+        rows = [dict(zip(header, line.rstrip("\n").split(";"))) for line in f]
+    jsonl = tmp_path / "patients.jsonl"
+    with open(jsonl, "w") as f:
+        for r in rows:
+            # Empty CSV fields are nulls; in JSON they are null.
+            f.write(json.dumps({k: (v if v != "" else None) for k, v in r.items()}) + "\n")
+    args = ("--quasi-identifiers", "zip,age,sex", "--sensitive", "diagnosis", "--format", "json")
+    a = json.loads(risk(csv_path, *args).stdout)
+    b = json.loads(risk(jsonl, *args).stdout)
+    assert a == b
+    (tmp_path / "t.parquet").write_bytes(b"PAR1")
+    assert "not supported yet" in risk(tmp_path / "t.parquet", "--quasi-identifiers", "a", code=2).stderr
+    (tmp_path / "bad.jsonl").write_text('{"a": 1}\n[2]\n')
+    assert "line 2" in risk(tmp_path / "bad.jsonl", "--quasi-identifiers", "a", code=2).stderr

@@ -130,3 +130,71 @@ pub fn read_delimited<R: Read + Seek>(
     }
     Ok(Table { schema, batches })
 }
+
+/// Reads JSON Lines: one object per line (blank lines skipped), columns in
+/// the order lines introduce them (alphabetical within a line), every value as text — strings as they are,
+/// numbers and booleans as JSON writes them, nested values as compact JSON,
+/// null or a missing key as null. A line that is not an object is an error
+/// naming it.
+pub fn read_json_lines<R: BufRead>(reader: R) -> Result<Table, DeidError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut columns: Vec<Vec<Option<String>>> = Vec::new();
+    let mut rows = 0usize;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| DeidError::Input(format!("line {}: {e}", i + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let serde_json::Value::Object(record) = serde_json::from_str(&line)
+            .map_err(|e| DeidError::Input(format!("line {}: not JSON: {e}", i + 1)))?
+        else {
+            return Err(DeidError::Input(format!(
+                "line {}: not a JSON object",
+                i + 1
+            )));
+        };
+        for (k, v) in record {
+            let c = match index.get(&k) {
+                Some(&c) => c,
+                None => {
+                    index.insert(k.clone(), names.len());
+                    names.push(k);
+                    columns.push(vec![None; rows]);
+                    names.len() - 1
+                }
+            };
+            let text = match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                other => Some(other.to_string()),
+            };
+            if let Some(col) = columns.get_mut(c) {
+                col.push(text);
+            }
+        }
+        rows += 1;
+        for col in &mut columns {
+            col.resize(rows, None);
+        }
+    }
+    let schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<arrow_array::ArrayRef> = columns
+        .into_iter()
+        .map(|c| Arc::new(StringArray::from(c)) as arrow_array::ArrayRef)
+        .collect();
+    let batches = if names.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            RecordBatch::try_new(schema.clone(), arrays)
+                .map_err(|e| DeidError::Input(e.to_string()))?,
+        ]
+    };
+    Ok(Table { schema, batches })
+}

@@ -2,6 +2,7 @@
 
 use std::io::Cursor;
 
+use arrow_array::Array;
 use mlguard_deid::risk::{Distance, measure};
 use mlguard_deid::table::{read_delimited, sniff_delimiter};
 
@@ -76,4 +77,32 @@ fn nulls_group_together_and_bad_input_is_an_error() {
     assert_eq!(sniff_delimiter("a;b;c"), b';');
     assert_eq!(sniff_delimiter("a\tb"), b'\t');
     assert_eq!(sniff_delimiter("a"), b',');
+}
+
+#[test]
+fn json_lines_read_as_text_columns() {
+    use mlguard_deid::table::read_json_lines;
+    let text = "{\"zip\": \"130**\", \"age\": 25, \"sick\": true}\n\n{\"zip\": \"130**\", \"age\": 25, \"extra\": {\"a\": 1}}\n{\"age\": null}\n";
+    let t = read_json_lines(Cursor::new(text)).unwrap();
+    assert_eq!(t.rows(), 3);
+    let names: Vec<&str> = t
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    // New columns in the order lines introduce them (alphabetical within a line).
+    assert_eq!(names, ["age", "sick", "zip", "extra"]);
+    let age = t.text_column(0).unwrap();
+    assert_eq!(age[0].value(0), "25");
+    assert!(age[0].is_null(2));
+    assert_eq!(t.text_column(3).unwrap()[0].value(1), "{\"a\":1}");
+    let r = measure(&t, &["zip", "age"], None, 0.5).unwrap();
+    assert_eq!((r.classes, r.k), (2, 1));
+    let e = read_json_lines(Cursor::new("{}\n[1]\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2"), "{e}");
+    assert!(read_json_lines(Cursor::new("{\n")).is_err());
+    assert_eq!(read_json_lines(Cursor::new("")).unwrap().rows(), 0);
 }
