@@ -638,6 +638,16 @@ const OUTSIDER: &str = "arn:aws:iam::999988887777:user/mlguard-outsider";
 
 /// Evaluates `action` on `resource` by an outsider who allows itself
 /// everything, against a resource policy alone.
+/// The outsider's own identity policy: it allows itself everything, so only
+/// the resource policy decides.
+static ALLOW_ALL: std::sync::LazyLock<Option<Policy>> = std::sync::LazyLock::new(|| {
+    Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        PolicyKind::Managed,
+    )
+    .ok()
+});
+
 fn outsider_decision(
     policy: &Policy,
     action: &str,
@@ -645,11 +655,7 @@ fn outsider_decision(
     context: &Context,
     anonymous: bool,
 ) -> Decision {
-    let all = Policy::parse(
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        PolicyKind::Managed,
-    );
-    let Ok(all) = all else {
+    let Some(all) = ALLOW_ALL.as_ref() else {
         return Decision::ImplicitDeny;
     };
     let principal = if anonymous {
@@ -660,7 +666,7 @@ fn outsider_decision(
             Err(_) => return Decision::ImplicitDeny,
         }
     };
-    let identity = [&all];
+    let identity = [all];
     let set = PolicySet {
         identity: if anonymous { &[] } else { &identity },
         resource: Some(policy),

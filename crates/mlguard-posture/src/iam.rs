@@ -72,50 +72,55 @@ impl Account {
     /// Users who may perform privileged actions with MFA, each with those
     /// it may still perform without (empty when MFA is enforced).
     pub fn privileged_users(&self) -> Vec<(String, Vec<&'static str>)> {
+        let parse = |d: &Value| Policy::parse(&d.to_string(), PolicyKind::AwsManaged).ok();
+        // Each managed policy parsed once, however many users it reaches.
+        let managed: std::collections::HashMap<&str, Policy> = self
+            .details
+            .policies
+            .iter()
+            .filter_map(|p| Some((p.arn.as_str(), parse(&self.managed(&p.arn)?)?)))
+            .collect();
         let mut out = Vec::new();
         for u in &self.details.user_detail_list {
-            let mut docs: Vec<Value> = u
+            let inline: Vec<Policy> = u
                 .user_policy_list
                 .iter()
-                .filter_map(|p| document(&p.policy_document))
+                .filter_map(|p| parse(&document(&p.policy_document)?))
                 .collect();
-            docs.extend(
+            let mut refs: Vec<&Policy> = inline.iter().collect();
+            refs.extend(
                 u.attached_managed_policies
                     .iter()
-                    .filter_map(|a| self.managed(&a.policy_arn)),
+                    .filter_map(|a| managed.get(a.policy_arn.as_str())),
             );
-            for g in self
+            let groups: Vec<_> = self
                 .details
                 .group_detail_list
                 .iter()
                 .filter(|g| u.group_list.contains(&g.group_name))
-            {
-                docs.extend(
-                    g.group_policy_list
-                        .iter()
-                        .filter_map(|p| document(&p.policy_document)),
-                );
-                docs.extend(
-                    g.attached_managed_policies
-                        .iter()
-                        .filter_map(|a| self.managed(&a.policy_arn)),
-                );
-            }
-            let parse = |d: &Value| Policy::parse(&d.to_string(), PolicyKind::AwsManaged).ok();
-            let policies: Vec<Policy> = docs.iter().filter_map(parse).collect();
-            let boundary: Vec<Policy> = u
+                .collect();
+            let group_inline: Vec<Policy> = groups
+                .iter()
+                .flat_map(|g| &g.group_policy_list)
+                .filter_map(|p| parse(&document(&p.policy_document)?))
+                .collect();
+            refs.extend(group_inline.iter());
+            refs.extend(
+                groups
+                    .iter()
+                    .flat_map(|g| &g.attached_managed_policies)
+                    .filter_map(|a| managed.get(a.policy_arn.as_str())),
+            );
+            let brefs: Vec<&Policy> = u
                 .permissions_boundary
                 .as_ref()
-                .and_then(|b| self.managed(&b.permissions_boundary_arn))
-                .iter()
-                .filter_map(parse)
+                .and_then(|b| managed.get(b.permissions_boundary_arn.as_str()))
+                .into_iter()
                 .collect();
             let Ok(principal) = Principal::from_arn(&u.arn) else {
                 continue;
             };
             let account = u.arn.split(':').nth(4).unwrap_or_default();
-            let refs: Vec<&Policy> = policies.iter().collect();
-            let brefs: Vec<&Policy> = boundary.iter().collect();
             let set = PolicySet {
                 identity: &refs,
                 boundary: (!brefs.is_empty()).then_some(brefs.as_slice()),
