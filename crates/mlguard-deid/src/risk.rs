@@ -249,16 +249,18 @@ fn diversity(
         distinct_l = distinct_l.min(row.iter().filter(|&&x| x > 0).count());
         #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
         let sf = s as f64;
+        // The table's and the class's share of value `v`.
+        let shares = |v: usize| {
+            #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+            let p = overall.get(v).copied().unwrap_or(0) as f64 / n;
+            (p, f64::from(row.get(v).copied().unwrap_or(0)) / sf)
+        };
         let d = match distance {
             Distance::Equal => {
                 0.5 * order
                     .iter()
                     .map(|&v| {
-                        #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-                        let (p, q) = (
-                            overall.get(v).copied().unwrap_or(0) as f64 / n,
-                            f64::from(row.get(v).copied().unwrap_or(0)) / sf,
-                        );
+                        let (p, q) = shares(v);
                         (p - q).abs()
                     })
                     .sum::<f64>()
@@ -271,11 +273,7 @@ fn diversity(
                     let mut cumulative = 0.0;
                     let mut total = 0.0;
                     for &v in &order {
-                        #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-                        let (p, q) = (
-                            overall.get(v).copied().unwrap_or(0) as f64 / n,
-                            f64::from(row.get(v).copied().unwrap_or(0)) / sf,
-                        );
+                        let (p, q) = shares(v);
                         cumulative += q - p;
                         total += f64::abs(cumulative);
                     }
