@@ -7,6 +7,8 @@
 //! l-diversity and t-closeness.
 
 pub mod dp;
+pub mod hierarchy;
+pub mod kanon;
 pub mod mask;
 pub mod risk;
 pub mod table;

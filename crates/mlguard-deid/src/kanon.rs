@@ -1,0 +1,2 @@
+//! k-anonymity enforcement: hierarchy-based full-domain generalization and
+//! Mondrian partitioning, with a suppression limit and information loss.
