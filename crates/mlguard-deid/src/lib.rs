@@ -12,6 +12,8 @@ pub mod kanon;
 pub mod mask;
 pub mod risk;
 pub mod table;
+pub mod token;
+pub mod vault;
 
 /// An input the engine cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
