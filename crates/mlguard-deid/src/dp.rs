@@ -110,11 +110,11 @@ impl Rational {
         Rational::new(num.max(1), 1 << 20)
     }
 
-    fn is_zero(self) -> bool {
+    pub fn is_zero(self) -> bool {
         self.num == 0
     }
 
-    fn checked_add(self, o: Rational) -> Option<Rational> {
+    pub fn checked_add(self, o: Rational) -> Option<Rational> {
         let num = self
             .num
             .checked_mul(o.den)?
@@ -394,6 +394,22 @@ pub fn gaussian_mechanism<R: RandomSource>(
     epsilon: Rational,
     delta: Rational,
 ) -> Result<i128, DpError> {
+    let sigma2 = gaussian_sigma2(sensitivity, epsilon, delta)?;
+    budget.spend(epsilon)?;
+    let noise = discrete_gaussian(rng, sigma2)?;
+    value
+        .checked_add(noise)
+        .ok_or(DpError::Overflow("noised value"))
+}
+
+/// σ² of the Gaussian mechanism for (ε, δ), ε below 1: σ = sensitivity ·
+/// √(2 ln(1.25/δ)) / ε (Dwork and Roth, theorem A.1), computed in floating
+/// point and rounded up to a multiple of 2⁻²⁰ (which only adds noise).
+pub fn gaussian_sigma2(
+    sensitivity: u128,
+    epsilon: Rational,
+    delta: Rational,
+) -> Result<Rational, DpError> {
     if sensitivity == 0 || delta.is_zero() || epsilon.is_zero() {
         return Err(DpError::NotPositive("sensitivity, epsilon and delta"));
     }
@@ -405,7 +421,6 @@ pub fn gaussian_mechanism<R: RandomSource>(
     if !delta.le(Rational { num: 1, den: 1 }).unwrap_or(false) {
         return Err(DpError::NotPositive("delta below 1"));
     }
-    budget.spend(epsilon)?;
     #[expect(
         clippy::cast_precision_loss,
         reason = "only the parameter's formula is floating point; it is rounded up"
@@ -416,11 +431,67 @@ pub fn gaussian_mechanism<R: RandomSource>(
         delta.num as f64 / delta.den as f64,
     );
     let sigma = sens * (2.0 * (1.25 / del).ln()).sqrt() / eps;
-    let sigma2 = Rational::ceil_f64(sigma * sigma)?;
-    let noise = discrete_gaussian(rng, sigma2)?;
-    value
-        .checked_add(noise)
-        .ok_or(DpError::Overflow("noised value"))
+    Rational::ceil_f64(sigma * sigma)
+}
+
+/// Uniform bits from aws-lc's CSPRNG, drawn 4 KiB at a time (one system
+/// call per 4 KiB instead of per draw).
+#[derive(Debug)]
+pub struct BufferedRandom {
+    buffer: Box<[u8; 4096]>,
+    used: usize,
+}
+
+impl Default for BufferedRandom {
+    fn default() -> Self {
+        BufferedRandom {
+            buffer: Box::new([0; 4096]),
+            used: 4096,
+        }
+    }
+}
+
+impl RandomSource for BufferedRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), DpError> {
+        if buf.len() > 4096 {
+            return aws_lc_rs::rand::fill(buf).map_err(|_| DpError::Random("aws-lc".into()));
+        }
+        if self.used + buf.len() > 4096 {
+            aws_lc_rs::rand::fill(self.buffer.as_mut_slice())
+                .map_err(|_| DpError::Random("aws-lc".into()))?;
+            self.used = 0;
+        }
+        let end = self.used + buf.len();
+        let chunk = self
+            .buffer
+            .get(self.used..end)
+            .ok_or(DpError::Overflow("random buffer"))?;
+        buf.copy_from_slice(chunk);
+        // Bits once handed out are not kept.
+        if let Some(spent) = self.buffer.get_mut(self.used..end) {
+            spent.fill(0);
+        }
+        self.used = end;
+        Ok(())
+    }
+}
+
+/// A uniform integer in `[low, high]`.
+pub fn uniform_between<R: RandomSource>(
+    rng: &mut R,
+    low: i128,
+    high: i128,
+) -> Result<i128, DpError> {
+    if high < low {
+        return Err(DpError::NotPositive("the range (upper below lower)"));
+    }
+    let span = high
+        .abs_diff(low)
+        .checked_add(1)
+        .ok_or(DpError::Overflow("range"))?;
+    let offset = uniform_below(rng, span)?;
+    low.checked_add_unsigned(offset)
+        .ok_or(DpError::Overflow("range"))
 }
 
 #[cfg(test)]

@@ -7,12 +7,16 @@
 //! l-diversity and t-closeness.
 
 pub mod dp;
+pub mod fake;
+pub mod io;
 pub mod hierarchy;
 pub mod kanon;
 pub mod mask;
+pub mod recipe;
 pub mod risk;
 pub mod table;
 pub mod token;
+pub mod transform;
 pub mod vault;
 
 /// An input the engine cannot use.

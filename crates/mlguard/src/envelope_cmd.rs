@@ -62,6 +62,17 @@ pub(crate) struct DecryptArgs {
 }
 
 fn client(options: &KmsOptions) -> Result<JsonClient, String> {
+    service_client(options, "KMS", "kms", "TrentService")
+}
+
+/// A client for one JSON service (`env` is the service's name in
+/// `AWS_ENDPOINT_URL_<env>`), at the endpoint and as the caller `options` say.
+pub(crate) fn service_client(
+    options: &KmsOptions,
+    env: &str,
+    service: &'static str,
+    target: &'static str,
+) -> Result<JsonClient, String> {
     let profile = resolve(options.profile.as_deref()).map_err(|e| e.to_string())?;
     let region = options
         .region
@@ -71,7 +82,7 @@ fn client(options: &KmsOptions) -> Result<JsonClient, String> {
     let endpoint = options
         .endpoint_url
         .clone()
-        .unwrap_or_else(|| default_endpoint("KMS", "kms", &region));
+        .unwrap_or_else(|| default_endpoint(env, service, &region));
     let ca_bundle = options
         .ca_bundle
         .clone()
@@ -83,20 +94,20 @@ fn client(options: &KmsOptions) -> Result<JsonClient, String> {
             credentials: profile.credentials,
             ca_bundle,
         },
-        "kms",
-        "TrentService",
+        service,
+        target,
     )
     .map_err(|e| e.to_string())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
-fn blob(value: &Value, field: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+pub(crate) fn blob(value: &Value, field: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     let text = value
         .get(field)
         .and_then(Value::as_str)
@@ -108,14 +119,14 @@ fn blob(value: &Value, field: &str) -> Result<Zeroizing<Vec<u8>>, String> {
 }
 
 /// A temporary file beside `path`, renamed over it on `commit`, removed on drop.
-struct Staged {
+pub(crate) struct Staged {
     tmp: PathBuf,
     target: PathBuf,
     committed: bool,
 }
 
 impl Staged {
-    fn new(target: &Path) -> Staged {
+    pub(crate) fn new(target: &Path) -> Staged {
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -128,7 +139,7 @@ impl Staged {
         }
     }
 
-    fn commit(mut self) -> Result<(), String> {
+    pub(crate) fn commit(mut self) -> Result<(), String> {
         std::fs::rename(&self.tmp, &self.target)
             .map_err(|e| format!("{}: {e}", self.target.display()))?;
         self.committed = true;
@@ -168,7 +179,7 @@ fn open_input(path: &Path) -> Result<Input, String> {
     ))))
 }
 
-fn create_output(staged: &Staged) -> Result<File, String> {
+pub(crate) fn create_output(staged: &Staged) -> Result<File, String> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

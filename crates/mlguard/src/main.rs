@@ -11,9 +11,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
 mod envelope_cmd;
+mod kanon_glue;
 mod net_cmd;
 mod policy_cmd;
 mod posture_cmd;
+mod protect_cmd;
 mod risk_cmd;
 mod sarif;
 mod scan_cmd;
@@ -51,6 +53,10 @@ enum Command {
     Posture(posture_cmd::PostureCommand),
     /// Re-identification risk of a table: k-anonymity, prosecutor/journalist/marketer risk, l-diversity, t-closeness.
     Risk(risk_cmd::RiskArgs),
+    /// De-identify a table with a recipe: masking, hashing, encryption, tokens, generalization, noise, k-anonymity.
+    Protect(Box<protect_cmd::ProtectArgs>),
+    /// Reverse a vault's tokens in a table (needs the vault's detokenize key).
+    Detokenize(protect_cmd::DetokenizeArgs),
 }
 
 /// Exit status for a command line or input the command cannot use.
@@ -84,6 +90,8 @@ fn main() -> ExitCode {
         Command::Net(cmd) => net_cmd::run(cmd),
         Command::Posture(cmd) => posture_cmd::run(cmd),
         Command::Risk(args) => risk_cmd::run(&args),
+        Command::Protect(args) => protect_cmd::protect(*args),
+        Command::Detokenize(args) => protect_cmd::detokenize(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,342 @@
+//! Reading and writing tables in the formats `mlguard protect` takes:
+//! delimited text, JSON Lines and Parquet.
+//!
+//! Inside the engine every column is text. Parquet's typed columns are cast
+//! to text on reading and, on writing, cast back to their source type when
+//! the recipe kept the column's type (noise on an integer stays an
+//! integer); a column a step turned into text (`30-39`, a token) is written
+//! as text.
+
+use std::io::{BufRead, Read, Seek, Write};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::DeidError;
+use crate::table::{Table, read_delimited, read_json_lines};
+
+/// A table file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Delimited text; `None` sniffs the delimiter from the header.
+    Delimited(Option<u8>),
+    JsonLines,
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name says: `.jsonl`/`.ndjson` JSON Lines,
+    /// `.parquet`/`.pq` Parquet, anything else delimited text (`.tsv` tab).
+    #[must_use]
+    pub fn from_path(path: &std::path::Path, delimiter: Option<u8>) -> Format {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "jsonl" | "ndjson" => Format::JsonLines,
+            "parquet" | "pq" => Format::Parquet,
+            "tsv" => Format::Delimited(Some(delimiter.unwrap_or(b'\t'))),
+            _ => Format::Delimited(delimiter),
+        }
+    }
+}
+
+/// A table read from a file: text columns, and the source schema (typed
+/// for Parquet, text otherwise).
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub table: Table,
+    pub source: Arc<Schema>,
+    /// The delimiter of delimited text, to write the output alike.
+    pub delimiter: u8,
+}
+
+/// The schema of a file without reading its rows (Parquet's footer, the
+/// header line of delimited text); JSON Lines has no schema before its rows,
+/// so `None`.
+pub fn peek_schema<R: Read + Seek>(
+    reader: R,
+    format: Format,
+) -> Result<Option<Arc<Schema>>, DeidError> {
+    match format {
+        Format::Parquet => {
+            let file = ReadSeek(reader);
+            let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                file.into_bytes()?,
+            )
+            .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
+            Ok(Some(builder.schema().clone()))
+        }
+        Format::JsonLines => Ok(None),
+        Format::Delimited(d) => {
+            let mut first = String::new();
+            std::io::BufReader::new(reader)
+                .read_line(&mut first)
+                .map_err(|e| DeidError::Input(e.to_string()))?;
+            let d = d.unwrap_or_else(|| crate::table::sniff_delimiter(&first));
+            let mut rb = arrow_csv::reader::Format::default()
+                .with_header(true)
+                .with_delimiter(d);
+            rb = rb.with_quote(b'"');
+            let (schema, _) = rb
+                .infer_schema(std::io::Cursor::new(first.as_bytes()), Some(0))
+                .map_err(|e| DeidError::Input(format!("the header: {e}")))?;
+            Ok(Some(Arc::new(Schema::new(
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| Field::new(f.name(), DataType::Utf8, true))
+                    .collect::<Vec<_>>(),
+            ))))
+        }
+    }
+}
+
+struct ReadSeek<R>(R);
+
+impl<R: Read + Seek> ReadSeek<R> {
+    fn into_bytes(mut self) -> Result<bytes::Bytes, DeidError> {
+        let mut buf = Vec::new();
+        self.0
+            .rewind()
+            .map_err(|e| DeidError::Input(e.to_string()))?;
+        self.0
+            .read_to_end(&mut buf)
+            .map_err(|e| DeidError::Input(e.to_string()))?;
+        Ok(bytes::Bytes::from(buf))
+    }
+}
+
+/// Reads a whole table.
+pub fn read<R: Read + Seek>(mut reader: R, format: Format) -> Result<Input, DeidError> {
+    match format {
+        Format::Delimited(d) => {
+            let delimiter = match d {
+                Some(d) => d,
+                None => {
+                    let mut first = String::new();
+                    std::io::BufReader::new(&mut reader)
+                        .read_line(&mut first)
+                        .map_err(|e| DeidError::Input(e.to_string()))?;
+                    reader
+                        .rewind()
+                        .map_err(|e| DeidError::Input(e.to_string()))?;
+                    crate::table::sniff_delimiter(&first)
+                }
+            };
+            let table = read_delimited(reader, Some(delimiter))?;
+            Ok(Input {
+                source: table.schema.clone(),
+                table,
+                delimiter,
+            })
+        }
+        Format::JsonLines => {
+            let table = read_json_lines(std::io::BufReader::new(reader))?;
+            Ok(Input {
+                source: table.schema.clone(),
+                table,
+                delimiter: b',',
+            })
+        }
+        Format::Parquet => {
+            let bytes = ReadSeek(reader).into_bytes()?;
+            let builder =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
+                    .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
+            let source = builder.schema().clone();
+            for f in source.fields() {
+                if matches!(
+                    f.data_type(),
+                    DataType::Struct(_)
+                        | DataType::List(_)
+                        | DataType::LargeList(_)
+                        | DataType::Map(..)
+                        | DataType::FixedSizeList(..)
+                ) {
+                    return Err(DeidError::Input(format!(
+                        "column {:?} is nested ({}); flatten it first",
+                        f.name(),
+                        f.data_type()
+                    )));
+                }
+            }
+            let reader = builder
+                .with_batch_size(64 * 1024)
+                .build()
+                .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+            let schema = Arc::new(Schema::new(
+                source
+                    .fields()
+                    .iter()
+                    .map(|f| Field::new(f.name(), DataType::Utf8, true))
+                    .collect::<Vec<_>>(),
+            ));
+            let mut batches = Vec::new();
+            for batch in reader {
+                let batch = batch.map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .map(|c| arrow_cast::cast(c, &DataType::Utf8))
+                    .collect::<Result<Vec<ArrayRef>, _>>()
+                    .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+                batches.push(
+                    RecordBatch::try_new(schema.clone(), columns)
+                        .map_err(|e| DeidError::Input(e.to_string()))?,
+                );
+            }
+            Ok(Input {
+                table: Table { schema, batches },
+                source,
+                delimiter: b',',
+            })
+        }
+    }
+}
+
+/// Writes `table` in `format`. For Parquet, columns named in
+/// `type_preserving` are cast back to their `source` type when every value
+/// converts; others are text.
+pub fn write<W: Write + Send>(
+    table: &Table,
+    format: Format,
+    delimiter: u8,
+    source: &Schema,
+    type_preserving: &[String],
+    writer: W,
+) -> Result<(), DeidError> {
+    let io = |e: &dyn std::fmt::Display| DeidError::Input(format!("writing: {e}"));
+    match format {
+        Format::Delimited(d) => {
+            let mut w = arrow_csv::WriterBuilder::new()
+                .with_header(true)
+                .with_delimiter(d.unwrap_or(delimiter))
+                .build(writer);
+            if table.batches.is_empty() {
+                // Write the header of an empty table.
+                let empty = RecordBatch::new_empty(table.schema.clone());
+                w.write(&empty).map_err(|e| io(&e))?;
+            }
+            for b in &table.batches {
+                w.write(b).map_err(|e| io(&e))?;
+            }
+            Ok(())
+        }
+        Format::JsonLines => {
+            let mut w = std::io::BufWriter::new(writer);
+            let names: Vec<String> = table
+                .schema
+                .fields()
+                .iter()
+                .map(|f| serde_json::to_string(f.name()).unwrap_or_default())
+                .collect();
+            let mut line = String::new();
+            for b in &table.batches {
+                let arrays: Vec<&StringArray> = (0..b.num_columns())
+                    .map(|i| {
+                        b.column(i)
+                            .as_any()
+                            .downcast_ref::<StringArray>()
+                            .ok_or_else(|| io(&"columns are text"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                for r in 0..b.num_rows() {
+                    line.clear();
+                    line.push('{');
+                    for (i, (name, a)) in names.iter().zip(&arrays).enumerate() {
+                        if i > 0 {
+                            line.push(',');
+                        }
+                        line.push_str(name);
+                        line.push(':');
+                        if a.is_null(r) {
+                            line.push_str("null");
+                        } else {
+                            json_value(a.value(r), &mut line);
+                        }
+                    }
+                    line.push_str("}\n");
+                    w.write_all(line.as_bytes()).map_err(|e| io(&e))?;
+                }
+            }
+            w.flush().map_err(|e| io(&e))
+        }
+        Format::Parquet => {
+            let fields: Vec<Field> = table
+                .schema
+                .fields()
+                .iter()
+                .map(|f| {
+                    let source_type = source
+                        .field_with_name(f.name())
+                        .map(|s| s.data_type().clone())
+                        .ok();
+                    match source_type {
+                        Some(t)
+                            if t != DataType::Utf8
+                                && type_preserving.contains(f.name())
+                                && castable(table, f.name(), &t) =>
+                        {
+                            Field::new(f.name(), t, true)
+                        }
+                        _ => Field::new(f.name(), DataType::Utf8, true),
+                    }
+                })
+                .collect();
+            let schema = Arc::new(Schema::new(fields));
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::SNAPPY)
+                .build();
+            let mut w = parquet::arrow::ArrowWriter::try_new(writer, schema.clone(), Some(props))
+                .map_err(|e| io(&e))?;
+            for b in &table.batches {
+                let columns = b
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| arrow_cast::cast(c, f.data_type()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| io(&e))?;
+                let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io(&e))?;
+                w.write(&batch).map_err(|e| io(&e))?;
+            }
+            w.close().map_err(|e| io(&e))?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether every value of a text column converts to `to`.
+fn castable(table: &Table, name: &str, to: &DataType) -> bool {
+    let Ok(index) = table.schema.index_of(name) else {
+        return false;
+    };
+    let options = arrow_cast::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    table
+        .batches
+        .iter()
+        .all(|b| arrow_cast::cast_with_options(b.column(index), to, &options).is_ok())
+}
+
+/// A JSON value for a text cell: numbers and booleans as JSON writes them
+/// (so a JSON Lines input's `39` stays `39`), everything else a string.
+fn json_value(v: &str, out: &mut String) {
+    let bare = matches!(v, "true" | "false")
+        || (v
+            .bytes()
+            .next()
+            .is_some_and(|b| b == b'-' || b.is_ascii_digit())
+            && serde_json::from_str::<serde_json::Number>(v).is_ok_and(|n| n.to_string() == v));
+    if bare {
+        out.push_str(v);
+    } else {
+        out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+    }
+}
