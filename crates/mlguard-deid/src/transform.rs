@@ -94,8 +94,10 @@ impl Keys {
 }
 
 /// What one step did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepReport {
+    /// Wall-clock seconds the step took.
+    pub seconds: f64,
     pub number: usize,
     pub operation: String,
     pub columns: Vec<String>,
@@ -1350,6 +1352,7 @@ impl Plan {
     ) -> Result<(Table, Vec<StepReport>), DeidError> {
         let mut reports = Vec::new();
         for (step, op) in &self.ops {
+            let started = std::time::Instant::now();
             let mut report = StepReport {
                 number: step.number,
                 operation: step.operation.clone(),
@@ -1583,6 +1586,7 @@ impl Plan {
                     }
                 }
             }
+            report.seconds = started.elapsed().as_secs_f64();
             reports.push(report);
         }
         Ok((table, reports))

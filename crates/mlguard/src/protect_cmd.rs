@@ -411,7 +411,7 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         "columnsOut": table.schema.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>(),
         "steps": steps.iter().map(|s| json!({
             "step": s.number, "operation": s.operation, "columns": s.columns,
-            "valuesChanged": s.changed, "recordsDropped": s.dropped,
+            "valuesChanged": s.changed, "recordsDropped": s.dropped, "seconds": s.seconds,
         })).collect::<Vec<_>>(),
         "epsilonSpent": plan.epsilon_spent.map(|e| e.to_string()),
         "vault": vault.as_ref().map(|v| json!({"id": v.id(), "tokensIssued": v.issued, "tokensStored": v.len()})),
@@ -419,6 +419,7 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         "riskAfter": after,
         "anonymization": anonymization,
         "seconds": {"read": read_done.as_secs_f64(), "total": started.elapsed().as_secs_f64()},
+        "threads": std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
     });
     if let Some(path) = &args.report {
         let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
