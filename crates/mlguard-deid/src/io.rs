@@ -198,53 +198,246 @@ pub fn read<R: Read + Seek>(mut reader: R, format: Format) -> Result<Input, Deid
     }
 }
 
-/// Writes `table` in `format`. For Parquet, columns named in
-/// `type_preserving` are cast back to their `source` type when every value
-/// converts; others are text.
-pub fn write<W: Write + Send>(
-    table: &Table,
-    format: Format,
-    delimiter: u8,
-    source: &Schema,
-    type_preserving: &[String],
-    writer: W,
-) -> Result<(), DeidError> {
-    let io = |e: &dyn std::fmt::Display| DeidError::Input(format!("writing: {e}"));
+/// Batches of a table as they are read: text columns, the source schema.
+pub struct BatchReader {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, DeidError>> + Send>,
+    /// The text schema of every batch.
+    pub schema: Arc<Schema>,
+    /// The source's schema (typed for Parquet).
+    pub source: Arc<Schema>,
+    /// The delimiter of delimited text, to write the output alike.
+    pub delimiter: u8,
+}
+
+impl std::fmt::Debug for BatchReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BatchReader({} columns)", self.schema.fields().len())
+    }
+}
+
+impl Iterator for BatchReader {
+    type Item = Result<RecordBatch, DeidError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.batches.next()
+    }
+}
+
+/// Opens a file for reading batch by batch: delimited text and Parquet
+/// stream (64 Ki records at a time); JSON Lines is read whole first, since
+/// its columns are known only once every line is.
+pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, DeidError> {
     match format {
         Format::Delimited(d) => {
-            let mut w = arrow_csv::WriterBuilder::new()
+            let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+            let delimiter = match d {
+                Some(d) => d,
+                None => {
+                    let mut first = String::new();
+                    reader
+                        .read_line(&mut first)
+                        .map_err(|e| DeidError::Input(e.to_string()))?;
+                    reader
+                        .rewind()
+                        .map_err(|e| DeidError::Input(e.to_string()))?;
+                    crate::table::sniff_delimiter(&first)
+                }
+            };
+            let schema = peek_schema(&mut reader, Format::Delimited(Some(delimiter)))?
+                .ok_or_else(|| DeidError::Input("no header".into()))?;
+            reader
+                .rewind()
+                .map_err(|e| DeidError::Input(e.to_string()))?;
+            let mut seen = std::collections::HashSet::new();
+            for f in schema.fields() {
+                if !seen.insert(f.name().clone()) {
+                    return Err(DeidError::Input(format!(
+                        "column {:?} appears twice in the header",
+                        f.name()
+                    )));
+                }
+            }
+            let csv = arrow_csv::ReaderBuilder::new(schema.clone())
                 .with_header(true)
-                .with_delimiter(d.unwrap_or(delimiter))
-                .build(writer);
-            if table.batches.is_empty() {
-                // Write the header of an empty table.
-                let empty = RecordBatch::new_empty(table.schema.clone());
-                w.write(&empty).map_err(|e| io(&e))?;
-            }
-            for b in &table.batches {
-                w.write(b).map_err(|e| io(&e))?;
-            }
-            Ok(())
+                .with_delimiter(delimiter)
+                .with_batch_size(64 * 1024)
+                .build(reader)
+                .map_err(|e| DeidError::Input(e.to_string()))?;
+            Ok(BatchReader {
+                batches: Box::new(csv.map(|b| b.map_err(|e| DeidError::Input(e.to_string())))),
+                source: schema.clone(),
+                schema,
+                delimiter,
+            })
         }
         Format::JsonLines => {
-            let mut w = std::io::BufWriter::new(writer);
-            let names: Vec<String> = table
-                .schema
-                .fields()
-                .iter()
-                .map(|f| serde_json::to_string(f.name()).unwrap_or_default())
-                .collect();
-            let mut line = String::new();
-            for b in &table.batches {
-                let arrays: Vec<&StringArray> = (0..b.num_columns())
+            let table = read_json_lines(std::io::BufReader::with_capacity(1 << 20, file))?;
+            Ok(BatchReader {
+                schema: table.schema.clone(),
+                source: table.schema.clone(),
+                batches: Box::new(table.batches.into_iter().map(Ok)),
+                delimiter: b',',
+            })
+        }
+        Format::Parquet => {
+            let builder =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
+            let source = builder.schema().clone();
+            check_flat(&source)?;
+            let reader = builder
+                .with_batch_size(64 * 1024)
+                .build()
+                .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+            let schema = text_schema(&source);
+            let out = schema.clone();
+            Ok(BatchReader {
+                batches: Box::new(reader.map(move |batch| {
+                    let batch = batch.map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+                    to_text(&batch, &out)
+                })),
+                schema,
+                source,
+                delimiter: b',',
+            })
+        }
+    }
+}
+
+fn text_schema(source: &Schema) -> Arc<Schema> {
+    Arc::new(Schema::new(
+        source
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn check_flat(source: &Schema) -> Result<(), DeidError> {
+    for f in source.fields() {
+        if matches!(
+            f.data_type(),
+            DataType::Struct(_)
+                | DataType::List(_)
+                | DataType::LargeList(_)
+                | DataType::Map(..)
+                | DataType::FixedSizeList(..)
+        ) {
+            return Err(DeidError::Input(format!(
+                "column {:?} is nested ({}); flatten it first",
+                f.name(),
+                f.data_type()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn to_text(batch: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch, DeidError> {
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| arrow_cast::cast(c, &DataType::Utf8))
+        .collect::<Result<Vec<ArrayRef>, _>>()
+        .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+    RecordBatch::try_new(schema.clone(), columns).map_err(|e| DeidError::Input(e.to_string()))
+}
+
+enum Sink<W: Write + Send> {
+    Csv(arrow_csv::Writer<W>, bool),
+    Json(std::io::BufWriter<W>, Vec<String>, String),
+    Parquet(Box<parquet::arrow::ArrowWriter<W>>, Arc<Schema>),
+}
+
+/// Writes batches of text columns in a format as they come.
+pub struct BatchWriter<W: Write + Send> {
+    sink: Sink<W>,
+    text: Arc<Schema>,
+}
+
+impl<W: Write + Send> std::fmt::Debug for BatchWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BatchWriter({} columns)", self.text.fields().len())
+    }
+}
+
+fn write_error(e: &dyn std::fmt::Display) -> DeidError {
+    DeidError::Input(format!("writing: {e}"))
+}
+
+impl<W: Write + Send> BatchWriter<W> {
+    /// A writer for batches of `text` (the output's columns). For Parquet,
+    /// each column named in `typed` is written with its `source` type
+    /// (a value that does not convert is an error); the others as text.
+    pub fn new(
+        format: Format,
+        delimiter: u8,
+        text: Arc<Schema>,
+        source: &Schema,
+        typed: &[String],
+        writer: W,
+    ) -> Result<Self, DeidError> {
+        let sink = match format {
+            Format::Delimited(d) => Sink::Csv(
+                arrow_csv::WriterBuilder::new()
+                    .with_header(true)
+                    .with_delimiter(d.unwrap_or(delimiter))
+                    .build(writer),
+                false,
+            ),
+            Format::JsonLines => Sink::Json(
+                std::io::BufWriter::with_capacity(1 << 20, writer),
+                text.fields()
+                    .iter()
+                    .map(|f| serde_json::to_string(f.name()).unwrap_or_default())
+                    .collect(),
+                String::new(),
+            ),
+            Format::Parquet => {
+                let fields: Vec<Field> = text
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        match source
+                            .field_with_name(f.name())
+                            .map(|s| s.data_type().clone())
+                        {
+                            Ok(t) if t != DataType::Utf8 && typed.contains(f.name()) => {
+                                Field::new(f.name(), t, true)
+                            }
+                            _ => Field::new(f.name(), DataType::Utf8, true),
+                        }
+                    })
+                    .collect();
+                let schema = Arc::new(Schema::new(fields));
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .build();
+                let w = parquet::arrow::ArrowWriter::try_new(writer, schema.clone(), Some(props))
+                    .map_err(|e| write_error(&e))?;
+                Sink::Parquet(Box::new(w), schema)
+            }
+        };
+        Ok(BatchWriter { sink, text })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DeidError> {
+        match &mut self.sink {
+            Sink::Csv(w, wrote) => {
+                *wrote = true;
+                w.write(batch).map_err(|e| write_error(&e))
+            }
+            Sink::Json(w, names, line) => {
+                let arrays: Vec<&StringArray> = (0..batch.num_columns())
                     .map(|i| {
-                        b.column(i)
+                        batch
+                            .column(i)
                             .as_any()
                             .downcast_ref::<StringArray>()
-                            .ok_or_else(|| io(&"columns are text"))
+                            .ok_or_else(|| write_error(&"columns are text"))
                     })
                     .collect::<Result<_, _>>()?;
-                for r in 0..b.num_rows() {
+                for r in 0..batch.num_rows() {
                     line.clear();
                     line.push('{');
                     for (i, (name, a)) in names.iter().zip(&arrays).enumerate() {
@@ -256,58 +449,89 @@ pub fn write<W: Write + Send>(
                         if a.is_null(r) {
                             line.push_str("null");
                         } else {
-                            json_value(a.value(r), &mut line);
+                            json_value(a.value(r), line);
                         }
                     }
                     line.push_str("}\n");
-                    w.write_all(line.as_bytes()).map_err(|e| io(&e))?;
+                    w.write_all(line.as_bytes()).map_err(|e| write_error(&e))?;
                 }
+                Ok(())
             }
-            w.flush().map_err(|e| io(&e))
-        }
-        Format::Parquet => {
-            let fields: Vec<Field> = table
-                .schema
-                .fields()
-                .iter()
-                .map(|f| {
-                    let source_type = source
-                        .field_with_name(f.name())
-                        .map(|s| s.data_type().clone())
-                        .ok();
-                    match source_type {
-                        Some(t)
-                            if t != DataType::Utf8
-                                && type_preserving.contains(f.name())
-                                && castable(table, f.name(), &t) =>
-                        {
-                            Field::new(f.name(), t, true)
-                        }
-                        _ => Field::new(f.name(), DataType::Utf8, true),
-                    }
-                })
-                .collect();
-            let schema = Arc::new(Schema::new(fields));
-            let props = parquet::file::properties::WriterProperties::builder()
-                .set_compression(parquet::basic::Compression::SNAPPY)
-                .build();
-            let mut w = parquet::arrow::ArrowWriter::try_new(writer, schema.clone(), Some(props))
-                .map_err(|e| io(&e))?;
-            for b in &table.batches {
-                let columns = b
+            Sink::Parquet(w, schema) => {
+                let options = arrow_cast::CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
+                let columns = batch
                     .columns()
                     .iter()
                     .zip(schema.fields())
-                    .map(|(c, f)| arrow_cast::cast(c, f.data_type()))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| io(&e))?;
-                let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io(&e))?;
-                w.write(&batch).map_err(|e| io(&e))?;
+                    .map(|(c, f)| {
+                        arrow_cast::cast_with_options(c, f.data_type(), &options).map_err(|e| {
+                            write_error(&format!(
+                                "column {:?} does not convert back to {}: {e}",
+                                f.name(),
+                                f.data_type()
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let batch =
+                    RecordBatch::try_new(schema.clone(), columns).map_err(|e| write_error(&e))?;
+                w.write(&batch).map_err(|e| write_error(&e))
             }
-            w.close().map_err(|e| io(&e))?;
-            Ok(())
         }
     }
+
+    /// Completes the file (a header for an empty delimited table, the
+    /// Parquet footer).
+    pub fn finish(self) -> Result<(), DeidError> {
+        match self.sink {
+            Sink::Csv(mut w, wrote) => {
+                if !wrote {
+                    w.write(&RecordBatch::new_empty(self.text.clone()))
+                        .map_err(|e| write_error(&e))?;
+                }
+                Ok(())
+            }
+            Sink::Json(mut w, _, _) => w.flush().map_err(|e| write_error(&e)),
+            Sink::Parquet(w, _) => w.close().map(|_| ()).map_err(|e| write_error(&e)),
+        }
+    }
+}
+
+/// Writes a whole `table` in `format`. For Parquet, columns named in
+/// `type_preserving` are written with their `source` type when every value
+/// converts; others are text.
+pub fn write<W: Write + Send>(
+    table: &Table,
+    format: Format,
+    delimiter: u8,
+    source: &Schema,
+    type_preserving: &[String],
+    writer: W,
+) -> Result<(), DeidError> {
+    let typed: Vec<String> = type_preserving
+        .iter()
+        .filter(|name| {
+            source
+                .field_with_name(name)
+                .is_ok_and(|f| castable(table, name, f.data_type()))
+        })
+        .cloned()
+        .collect();
+    let mut w = BatchWriter::new(
+        format,
+        delimiter,
+        table.schema.clone(),
+        source,
+        &typed,
+        writer,
+    )?;
+    for b in &table.batches {
+        w.write(b)?;
+    }
+    w.finish()
 }
 
 /// Whether every value of a text column converts to `to`.

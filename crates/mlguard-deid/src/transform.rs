@@ -322,7 +322,9 @@ fn from_steps(v: i128, decimals: u32) -> String {
     if decimals == 0 {
         return v.to_string();
     }
-    let scale = 10i128.pow(decimals);
+    let Some(scale) = 10i128.checked_pow(decimals) else {
+        return v.to_string();
+    };
     let sign = if v < 0 { "-" } else { "" };
     let a = v.unsigned_abs();
     let s = scale.unsigned_abs();
@@ -541,8 +543,13 @@ impl ValueFn {
             ValueFn::Generalize(g) => match g {
                 Generalizer::Range { width, decimals } => {
                     let x = to_steps(v, *decimals).ok_or_else(|| "not a number".to_string())?;
-                    let lo = x.div_euclid(*width) * width;
-                    let hi = lo + width;
+                    let lo = x
+                        .div_euclid(*width)
+                        .checked_mul(*width)
+                        .ok_or_else(|| "number too large".to_string())?;
+                    let hi = lo
+                        .checked_add(*width)
+                        .ok_or_else(|| "number too large".to_string())?;
                     if *decimals == 0 {
                         format!("{}-{}", lo, hi - 1)
                     } else {
@@ -1007,6 +1014,9 @@ pub fn compile(
                         }
                         let width = step.text("width")?;
                         let decimals = decimals_of(&width);
+                        if decimals > 18 {
+                            return Err(step.error("`width` has at most 18 decimals"));
+                        }
                         let w = to_steps(&width, decimals)
                             .filter(|w| *w > 0)
                             .ok_or_else(|| step.error("`width` is a positive number"))?;
@@ -1095,6 +1105,9 @@ pub fn compile(
                 step.only(&["sourceColumns", "lowerBound", "upperBound"])?;
                 let (lo, hi) = (step.text("lowerBound")?, step.text("upperBound")?);
                 let decimals = decimals_of(&lo).max(decimals_of(&hi));
+                if decimals > 18 {
+                    return Err(step.error("the bounds have at most 18 decimals"));
+                }
                 let low = to_steps(&lo, decimals)
                     .ok_or_else(|| step.error("`lowerBound` is a number"))?;
                 let high = to_steps(&hi, decimals)
@@ -1347,11 +1360,34 @@ impl Plan {
     /// [`Plan::needs_vault`].
     pub fn apply(
         &self,
+        table: Table,
+        vault: Option<&mut Vault>,
+    ) -> Result<(Table, Vec<StepReport>), DeidError> {
+        self.apply_with_progress(table, vault, 0, &mut |_, _| {})
+    }
+
+    /// Whether a step needs every record at once (shuffling); otherwise
+    /// the plan may be applied batch by batch as a table streams through.
+    #[must_use]
+    pub fn needs_whole_table(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|(_, op)| matches!(op, Op::Shuffle { .. }))
+    }
+
+    /// [`Plan::apply`] to records numbered from `first_row` (0-based, for
+    /// messages), calling `progress(step number, operation)` as each step
+    /// starts.
+    pub fn apply_with_progress(
+        &self,
         mut table: Table,
         mut vault: Option<&mut Vault>,
+        first_row: usize,
+        progress: &mut dyn FnMut(usize, &str),
     ) -> Result<(Table, Vec<StepReport>), DeidError> {
         let mut reports = Vec::new();
         for (step, op) in &self.ops {
+            progress(step.number, &step.operation);
             let started = std::time::Instant::now();
             let mut report = StepReport {
                 number: step.number,
@@ -1395,7 +1431,7 @@ impl Plan {
                     for name in columns {
                         let index = table.column(name)?;
                         let column_ctx = self.detector.as_ref().map(|d| d.column(name));
-                        let offsets = batch_offsets(&table);
+                        let offsets = batch_offsets(&table, first_row);
                         let results = parallel_map(&table.batches, |bi, batch| {
                             let array = text_arrays(batch, index)?;
                             let mut rng = BufferedRandom::default();
@@ -1491,12 +1527,27 @@ impl Plan {
                 } => {
                     report.columns = columns.clone();
                     let entity_index = table.column(entity)?;
+                    // Each record's shift, once for all its date columns.
+                    let span = u64::try_from(2 * max_days + 1).unwrap_or(1);
+                    let shifts = parallel_map(&table.batches, |_, batch| {
+                        let entities = text_arrays(batch, entity_index)?;
+                        Ok((0..entities.len())
+                            .map(|i| {
+                                let who = if entities.is_null(i) {
+                                    ""
+                                } else {
+                                    entities.value(i)
+                                };
+                                i64::try_from(seed_of(key, who) % span).unwrap_or(0) - max_days
+                            })
+                            .collect::<Vec<i64>>())
+                    })?;
                     for name in columns {
                         let index = table.column(name)?;
-                        let offsets = batch_offsets(&table);
+                        let offsets = batch_offsets(&table, first_row);
                         let results = parallel_map(&table.batches, |bi, batch| {
                             let array = text_arrays(batch, index)?;
-                            let entities = text_arrays(batch, entity_index)?;
+                            let batch_shifts = shifts.get(bi).map_or(&[][..], Vec::as_slice);
                             let mut builder =
                                 StringBuilder::with_capacity(array.len(), array.value_data().len());
                             let mut changed = 0;
@@ -1506,14 +1557,7 @@ impl Plan {
                                     continue;
                                 }
                                 let v = array.value(i);
-                                let who = if entities.is_null(i) {
-                                    ""
-                                } else {
-                                    entities.value(i)
-                                };
-                                let span = u64::try_from(2 * max_days + 1).unwrap_or(1);
-                                let shift =
-                                    i64::try_from(seed_of(key, who) % span).unwrap_or(0) - max_days;
+                                let shift = batch_shifts.get(i).copied().unwrap_or(0);
                                 let d = parse_date(v).ok_or_else(|| {
                                     record_error(
                                         step,
@@ -1553,7 +1597,7 @@ impl Plan {
                             .map_err(|e| step.error(e))?;
                         let index = table.column(name)?;
                         let mut batches = Vec::with_capacity(table.batches.len());
-                        let mut row = 0usize;
+                        let mut row = first_row;
                         for batch in &table.batches {
                             let array = text_arrays(batch, index)?;
                             let mut builder =
@@ -1637,8 +1681,8 @@ fn record_error(step: &Step, column: &str, row: usize, message: &str) -> DeidErr
     step.error(format!("record {} column {column:?}: {message}", row + 1))
 }
 
-fn batch_offsets(table: &Table) -> Vec<usize> {
-    let mut at = 0;
+fn batch_offsets(table: &Table, first_row: usize) -> Vec<usize> {
+    let mut at = first_row;
     table
         .batches
         .iter()

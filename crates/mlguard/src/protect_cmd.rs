@@ -12,10 +12,10 @@ use std::time::Instant;
 use base64::Engine as _;
 use clap::Args;
 use mlguard_client::JsonClient;
-use mlguard_deid::io::{Format, Input, read, write};
+use mlguard_deid::io::{BatchWriter, Format, Input, open_batches, read, write};
 use mlguard_deid::recipe::Recipe;
 use mlguard_deid::risk::measure;
-use mlguard_deid::transform::{Keys, compile};
+use mlguard_deid::transform::{Keys, StepReport, compile};
 use mlguard_deid::vault::{KeyWrapper, LocalWrapper, Purpose, Vault};
 use mlguard_deid::{DeidError, table::Table};
 use serde_json::{Value, json};
@@ -293,8 +293,68 @@ fn fetch_secret(aws: &KmsOptions, id: &str) -> Result<Zeroizing<Vec<u8>>, String
     ))
 }
 
+/// One status line on stderr, redrawn in place, when stderr is a terminal.
+struct Progress {
+    on: bool,
+    started: Instant,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal as _;
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+        }
+    }
+
+    fn show(&self, what: &str) {
+        if self.on {
+            eprint!(
+                "\r\x1b[2Kmlguard protect: {what} ({:.1} s)",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// The named columns of a table.
+fn project(table: &Table, columns: &[String]) -> Result<Table, String> {
+    let indices = columns
+        .iter()
+        .map(|c| table.column(c).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let schema = std::sync::Arc::new(table.schema.project(&indices).map_err(|e| e.to_string())?);
+    let batches = table
+        .batches
+        .iter()
+        .map(|b| b.project(&indices).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Table { schema, batches })
+}
+
+/// Adds one batch's step reports to the running totals.
+fn merge(total: &mut Vec<StepReport>, batch: Vec<StepReport>) {
+    if total.is_empty() {
+        *total = batch;
+        return;
+    }
+    for (t, b) in total.iter_mut().zip(batch) {
+        t.changed += b.changed;
+        t.dropped += b.dropped;
+        t.seconds += b.seconds;
+    }
+}
+
 pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
+    let progress = Progress::new();
     let text = std::fs::read_to_string(&args.recipe)
         .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
     let recipe = Recipe::parse(&text).map_err(|e| format!("{}: {e}", args.recipe.display()))?;
@@ -325,21 +385,37 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         compile(&recipe, schema, &keys, &hierarchy_dir)
             .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
     }
-    let input = read_input(&args.input, in_format)?;
-    let plan = compile(&recipe, &input.source, &keys, &hierarchy_dir)
+    let file =
+        std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    progress.show(&format!("reading {}", args.input.display()));
+    let mut reader =
+        open_batches(file, in_format).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let plan = compile(&recipe, &reader.source, &keys, &hierarchy_dir)
         .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
-    let read_done = started.elapsed();
-    let records_in = input.table.rows();
     let privacy = recipe.privacy.clone();
     let sensitive = privacy.as_ref().and_then(|p| p.sensitive.first().cloned());
-    let before = match &privacy {
-        Some(p) if !p.quasi_identifiers.is_empty() => Some(risk_json(
-            &input.table,
-            &p.quasi_identifiers,
-            sensitive.as_deref(),
-            p.threshold,
-        )?),
-        _ => None,
+    // The columns the risk report measures, before and after.
+    let measured: Vec<String> = match &privacy {
+        Some(p) if !p.quasi_identifiers.is_empty() => {
+            let mut cols = p.quasi_identifiers.clone();
+            cols.extend(sensitive.iter().cloned());
+            for c in &cols {
+                if reader.schema.index_of(c).is_err() {
+                    return Err(format!(
+                        "{}: privacy names column {c:?}, which the input does not have",
+                        args.recipe.display()
+                    ));
+                }
+                if plan.schema.index_of(c).is_err() {
+                    return Err(format!(
+                        "{}: privacy names column {c:?}, which a DELETE step removes",
+                        args.recipe.display()
+                    ));
+                }
+            }
+            cols
+        }
+        _ => Vec::new(),
     };
     let mut vault = None;
     let mut vault_path = None;
@@ -370,45 +446,157 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         vault = Some(v);
         vault_path = Some(path);
     }
-    let (mut table, steps) = plan
-        .apply(input.table, vault.as_mut())
-        .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
+    let total_steps = recipe.steps.len();
+    let whole = plan.needs_whole_table() || privacy.as_ref().is_some_and(|p| p.k.is_some());
+    let recipe_error = |e: DeidError| format!("{}: {e}", args.recipe.display());
+    let input_error = |e: DeidError| format!("{}: {e}", args.input.display());
+    let mut before_parts = Vec::new();
+    let mut after_parts = Vec::new();
+    let mut steps: Vec<StepReport> = Vec::new();
+    let mut records_in = 0usize;
+    let mut records_out = 0usize;
     let mut anonymization = None;
-    if let Some(p) = &privacy
-        && p.k.is_some()
-    {
-        let (anonymized, summary) = crate::kanon_glue::enforce(&table, p, &hierarchy_dir)?;
-        table = anonymized;
-        anonymization = Some(summary);
+    let staged = Staged::new(&args.output);
+    let file = create_output(&staged)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let source = reader.source.clone();
+    let delimiter_out = reader.delimiter;
+    let read_done;
+    if whole {
+        let batches = reader
+            .by_ref()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(input_error)?;
+        let table = Table {
+            schema: reader.schema.clone(),
+            batches,
+        };
+        read_done = started.elapsed();
+        records_in = table.rows();
+        if !measured.is_empty() {
+            before_parts.push(project(&table, &measured)?);
+        }
+        let (mut table, reports) = plan
+            .apply_with_progress(table, vault.as_mut(), 0, &mut |n, op| {
+                progress.show(&format!("step {n}/{total_steps} {op}"));
+            })
+            .map_err(recipe_error)?;
+        steps = reports;
+        if let Some(p) = &privacy
+            && p.k.is_some()
+        {
+            progress.show(&format!(
+                "{} k-anonymity, k = {}",
+                p.method,
+                p.k.unwrap_or(0)
+            ));
+            let (anonymized, summary) = crate::kanon_glue::enforce(&table, p, &hierarchy_dir)?;
+            table = anonymized;
+            anonymization = Some(summary);
+        }
+        if !measured.is_empty() {
+            after_parts.push(project(&table, &measured)?);
+        }
+        records_out = table.rows();
+        progress.show(&format!("writing {}", args.output.display()));
+        write(
+            &table,
+            out_format,
+            delimiter_out,
+            &source,
+            &plan.type_preserving,
+            &mut out,
+        )
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    } else {
+        // Stream: each batch is read, transformed and written before the next.
+        let typed: Vec<String> = plan
+            .type_preserving
+            .iter()
+            .filter(|c| {
+                source
+                    .field_with_name(c)
+                    .is_ok_and(|f| f.data_type() != &arrow_schema::DataType::Utf8)
+            })
+            .cloned()
+            .collect();
+        let mut writer = BatchWriter::new(
+            out_format,
+            delimiter_out,
+            plan.schema.clone(),
+            &source,
+            &typed,
+            &mut out,
+        )
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+        for batch in reader.by_ref() {
+            let batch = batch.map_err(input_error)?;
+            let table = Table {
+                schema: batch.schema(),
+                batches: vec![batch],
+            };
+            if !measured.is_empty() {
+                before_parts.push(project(&table, &measured)?);
+            }
+            let first = records_in;
+            records_in += table.rows();
+            progress.show(&format!("{records_in} records"));
+            let (table, reports) = plan
+                .apply_with_progress(table, vault.as_mut(), first, &mut |_, _| {})
+                .map_err(recipe_error)?;
+            merge(&mut steps, reports);
+            if !measured.is_empty() {
+                after_parts.push(project(&table, &measured)?);
+            }
+            records_out += table.rows();
+            for b in &table.batches {
+                writer
+                    .write(b)
+                    .map_err(|e| format!("{}: {e}", args.output.display()))?;
+            }
+        }
+        read_done = started.elapsed();
+        writer
+            .finish()
+            .map_err(|e| format!("{}: {e}", args.output.display()))?;
     }
-    let after = match &privacy {
-        Some(p) if !p.quasi_identifiers.is_empty() => Some(risk_json(
+    let measure_parts = |parts: Vec<Table>| -> Result<Option<Value>, String> {
+        let Some(p) = &privacy else { return Ok(None) };
+        let Some(first) = parts.first() else {
+            return Ok(None);
+        };
+        let table = Table {
+            schema: first.schema.clone(),
+            batches: parts.iter().flat_map(|t| t.batches.clone()).collect(),
+        };
+        risk_json(
             &table,
             &p.quasi_identifiers,
             sensitive.as_deref(),
             p.threshold,
-        )?),
-        _ => None,
+        )
+        .map(Some)
     };
+    let before = measure_parts(before_parts)?;
+    let after = measure_parts(after_parts)?;
     if let (Some(v), Some(path)) = (&vault, &vault_path) {
-        // The vault is written before the output: tokens never reach an
-        // output whose originals are not stored.
+        // The vault is written before the output is renamed into place:
+        // tokens never reach an output whose originals are not stored.
         write_atomic(path, &v.to_json().map_err(|e| e.to_string())?)?;
     }
-    write_table(
-        &args.output,
-        out_format,
-        input.delimiter,
-        &table,
-        &input.source,
-        &plan.type_preserving,
-    )?;
+    let file = out
+        .into_inner()
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    file.sync_all()
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    staged.commit()?;
     let report = json!({
         "input": args.input.display().to_string(),
         "output": args.output.display().to_string(),
         "recordsIn": records_in,
-        "recordsOut": table.rows(),
-        "columnsOut": table.schema.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>(),
+        "recordsOut": records_out,
+        "streamed": !whole,
+        "columnsOut": plan.schema.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>(),
         "steps": steps.iter().map(|s| json!({
             "step": s.number, "operation": s.operation, "columns": s.columns,
             "valuesChanged": s.changed, "recordsDropped": s.dropped, "seconds": s.seconds,
@@ -426,10 +614,11 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         bytes.push(b'\n');
         write_atomic(path, &bytes)?;
     }
+    progress.done();
     eprintln!(
         "mlguard protect: {} records in, {} out, {} steps{} in {:.2} s",
         records_in,
-        table.rows(),
+        records_out,
         steps.len(),
         match (&before, &after) {
             (Some(b), Some(a)) => format!(", k {} → {}", b["k"], a["k"]),
