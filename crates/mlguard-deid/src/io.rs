@@ -344,7 +344,7 @@ fn to_text(batch: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch, Dei
 }
 
 enum Sink<W: Write + Send> {
-    Csv(arrow_csv::Writer<W>, bool),
+    Csv(Box<arrow_csv::Writer<W>>, bool),
     Json(std::io::BufWriter<W>, Vec<String>, String),
     Parquet(Box<parquet::arrow::ArrowWriter<W>>, Arc<Schema>),
 }
@@ -379,10 +379,12 @@ impl<W: Write + Send> BatchWriter<W> {
     ) -> Result<Self, DeidError> {
         let sink = match format {
             Format::Delimited(d) => Sink::Csv(
-                arrow_csv::WriterBuilder::new()
-                    .with_header(true)
-                    .with_delimiter(d.unwrap_or(delimiter))
-                    .build(writer),
+                Box::new(
+                    arrow_csv::WriterBuilder::new()
+                        .with_header(true)
+                        .with_delimiter(d.unwrap_or(delimiter))
+                        .build(writer),
+                ),
                 false,
             ),
             Format::JsonLines => Sink::Json(

@@ -2,7 +2,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::string_slice
 )]
 //! Deterministic encryption, FF1 (NIST SP 800-38G samples) and the vault.
 
