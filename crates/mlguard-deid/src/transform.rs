@@ -204,8 +204,11 @@ enum ValueFn {
         decimals: u32,
     },
     RandomDateBetween {
-        low: time::Date,
-        high: time::Date,
+        /// Seconds since 1970 (UTC), inclusive.
+        low: i64,
+        high: i64,
+        /// Whether the bounds carry a time (then the output does too).
+        with_time: bool,
     },
     Noise {
         noise: Noise,
@@ -594,14 +597,29 @@ impl ValueFn {
                 dp::uniform_between(rng, *low, *high).map_err(|e| e.to_string())?,
                 *decimals,
             ),
-            ValueFn::RandomDateBetween { low, high } => {
-                let days = i128::from(high.to_julian_day()) - i128::from(low.to_julian_day());
-                let offset = dp::uniform_between(rng, 0, days).map_err(|e| e.to_string())?;
-                let d = time::Date::from_julian_day(
-                    low.to_julian_day() + i32::try_from(offset).unwrap_or(0),
-                )
-                .map_err(|e| e.to_string())?;
-                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            ValueFn::RandomDateBetween {
+                low,
+                high,
+                with_time,
+            } => {
+                let t = dp::uniform_between(rng, i128::from(*low), i128::from(*high))
+                    .map_err(|e| e.to_string())?;
+                let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).unwrap_or(0))
+                    .map_err(|e| e.to_string())?;
+                let (d, c) = (t.date(), t.time());
+                if *with_time {
+                    format!(
+                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                        d.year(),
+                        u8::from(d.month()),
+                        d.day(),
+                        c.hour(),
+                        c.minute(),
+                        c.second()
+                    )
+                } else {
+                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+                }
             }
             ValueFn::Noise {
                 noise,
@@ -1123,16 +1141,52 @@ pub fn compile(
             }
             "REPLACE_WITH_RANDOM_DATE_BETWEEN" => {
                 step.only(&["sourceColumns", "startDate", "endDate"])?;
-                let date = |name: &str| -> Result<time::Date, DeidError> {
-                    parse_date(&step.text(name)?)
-                        .map(|d| d.date)
-                        .ok_or_else(|| step.error(format!("`{name}` is a date (YYYY-MM-DD)")))
+                // DataBrew's bounds are `2020-12-12 12:12:12`; a bare date
+                // draws whole days.
+                let bound = |name: &str| -> Result<(i64, bool), DeidError> {
+                    let text = step.text(name)?;
+                    let bad = || {
+                        step.error(format!(
+                            "`{name}` is a date or timestamp (YYYY-MM-DD[ HH:MM:SS])"
+                        ))
+                    };
+                    let d = parse_date(&text).ok_or_else(bad)?;
+                    let rest = d.rest.trim_start_matches(['T', ' ']);
+                    let (seconds, with_time) = if rest.is_empty() {
+                        (0, false)
+                    } else {
+                        let parts: Vec<u8> = rest
+                            .split(':')
+                            .map(|p| p.parse::<u8>().ok())
+                            .collect::<Option<_>>()
+                            .ok_or_else(bad)?;
+                        let (h, m, sec) = match parts.as_slice() {
+                            [h, m] => (*h, *m, 0),
+                            [h, m, s] => (*h, *m, *s),
+                            _ => return Err(bad()),
+                        };
+                        if h > 23 || m > 59 || sec > 59 {
+                            return Err(bad());
+                        }
+                        (
+                            i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(sec),
+                            true,
+                        )
+                    };
+                    let midnight = d.date.midnight().assume_utc().unix_timestamp();
+                    Ok((midnight + seconds, with_time))
                 };
-                let (low, high) = (date("startDate")?, date("endDate")?);
+                let ((low, t1), (high, t2)) = (bound("startDate")?, bound("endDate")?);
                 if high < low {
                     return Err(step.error("`endDate` is before `startDate`"));
                 }
-                map(ValueFn::RandomDateBetween { low, high })
+                let with_time = t1 || t2;
+                let high = if with_time { high } else { high + 86_399 };
+                map(ValueFn::RandomDateBetween {
+                    low,
+                    high,
+                    with_time,
+                })
             }
             "SHUFFLE_ROWS" => {
                 step.only(&["sourceColumns", "groupByColumns", "seed"])?;

@@ -284,6 +284,19 @@ fn random_replacements_stay_in_their_bounds() {
             .flatten()
             .all(|v| ["2020-02-28", "2020-02-29", "2020-03-01"].contains(&v.as_str()))
     );
+    let t = run(&step(
+        "REPLACE_WITH_RANDOM_DATE_BETWEEN",
+        r#"sourceColumns: [dob], startDate: "2020-12-12 12:12:12", endDate: "2020-12-12 12:12:14""#,
+    ))
+    .unwrap();
+    assert!(col(&t, "dob").iter().flatten().all(|v| {
+        [
+            "2020-12-12 12:12:12",
+            "2020-12-12 12:12:13",
+            "2020-12-12 12:12:14",
+        ]
+        .contains(&v.as_str())
+    }));
     assert!(
         run(&step(
             "REPLACE_WITH_RANDOM_BETWEEN",
