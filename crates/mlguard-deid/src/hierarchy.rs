@@ -191,12 +191,13 @@ impl Hierarchy {
                 "interval hierarchy: {span} values is more than {MAX_INTERVAL_LEAVES}"
             )));
         }
-        // Widths w, 2w, 4w, ... while a range does not yet cover min..=max.
+        // Widths w, 2w, 4w, ... while a range does not yet cover min..=max
+        // (or, across zero, until two ranges do).
         let mut widths = Vec::new();
         let mut w = i128::from(width);
         loop {
             let lo = i128::from(min).div_euclid(w) * w;
-            if lo + w > i128::from(max) {
+            if lo + w > i128::from(max) || w > 2 * span {
                 break;
             }
             widths.push(w);

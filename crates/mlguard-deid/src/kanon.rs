@@ -177,7 +177,7 @@ impl Hasher for IntHasher {
         }
     }
     fn write_u64(&mut self, v: u64) {
-        let m = u128::from(v ^ self.0) * 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835;
+        let m = u128::from(v ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
         self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
     fn write_u32(&mut self, v: u32) {
