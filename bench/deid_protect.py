@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,8 @@ def main():
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--per-step", action="store_true", help="each step alone on one core")
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--stream", action="store_true",
+                    help="the full recipe without SHUFFLE_ROWS, so protect streams batch by batch")
     args = ap.parse_args()
     if not BINARY.exists():
         sys.exit("build first: cargo build --release -p mlguard")
@@ -102,14 +105,18 @@ def main():
         workdir = pathlib.Path(tmp)
         if not args.per_step:
             best = None
+            recipe = FULL_RECIPE
+            if args.stream:
+                recipe = "\n".join(l for l in FULL_RECIPE.splitlines() if "SHUFFLE_ROWS" not in l)
             for _ in range(args.rounds):
-                wall, report = protect(FULL_RECIPE, data, workdir, one_core=False)
+                wall, report = protect(recipe, data, workdir, one_core=False)
                 if best is None or wall < best[0]:
                     best = (wall, report)
             wall, report = best
+            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
             print(f"{args.rows:,} rows, {size:.0f} MB, {len(report['steps'])} steps, "
-                  f"{report['threads']} threads: {wall:.1f} s wall "
-                  f"(read {report['seconds']['read']:.1f} s)")
+                  f"{report['threads']} threads, {'streamed' if report['streamed'] else 'whole table'}: "
+                  f"{wall:.1f} s wall (read {report['seconds']['read']:.1f} s), peak memory {rss:.1f} GB")
             print("| step | operation | columns | seconds |")
             print("| ---: | --- | --- | ---: |")
             for s in report["steps"]:
