@@ -84,7 +84,7 @@ def test_bad_input_is_a_clear_error(tmp_path):
     risk(tmp_path / "missing.csv", "--quasi-identifiers", "a", code=2)
 
 
-def test_json_lines_measure_as_the_same_table_in_csv(tmp_path):
+def test_json_lines_and_parquet_measure_as_the_same_table_in_csv(tmp_path):
     csv_path = tmp_path / "patients.csv"
     generate(csv_path, 2000, seed=11)
     with open(csv_path) as f:
@@ -99,7 +99,17 @@ def test_json_lines_measure_as_the_same_table_in_csv(tmp_path):
     a = json.loads(risk(csv_path, *args).stdout)
     b = json.loads(risk(jsonl, *args).stdout)
     assert a == b
-    (tmp_path / "t.parquet").write_bytes(b"PAR1")
-    assert "not supported yet" in risk(tmp_path / "t.parquet", "--quasi-identifiers", "a", code=2).stderr
+    # The same table as Parquet (written by pyarrow, typed: age an integer) measures the same.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    with open(csv_path) as f:
+        header = f.readline().rstrip("\n").split(";")
+        cols = list(zip(*(line.rstrip("\n").split(";") for line in f)))
+    arrays = {h: pa.array([v or None for v in c]) for h, c in zip(header, cols)}
+    arrays["age"] = pa.array([int(v) if v else None for v in cols[header.index("age")]], type=pa.int32())
+    pq.write_table(pa.table(arrays), tmp_path / "t.parquet")
+    assert json.loads(risk(tmp_path / "t.parquet", *args).stdout) == a
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1")
+    assert "not a Parquet file" in risk(tmp_path / "broken.parquet", "--quasi-identifiers", "a", code=2).stderr
     (tmp_path / "bad.jsonl").write_text('{"a": 1}\n[2]\n')
     assert "line 2" in risk(tmp_path / "bad.jsonl", "--quasi-identifiers", "a", code=2).stderr

@@ -16,7 +16,7 @@ pub(crate) enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct RiskArgs {
-    /// A delimited text file with a header row (CSV, `;`- or tab-separated; the delimiter is read from the header), or JSON Lines (`.jsonl`, `.ndjson`).
+    /// A delimited text file with a header row (CSV, `;`- or tab-separated; the delimiter is read from the header), JSON Lines (`.jsonl`, `.ndjson`) or Parquet (`.parquet`).
     input: PathBuf,
     /// The quasi-identifiers: columns an attacker can link to other data (age, ZIP code, sex, ...).
     #[arg(long, value_delimiter = ',', required = true)]
@@ -36,30 +36,17 @@ pub(crate) struct RiskArgs {
 }
 
 pub(crate) fn run(args: &RiskArgs) -> Result<ExitCode, String> {
-    let file =
-        std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
     let delimiter = match args.delimiter {
         Some(c) if c.is_ascii() => Some(c as u8),
         Some(c) => return Err(format!("--delimiter {c:?}: one ASCII character")),
         None => None,
     };
-    let ext = args
-        .input
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let table = match ext.as_str() {
-        "jsonl" | "ndjson" => mlguard_deid::table::read_json_lines(std::io::BufReader::new(file)),
-        "parquet" => {
-            return Err(format!(
-                "{}: Parquet input is not supported yet (CSV and JSON Lines are)",
-                args.input.display()
-            ));
-        }
-        _ => mlguard_deid::table::read_delimited(std::io::BufReader::new(file), delimiter),
-    }
-    .map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let file =
+        std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let format = mlguard_deid::io::Format::from_path(&args.input, delimiter);
+    let table = mlguard_deid::io::read(std::io::BufReader::with_capacity(1 << 20, file), format)
+        .map_err(|e| format!("{}: {e}", args.input.display()))?
+        .table;
     let qis: Vec<&str> = args.quasi_identifiers.iter().map(String::as_str).collect();
     let risk = measure(&table, &qis, args.sensitive.as_deref(), args.threshold)
         .map_err(|e| format!("{}: {e}", args.input.display()))?;
