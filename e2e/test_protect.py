@@ -276,13 +276,17 @@ def _classes(rows, qis):
 
 def test_k_anonymity_on_adult_checked_independently(tmp_path):
     qis = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
-    hierarchies = "\n".join(f"    {q}: {ADULT / f'adult_hierarchy_{q}.csv'}" for q in qis)
-    for k, limit, l in ((5, 0.0, None), (10, 0.05, None), (5, 0.05, 2)):
-        recipe = tmp_path / f"k{k}.yaml"
+    files = "\n".join(f"    {q}: {ADULT / f'adult_hierarchy_{q}.csv'}" for q in qis)
+    mondrian = files.replace(f"    age: {ADULT / 'adult_hierarchy_age.csv'}", "    age: {numeric: true}")
+    for k, limit, l, method in ((5, 0.0, None, "FULL_DOMAIN"), (10, 0.05, None, "FULL_DOMAIN"),
+                                (5, 0.05, 2, "FULL_DOMAIN"), (5, 0.0, None, "MONDRIAN"),
+                                (10, 0.0, 2, "MONDRIAN")):
+        recipe = tmp_path / f"k{k}-{method}.yaml"
         diversity = f"\n  sensitive: [salary-class]\n  l: {l}" if l else ""
-        recipe.write_text(f"privacy:\n  quasiIdentifiers: [{', '.join(qis)}]\n  k: {k}\n"
+        hierarchies = mondrian if method == "MONDRIAN" else files
+        recipe.write_text(f"privacy:\n  quasiIdentifiers: [{', '.join(qis)}]\n  k: {k}\n  method: {method}\n"
                           f"  suppressionLimit: {limit}{diversity}\n  hierarchies:\n{hierarchies}\n")
-        out, report = tmp_path / f"out{k}.csv", tmp_path / f"r{k}.json"
+        out, report = tmp_path / f"out{k}-{method}.csv", tmp_path / f"r{k}-{method}.json"
         run("protect", "--recipe", recipe, ADULT / "adult.csv", out, "--report", report)
         with open(out, newline="") as f:
             rows = list(csv.DictReader(f, delimiter=";"))

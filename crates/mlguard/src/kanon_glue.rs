@@ -117,8 +117,7 @@ pub(crate) fn enforce(
         _ => None,
     };
     let outcome = match privacy.method.as_str() {
-        // MONDRIAN-PENDING: wired when kanon::mondrian lands.
-        "MONDRIAN" => return Err("privacy.method MONDRIAN is not available in this build".into()),
+        "MONDRIAN" => kanon::mondrian(table, &spec),
         _ => kanon::full_domain(table, &spec),
     }
     .map_err(|e| format!("privacy: {e}"))?;
