@@ -1,5 +1,5 @@
 //! k-anonymity on Adult (30,162 records, 9 quasi-identifiers with ARX's
-//! hierarchies from `../shared/data/adult/`): full-domain generalization and
+//! hierarchies from `crates/mlguard-deid/data/adult/`, a copy of `../shared/data/adult/`): full-domain generalization and
 //! Mondrian at k = 2, 5, 10, 100, each without suppression and with a 5 %
 //! limit. Runtime is the best of `--repeat` runs (default 3) of the
 //! anonymization alone (the table and hierarchies are read once).
@@ -39,7 +39,8 @@ const COLUMNS: [&str; 9] = [
 ];
 
 fn main() {
-    let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/adult");
+    let mut data =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/mlguard-deid/data/adult");
     let mut repeat = 3usize;
     let mut as_json = false;
     let mut args = std::env::args().skip(1);

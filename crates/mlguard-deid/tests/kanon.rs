@@ -167,7 +167,7 @@ fn built_in_hierarchies() {
 }
 
 fn adult_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/adult")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/adult")
 }
 
 const ADULT: [&str; 9] = [
