@@ -469,9 +469,9 @@ impl<W: Write + Send> BatchWriter<W> {
                     .iter()
                     .zip(schema.fields())
                     .map(|(c, f)| {
-                        arrow_cast::cast_with_options(c, f.data_type(), &options).map_err(|e| {
+                        arrow_cast::cast_with_options(c, f.data_type(), &options).map_err(|_| {
                             write_error(&format!(
-                                "column {:?} does not convert back to {}: {e}",
+                                "a value of column {:?} does not convert back to {}",
                                 f.name(),
                                 f.data_type()
                             ))

@@ -310,8 +310,9 @@ fn leaves_of(
             };
             match hierarchy.leaf(v) {
                 Some(l) => Ok(u32::try_from(l).unwrap_or(u32::MAX)),
+                // The value itself is not repeated: errors never carry data.
                 None => err(format!(
-                    "{name:?}: the value {v:?} (record {}) is not in its hierarchy",
+                    "{name:?}: the value of record {} is not in its hierarchy",
                     i + 1
                 )),
             }
@@ -1509,9 +1510,8 @@ pub fn mondrian(table: &Table, spec: &Spec) -> Result<Outcome, DeidError> {
                         }
                         _ => {
                             return err(format!(
-                                "{:?}: the value {:?} (record {}) is not a number",
+                                "{:?}: the value of record {} is not a number",
                                 q.column,
-                                t.unwrap_or(""),
                                 i + 1
                             ));
                         }

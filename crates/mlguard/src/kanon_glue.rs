@@ -55,7 +55,7 @@ fn hierarchy(
                     .map(|v| {
                         v.trim()
                             .parse::<i64>()
-                            .map_err(|_| at(&format!("{v:?} is not a whole number")))
+                            .map_err(|_| at(&"a value is not a whole number"))
                     })
                     .collect::<Result<Vec<i64>, String>>()?;
                 let (min, max) = (
