@@ -2662,13 +2662,23 @@ fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
     {
         return None;
     }
+    let core = scan.core(*first);
     INDIAN_STATES.iter().find_map(|state| {
-        let parts: Vec<&str> = state.split(' ').collect();
-        let ok = parts.iter().enumerate().all(|(n, p)| {
-            scan.words.get(k + n).is_some_and(|w| scan.core(*w) == *p)
-                && (n == 0 || scan.single_gap(k + n - 1))
-        });
-        ok.then_some(parts.len())
+        // The first word decides most states: compare it before walking on.
+        let mut parts = state.split(' ');
+        if parts.next() != Some(core) {
+            return None;
+        }
+        let mut n = 1;
+        for p in parts {
+            let ok = scan.words.get(k + n).is_some_and(|w| scan.core(*w) == p)
+                && scan.single_gap(k + n - 1);
+            if !ok {
+                return None;
+            }
+            n += 1;
+        }
+        Some(n)
     })
 }
 
