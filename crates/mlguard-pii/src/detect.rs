@@ -5,6 +5,7 @@ use regex::{Regex, RegexSet};
 use crate::checks;
 use crate::context::{Context, Hit, Keywords};
 use crate::custom::{CustomIdentifier, CustomIdentifierError};
+use crate::lexicon;
 use crate::names::Names;
 use crate::types::{Finding, Label, PiiType, Severity};
 
@@ -352,6 +353,45 @@ struct Word {
     end: usize,
     cs: usize,
     ce: usize,
+    /// The kinds of bytes in the core (`shape::*` bits).
+    shape: u16,
+    /// The word tables listing the core ([`lexicon`] bits).
+    lex: u32,
+}
+
+/// Kinds of bytes in a word's core, collected once per word so the detectors
+/// can skip words that cannot be theirs without looking at the bytes again.
+mod shape {
+    pub(super) const DIGIT: u16 = 1 << 0;
+    pub(super) const UPPER: u16 = 1 << 1;
+    pub(super) const LOWER: u16 = 1 << 2;
+    pub(super) const AT: u16 = 1 << 3;
+    pub(super) const COLON: u16 = 1 << 4;
+    pub(super) const DOT: u16 = 1 << 5;
+    pub(super) const DASH: u16 = 1 << 6;
+    pub(super) const SLASH: u16 = 1 << 7;
+    /// `#` and `'`, which word tables hold (`#`, `owner's`).
+    pub(super) const HASH_QUOTE: u16 = 1 << 8;
+    /// Bytes of non-ASCII characters.
+    pub(super) const HIGH: u16 = 1 << 9;
+    /// Any other byte.
+    pub(super) const OTHER: u16 = 1 << 10;
+
+    pub(super) fn of(c: u8) -> u16 {
+        match c {
+            b'0'..=b'9' => DIGIT,
+            b'A'..=b'Z' => UPPER,
+            b'a'..=b'z' => LOWER,
+            b'@' => AT,
+            b':' => COLON,
+            b'.' => DOT,
+            b'-' => DASH,
+            b'/' => SLASH,
+            b'#' | b'\'' => HASH_QUOTE,
+            0x80.. => HIGH,
+            _ => OTHER,
+        }
+    }
 }
 
 thread_local! {
@@ -487,118 +527,22 @@ fn word(bytes: &[u8], start: usize, end: usize) -> Word {
     {
         ce -= 1;
     }
-    Word { start, end, cs, ce }
-}
-
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
-
-/// [`is_street_suffix`] for a word as written (`Street`, `ST`, `Ave.`).
-fn is_street_suffix_any_case(word: &str) -> bool {
-    let mut buf = [0u8; 12];
-    let b = word.as_bytes();
-    if b.len() > buf.len() || b.len() < 2 {
-        return false;
+    let core = bytes.get(cs..ce).unwrap_or_default();
+    let shape = core.iter().fold(0, |acc, &c| acc | shape::of(c));
+    // Word tables hold letters, `.`, `#` and `'` only.
+    let lex = if shape & !(shape::UPPER | shape::LOWER | shape::DOT | shape::HASH_QUOTE) == 0 {
+        lexicon::lookup(core)
+    } else {
+        0
+    };
+    Word {
+        start,
+        end,
+        cs,
+        ce,
+        shape,
+        lex,
     }
-    for (d, c) in buf.iter_mut().zip(b) {
-        *d = c.to_ascii_lowercase();
-    }
-    std::str::from_utf8(buf.get(..b.len()).unwrap_or_default()).is_ok_and(is_street_suffix)
-}
-
-/// Street types that are not also common surnames (`Hill`, `Park`, `Green`
-/// are both): a capitalized word that is one of these is not part of a name.
-fn is_street_suffix(word: &str) -> bool {
-    matches!(
-        word,
-        "street"
-            | "st"
-            | "avenue"
-            | "ave"
-            | "av"
-            | "road"
-            | "rd"
-            | "boulevard"
-            | "blvd"
-            | "lane"
-            | "ln"
-            | "drive"
-            | "dr"
-            | "court"
-            | "ct"
-            | "way"
-            | "place"
-            | "pl"
-            | "terrace"
-            | "ter"
-            | "circle"
-            | "cir"
-            | "parkway"
-            | "pkwy"
-            | "highway"
-            | "hwy"
-            | "square"
-            | "sq"
-            | "trail"
-            | "trl"
-            | "crescent"
-            | "alley"
-            | "plaza"
-            | "route"
-            | "rte"
-            | "expressway"
-            | "fwy"
-            | "freeway"
-            | "crossing"
-            | "xing"
-            | "ctr"
-            | "jct"
-            | "bypass"
-            | "viaduct"
-    )
-}
-
-fn is_unit_word(word: &str) -> bool {
-    matches!(
-        word,
-        "apt"
-            | "apartment"
-            | "suite"
-            | "ste"
-            | "unit"
-            | "#"
-            | "floor"
-            | "fl"
-            | "room"
-            | "rm"
-            | "bldg"
-            | "building"
-            | "flat"
-    )
 }
 
 fn is_us_state(word: &str) -> bool {
@@ -662,13 +606,6 @@ fn is_us_state(word: &str) -> bool {
             | "AA"
             | "AE"
             | "AP"
-    )
-}
-
-fn is_title(word: &str) -> bool {
-    matches!(
-        word,
-        "mr" | "mrs" | "ms" | "miss" | "dr" | "prof" | "mx" | "sir" | "madam" | "mme" | "mlle"
     )
 }
 
@@ -846,16 +783,21 @@ impl<'a> Scan<'a> {
     /// after it). Returns how many words were consumed when a multi-word
     /// finding must not be re-read, else 1.
     fn word(&mut self, i: usize) -> usize {
+        use shape::{COLON, DASH, DIGIT, DOT, LOWER, SLASH, UPPER};
         let Some(&w) = self.words.get(i) else {
             return 1;
         };
         let core = self.core_bytes(w);
         let Some(&first) = core.first() else { return 1 };
+        // What each detector needs is checked on the word's shape (the kinds
+        // of bytes in it) and its word tables before calling it; the
+        // detectors would reject the word anyway, more slowly.
+        let sh = w.shape;
 
-        if core.starts_with(b"-----BEGIN") {
+        if first == b'-' && core.starts_with(b"-----BEGIN") {
             return self.private_key(i);
         }
-        if core.contains(&b'@') && self.email(w) {
+        if sh & shape::AT != 0 && self.email(w) {
             return 1;
         }
         let used = self.label_value(i);
@@ -865,34 +807,41 @@ impl<'a> Scan<'a> {
         if self.speaker(i) {
             return 1;
         }
+        // (`mac` and `email` depend on the word alone: they are asked once.)
         if matches!(core.len(), 14 | 17) && self.mac(w) {
             return 1;
         }
         if first.is_ascii_alphanumeric() {
-            if let Some(n) = self.keyed_value(i) {
+            // Keyed values are groups of capitals, digits, `-` and `/`.
+            if sh & !(UPPER | DIGIT | DASH | SLASH) == 0
+                && let Some(n) = self.keyed_value(i)
+            {
                 return n;
             }
-            if first.is_ascii_uppercase() && core.contains(&b'-') && self.nrega(w) {
+            if first.is_ascii_uppercase() && sh & DASH != 0 && self.nrega(w) {
                 return 1;
             }
         }
-        if core.contains(&b'@') && self.email(w) {
+        // Every URL scheme has a `:` or a `.`.
+        if sh & (COLON | DOT) != 0 && self.url(w) {
             return 1;
         }
-        if self.url(w) {
+        // Credentials shorter than 24 characters have a capital letter.
+        if (core.len() >= 24 || sh & UPPER != 0) && self.credential(i, w) {
             return 1;
         }
-        if self.credential(i, w) {
-            return 1;
-        }
-        if first.is_ascii_hexdigit() && core.contains(&b':') && (self.mac(w) || self.ipv6(w)) {
+        if first.is_ascii_hexdigit() && sh & COLON != 0 && self.ipv6(w) {
             return 1;
         }
         if first.is_ascii_digit()
             || first == b'+'
             || (w.start < w.cs && self.bytes.get(w.start) == Some(&b'('))
         {
-            if self.network(w) || self.date_time(i, w) || self.mac(w) {
+            // An IPv4 address has dots; a date or time a separator or am/pm.
+            if sh & DOT != 0 && self.network(w) {
+                return 1;
+            }
+            if sh & (SLASH | DASH | DOT | COLON | UPPER | LOWER) != 0 && self.date_time(i, w) {
                 return 1;
             }
             let n = self.numeric(i);
@@ -905,7 +854,7 @@ impl<'a> Scan<'a> {
             if self.age(i, w) {
                 return 1;
             }
-            if core.iter().any(u8::is_ascii_alphabetic)
+            if sh & (UPPER | LOWER) != 0
                 && let Some(n) = self.alnum_id(i)
             {
                 return n;
@@ -913,10 +862,12 @@ impl<'a> Scan<'a> {
             return 1;
         }
         if first.is_ascii_alphabetic() {
-            if let Some(n) = self.month_date(i) {
+            if w.lex & lexicon::MONTH != 0
+                && let Some(n) = self.month_date(i)
+            {
                 return n;
             }
-            if (first.is_ascii_uppercase() || core.iter().any(u8::is_ascii_digit))
+            if (first.is_ascii_uppercase() || sh & DIGIT != 0)
                 && let Some(n) = self.alnum_id(i)
             {
                 return n;
@@ -924,7 +875,9 @@ impl<'a> Scan<'a> {
             if let Some(n) = self.po_box(i) {
                 return n;
             }
-            if let Some(n) = self.unit_address(i) {
+            if w.lex & (lexicon::UNIT | lexicon::UNIT_EXTRA) != 0
+                && let Some(n) = self.unit_address(i)
+            {
                 return n;
             }
             if first.is_ascii_uppercase()
@@ -1248,7 +1201,7 @@ impl<'a> Scan<'a> {
             let mut end = w.ce;
             if let Some(&ampm) = self.words.get(i + 1)
                 && self.single_gap(i)
-                && is_ampm(self.core(ampm))
+                && ampm.lex & lexicon::AMPM != 0
             {
                 end = ampm.ce;
             }
@@ -1262,7 +1215,7 @@ impl<'a> Scan<'a> {
     fn month_date(&mut self, i: usize) -> Option<usize> {
         let &w = self.words.get(i)?;
         let core = self.core(w).trim_end_matches('.');
-        if !is_month(core) {
+        if w.lex & lexicon::MONTH == 0 {
             return None;
         }
         let mut end = None;
@@ -1305,7 +1258,7 @@ impl<'a> Scan<'a> {
         if day_before
             && let Some(prev) = i.checked_sub(1).and_then(|p| self.words.get(p))
             && prev.end + 1 == w.start
-            && is_weekday(self.core(*prev))
+            && prev.lex & lexicon::WEEKDAY != 0
         {
             start = prev.cs;
         }
@@ -1353,7 +1306,7 @@ impl<'a> Scan<'a> {
         let mut stop = w.ce;
         if let Some(&ampm) = self.words.get(k + 1)
             && ampm.start == w.end + 1
-            && is_ampm(self.core(ampm))
+            && ampm.lex & lexicon::AMPM != 0
         {
             stop = ampm.ce;
             k += 1;
@@ -2057,7 +2010,8 @@ impl<'a> Scan<'a> {
             .iter()
             .take_while(|h| h.end <= w.ce + crate::context::MAX_KEYWORD)
             .any(|h| h.start <= w.cs);
-        if !self.name_like(w) || keyword || is_field_label(core) || Names::is_common_word(core) {
+        if !self.name_like(w) || keyword || w.lex & (lexicon::FIELD_LABEL | lexicon::NOT_NAME) != 0
+        {
             return false;
         }
         // What follows reads as chat: "Kavya: my new number…", "Élodie: I'm 13".
@@ -2119,10 +2073,11 @@ impl<'a> Scan<'a> {
         let mut value = w;
         let mut used = 1;
         if !punct {
-            let verb = matches!(lowered(self.core(w)).as_str(), "is" | "was");
+            let verb = matches!(self.core_bytes(w), [b'i' | b'I', b's' | b'S'])
+                || self.core_bytes(w).eq_ignore_ascii_case(b"was");
             if verb {
                 match self.words.get(i + 1) {
-                    Some(&next) if next.start == w.end + 1 && !is_filler(self.core(next)) => {
+                    Some(&next) if next.start == w.end + 1 && next.lex & lexicon::FILLER == 0 => {
                         value = next;
                         used = 2;
                     }
@@ -2133,7 +2088,7 @@ impl<'a> Scan<'a> {
             }
         }
         let core = self.core(value);
-        if core.len() < 3 || core.len() > 64 || is_filler(core) {
+        if core.len() < 3 || core.len() > 64 || value.lex & lexicon::FILLER != 0 {
             return 0;
         }
         let t = if types & Password.bit() != 0 {
@@ -2233,7 +2188,7 @@ impl<'a> Scan<'a> {
                 .all(|c| c.is_lowercase() || c == '\'' || c == '-' || c == '\u{2019}')
                 || (n >= 4 && rest.chars().all(|c| c.is_ascii_uppercase()))
                 || is_mc(core.as_bytes()))
-            && !is_street_suffix_any_case(core)
+            && w.lex & lexicon::STREET_SUFFIX == 0
     }
 
     fn is_initial(&self, w: Word) -> bool {
@@ -2246,7 +2201,7 @@ impl<'a> Scan<'a> {
         let core = self.core(w).trim_end_matches('.');
         let names = &self.d.names;
         // Mr./Dr. + name.
-        if core.len() <= 5 && is_title(&lowered(core)) {
+        if w.lex & lexicon::TITLE != 0 {
             let (end, used) = self.name_run(i + 1, 3)?;
             let start = self.words.get(i + 1)?.cs;
             self.push(PiiType::Name, start, end, 0.9);
@@ -2259,7 +2214,7 @@ impl<'a> Scan<'a> {
         // "Smith, John"
         if next_is_comma
             && names.is_last(core)
-            && !Names::is_common_word(core)
+            && w.lex & lexicon::NOT_NAME == 0
             && let Some(&next) = self.words.get(i + 1)
             && self.name_like(next)
             && names.is_first(self.core(next))
@@ -2287,8 +2242,8 @@ impl<'a> Scan<'a> {
             {
                 let lcore = self.core(last);
                 let known = names.is_last(lcore);
-                let common = Names::is_common_word(lcore) || is_month(lcore);
-                let first_common = Names::is_common_word(core);
+                let common = last.lex & (lexicon::NOT_NAME | lexicon::MONTH) != 0;
+                let first_common = w.lex & lexicon::NOT_NAME != 0;
                 let score: f32 = match (known, common, first_common) {
                     (true, _, false) => 0.9,
                     (true, _, true) => 0.7,
@@ -2303,7 +2258,7 @@ impl<'a> Scan<'a> {
                         && self.single_gap(j)
                         && self.name_like(extra)
                         && names.is_last(self.core(extra))
-                        && !Names::is_common_word(self.core(extra))
+                        && extra.lex & lexicon::NOT_NAME == 0
                     {
                         end = extra.ce;
                         used += 1;
@@ -2313,14 +2268,14 @@ impl<'a> Scan<'a> {
                     return Some(used);
                 }
             }
-            if context && !Names::is_common_word(core) {
+            if context && w.lex & lexicon::NOT_NAME == 0 {
                 self.push(PiiType::Name, w.cs, w.ce, 0.75);
                 return Some(1);
             }
             return None;
         }
         // Unknown capitalized words right after "Name:" / "Dear" / "patient".
-        if context && !Names::is_common_word(core) {
+        if context && w.lex & lexicon::NOT_NAME == 0 {
             let (end, used) = self.name_run(i, 3)?;
             self.push(PiiType::Name, w.cs, end, 0.75);
             return Some(used);
@@ -2353,7 +2308,7 @@ impl<'a> Scan<'a> {
             {
                 break;
             }
-            if !(self.name_like(w) || self.is_initial(w)) || Names::is_common_word(self.core(w)) {
+            if !(self.name_like(w) || self.is_initial(w)) || w.lex & lexicon::NOT_NAME != 0 {
                 break;
             }
             end = Some(w.ce);
@@ -2388,7 +2343,7 @@ impl<'a> Scan<'a> {
                 break;
             }
             let core = self.core(w);
-            if street_words > 0 && is_street_type(core) {
+            if street_words > 0 && w.lex & lexicon::STREET_TYPE != 0 {
                 end = Some(w.ce);
                 j += 1;
                 break;
@@ -2427,13 +2382,8 @@ impl<'a> Scan<'a> {
     /// before the house number joins the address.
     fn unit_address(&mut self, i: usize) -> Option<usize> {
         let &w = self.words.get(i)?;
-        let lower = lowered(self.core(w).trim_end_matches('.'));
-        if !(is_unit_word(&lower)
-            || matches!(
-                lower.as_str(),
-                "studio" | "h.no" | "house" | "plot" | "door"
-            ))
-        {
+        // (A core never ends in `.`: `Apt.` is `Apt`.)
+        if w.lex & (lexicon::UNIT | lexicon::UNIT_EXTRA) == 0 {
             return None;
         }
         let &id = self.words.get(i + 1)?;
@@ -2482,16 +2432,16 @@ impl<'a> Scan<'a> {
     fn address_tail(&self, mut j: usize, mut end: usize) -> (usize, usize, bool) {
         // Unit: "Apt 4B", "Apt. 104", "Suite 200", "#12".
         if let Some(&w) = self.words.get(j) {
-            let lower = lowered(self.core(w).trim_end_matches('.'));
+            let core = self.core_bytes(w);
             if w.start <= end + 2
-                && is_unit_word(&lower)
+                && w.lex & lexicon::UNIT != 0
                 && let Some(&id) = self.words.get(j + 1)
                 && id.start <= w.end + 2
                 && self.core_bytes(id).iter().any(u8::is_ascii_alphanumeric)
             {
                 end = id.ce;
                 j += 2;
-            } else if lower.starts_with('#') && lower.len() > 1 && w.start <= end + 2 {
+            } else if core.first() == Some(&b'#') && core.len() > 1 && w.start <= end + 2 {
                 end = w.ce;
                 j += 1;
             }
@@ -2682,307 +2632,6 @@ fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
     })
 }
 
-/// Street types: USPS Publication 28 (Appendix C1) primary names and their
-/// standard abbreviations, UK street names, and Indian locality words.
-fn is_street_type(word: &str) -> bool {
-    let w = word.trim_end_matches('.');
-    if w.len() < 2 || w.len() > 12 {
-        return false;
-    }
-    let mut buf = [0u8; 12];
-    for (d, c) in buf.iter_mut().zip(w.bytes()) {
-        *d = c.to_ascii_lowercase();
-    }
-    let lower = std::str::from_utf8(buf.get(..w.len()).unwrap_or_default()).unwrap_or_default();
-    matches!(
-        lower,
-        "alley"
-            | "aly"
-            | "annex"
-            | "anx"
-            | "arcade"
-            | "arc"
-            | "avenue"
-            | "ave"
-            | "av"
-            | "bayou"
-            | "beach"
-            | "bch"
-            | "bend"
-            | "bnd"
-            | "bluff"
-            | "bluffs"
-            | "blf"
-            | "bottom"
-            | "btm"
-            | "boulevard"
-            | "blvd"
-            | "branch"
-            | "br"
-            | "bridge"
-            | "brg"
-            | "brook"
-            | "brooks"
-            | "brk"
-            | "burg"
-            | "burgs"
-            | "bypass"
-            | "byp"
-            | "camp"
-            | "canyon"
-            | "cyn"
-            | "cape"
-            | "causeway"
-            | "cswy"
-            | "center"
-            | "centre"
-            | "centers"
-            | "ctr"
-            | "circle"
-            | "circles"
-            | "cir"
-            | "cliff"
-            | "cliffs"
-            | "club"
-            | "common"
-            | "commons"
-            | "corner"
-            | "corners"
-            | "cor"
-            | "course"
-            | "court"
-            | "courts"
-            | "ct"
-            | "cove"
-            | "coves"
-            | "cv"
-            | "creek"
-            | "crk"
-            | "crescent"
-            | "cres"
-            | "crest"
-            | "crossing"
-            | "xing"
-            | "crossroad"
-            | "crossroads"
-            | "curve"
-            | "dale"
-            | "dam"
-            | "divide"
-            | "dv"
-            | "drive"
-            | "drives"
-            | "dr"
-            | "estate"
-            | "estates"
-            | "est"
-            | "expressway"
-            | "expy"
-            | "extension"
-            | "extensions"
-            | "ext"
-            | "falls"
-            | "fall"
-            | "ferry"
-            | "field"
-            | "fields"
-            | "flat"
-            | "flats"
-            | "ford"
-            | "fords"
-            | "forest"
-            | "forge"
-            | "forges"
-            | "fork"
-            | "forks"
-            | "fort"
-            | "ft"
-            | "freeway"
-            | "fwy"
-            | "garden"
-            | "gardens"
-            | "gdns"
-            | "gateway"
-            | "glen"
-            | "glens"
-            | "green"
-            | "greens"
-            | "grove"
-            | "groves"
-            | "harbor"
-            | "harbors"
-            | "harbour"
-            | "haven"
-            | "heights"
-            | "hts"
-            | "highway"
-            | "hwy"
-            | "hill"
-            | "hills"
-            | "hollow"
-            | "inlet"
-            | "island"
-            | "islands"
-            | "isle"
-            | "junction"
-            | "junctions"
-            | "jct"
-            | "key"
-            | "keys"
-            | "knoll"
-            | "knolls"
-            | "lake"
-            | "lakes"
-            | "landing"
-            | "lane"
-            | "ln"
-            | "light"
-            | "lights"
-            | "loaf"
-            | "lock"
-            | "locks"
-            | "lodge"
-            | "loop"
-            | "mall"
-            | "manor"
-            | "manors"
-            | "meadow"
-            | "meadows"
-            | "mews"
-            | "mill"
-            | "mills"
-            | "mission"
-            | "motorway"
-            | "mount"
-            | "mountain"
-            | "mountains"
-            | "mtn"
-            | "neck"
-            | "orchard"
-            | "oval"
-            | "overpass"
-            | "park"
-            | "parks"
-            | "parkway"
-            | "parkways"
-            | "pkwy"
-            | "pass"
-            | "passage"
-            | "path"
-            | "pike"
-            | "pine"
-            | "pines"
-            | "place"
-            | "pl"
-            | "plain"
-            | "plains"
-            | "plaza"
-            | "plz"
-            | "point"
-            | "points"
-            | "pt"
-            | "port"
-            | "ports"
-            | "prairie"
-            | "radial"
-            | "ramp"
-            | "ranch"
-            | "rapid"
-            | "rapids"
-            | "rest"
-            | "ridge"
-            | "ridges"
-            | "rdg"
-            | "river"
-            | "riv"
-            | "road"
-            | "roads"
-            | "rd"
-            | "route"
-            | "rte"
-            | "row"
-            | "rue"
-            | "run"
-            | "shoal"
-            | "shoals"
-            | "shore"
-            | "shores"
-            | "skyway"
-            | "spring"
-            | "springs"
-            | "spur"
-            | "spurs"
-            | "square"
-            | "squares"
-            | "sq"
-            | "station"
-            | "stravenue"
-            | "stream"
-            | "street"
-            | "streets"
-            | "st"
-            | "str"
-            | "summit"
-            | "terrace"
-            | "ter"
-            | "throughway"
-            | "trace"
-            | "track"
-            | "trafficway"
-            | "trail"
-            | "trl"
-            | "trailer"
-            | "tunnel"
-            | "turnpike"
-            | "tpke"
-            | "underpass"
-            | "union"
-            | "unions"
-            | "valley"
-            | "valleys"
-            | "vly"
-            | "viaduct"
-            | "via"
-            | "view"
-            | "views"
-            | "village"
-            | "villages"
-            | "ville"
-            | "vista"
-            | "walk"
-            | "walks"
-            | "wall"
-            | "way"
-            | "ways"
-            | "well"
-            | "wells"
-            | "wharf"
-            | "yard"
-            | "parade"
-            | "rise"
-            | "vale"
-            | "close"
-            | "nagar"
-            | "marg"
-            | "chowk"
-            | "zila"
-            | "colony"
-            | "ganj"
-            | "bazar"
-            | "bazaar"
-            | "gali"
-            | "galli"
-            | "sector"
-            | "layout"
-            | "puram"
-            | "enclave"
-            | "vihar"
-            | "bagh"
-            | "peth"
-            | "wadi"
-    )
-}
-
 fn digit_shape(raw: &[u8]) -> Digits {
     let mut s = Digits {
         digits: Vec::with_capacity(raw.len()),
@@ -3082,44 +2731,6 @@ fn is_time(s: &str) -> bool {
     })
 }
 
-fn is_weekday(s: &str) -> bool {
-    matches!(
-        lowered(s).as_str(),
-        "monday"
-            | "tuesday"
-            | "wednesday"
-            | "thursday"
-            | "friday"
-            | "saturday"
-            | "sunday"
-            | "mon"
-            | "tue"
-            | "tues"
-            | "wed"
-            | "thu"
-            | "thur"
-            | "thurs"
-            | "fri"
-            | "sat"
-            | "sun"
-    )
-}
-
-fn is_ampm(s: &str) -> bool {
-    matches!(
-        lowered(s).as_str(),
-        "am" | "pm" | "a.m" | "p.m" | "a.m." | "p.m."
-    )
-}
-
-fn is_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 3
-        && b.len() <= 9
-        && b.first().is_some_and(|c| b"jfmasondJFMASOND".contains(c))
-        && MONTHS.iter().any(|m| m.eq_ignore_ascii_case(s))
-}
-
 fn parse_day(s: &str) -> Option<u8> {
     let lower = lowered(s.trim_end_matches(','));
     let digits = lower
@@ -3163,139 +2774,8 @@ fn is_uk_postcode(outward: &str, inward: &str) -> bool {
 
 fn is_mc(b: &[u8]) -> bool {
     // McDonald, MacArthur, O'Neil, DeVries
-    let s = std::str::from_utf8(b).unwrap_or_default();
-    (s.starts_with("Mc") || s.starts_with("Mac") || s.starts_with("O'") || s.starts_with("De"))
-        && s.bytes().all(|c| c.is_ascii_alphabetic() || c == b'\'')
-}
-
-/// Words that start "Label: value" lines in forms, logs and configs.
-fn is_field_label(word: &str) -> bool {
-    matches!(
-        lowered(word).as_str(),
-        "note"
-            | "notes"
-            | "error"
-            | "warning"
-            | "warn"
-            | "info"
-            | "debug"
-            | "issue"
-            | "status"
-            | "date"
-            | "time"
-            | "subject"
-            | "summary"
-            | "reason"
-            | "action"
-            | "result"
-            | "question"
-            | "answer"
-            | "update"
-            | "fix"
-            | "todo"
-            | "example"
-            | "input"
-            | "output"
-            | "response"
-            | "request"
-            | "agent"
-            | "user"
-            | "admin"
-            | "support"
-            | "system"
-            | "bot"
-            | "assistant"
-            | "customer"
-            | "host"
-            | "port"
-            | "server"
-            | "phone"
-            | "email"
-            | "address"
-            | "name"
-            | "title"
-            | "description"
-            | "comment"
-            | "comments"
-            | "tags"
-            | "type"
-            | "level"
-            | "message"
-            | "source"
-            | "target"
-            | "owner"
-            | "employee"
-            | "patient"
-            | "plate"
-            | "card"
-            | "account"
-            | "total"
-            | "amount"
-            | "balance"
-            | "location"
-            | "department"
-            | "role"
-            | "team"
-            | "project"
-            | "priority"
-            | "severity"
-            | "category"
-            | "version"
-            | "build"
-            | "release"
-            | "upgrade"
-            | "step"
-            | "cause"
-            | "impact"
-            | "resolution"
-            | "attendees"
-            | "agenda"
-            | "decision"
-            | "decisions"
-            | "owner's"
-            | "bug"
-            | "fixture"
-            | "caller"
-            | "start"
-            | "end"
-            | "id"
-            | "key"
-            | "value"
-            | "url"
-            | "link"
-            | "dob"
-            | "age"
-            | "sex"
-            | "gender"
-            | "allergies"
-            | "diagnosis"
-            | "medication"
-            | "plan"
-            | "me"
-            | "you"
-            | "them"
-            | "us"
-            | "everyone"
-            | "all"
-            | "team's"
-            | "tip"
-            | "hint"
-            | "to"
-            | "from"
-            | "cc"
-            | "bcc"
-            | "reminder"
-            | "re"
-            | "fw"
-            | "fwd"
-            | "username"
-            | "password"
-            | "login"
-            | "reply"
-            | "quote"
-            | "edit"
-            | "ps"
-    )
+    (b.starts_with(b"Mc") || b.starts_with(b"Mac") || b.starts_with(b"O'") || b.starts_with(b"De"))
+        && b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'\'')
 }
 
 /// `djohnson`, `smcdonald`: an initial and a surname, lowercase.
@@ -3314,48 +2794,4 @@ fn username_like(word: &str) -> bool {
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
         && b.iter().any(|c| c.is_ascii_digit() || b"._-".contains(c))
-}
-
-fn is_filler(word: &str) -> bool {
-    matches!(
-        lowered(word).as_str(),
-        "is" | "was"
-            | "and"
-            | "the"
-            | "for"
-            | "to"
-            | "of"
-            | "reset"
-            | "changed"
-            | "will"
-            | "must"
-            | "should"
-            | "has"
-            | "have"
-            | "policy"
-            | "field"
-            | "manager"
-            | "required"
-            | "expired"
-            | "incorrect"
-            | "invalid"
-            | "wrong"
-            | "name"
-            | "account"
-            | "with"
-            | "a"
-            | "an"
-            | "in"
-            | "on"
-            | "or"
-            | "not"
-            | "be"
-            | "been"
-            | "your"
-            | "my"
-            | "our"
-            | "their"
-            | "this"
-            | "that"
-    )
 }

@@ -28,6 +28,7 @@ mod context;
 mod custom;
 mod detect;
 pub mod files;
+mod lexicon;
 mod names;
 mod types;
 

@@ -8,13 +8,14 @@ static LAST: &str = include_str!("../data/surnames.txt");
 
 /// Lowercased name sets.
 pub(crate) struct Names {
-    first: HashSet<&'static str>,
-    last: HashSet<&'static str>,
+    first: HashSet<&'static [u8]>,
+    last: HashSet<&'static [u8]>,
 }
 
 /// Capitalized words that are also common first names or surnames but, as a
-/// sentence's first word or in a heading, are far more often something else.
-const NOT_NAMES: &[&str] = &[
+/// sentence's first word or in a heading, are far more often something else
+/// (looked up through [`crate::lexicon::NOT_NAME`]).
+pub(crate) const NOT_NAMES: &[&str] = &[
     "will",
     "may",
     "june",
@@ -131,8 +132,16 @@ impl Names {
     pub(crate) fn load() -> Names {
         // The sets hold the embedded capitalized spellings; lookups capitalize.
         Names {
-            first: FIRST.lines().filter(|l| !l.is_empty()).collect(),
-            last: LAST.lines().filter(|l| !l.is_empty()).collect(),
+            first: FIRST
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::as_bytes)
+                .collect(),
+            last: LAST
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::as_bytes)
+                .collect(),
         }
     }
 
@@ -146,16 +155,7 @@ impl Names {
         self.lookup(&self.last, word)
     }
 
-    /// Whether a capitalized `word` is, on its own, more likely a common word.
-    pub(crate) fn is_common_word(word: &str) -> bool {
-        let mut buf = [0u8; 16];
-        let Some(lower) = lower_into(word, &mut buf) else {
-            return false;
-        };
-        NOT_NAMES.contains(&lower)
-    }
-
-    fn lookup(&self, set: &HashSet<&'static str>, word: &str) -> bool {
+    fn lookup(&self, set: &HashSet<&'static [u8]>, word: &str) -> bool {
         // The dictionaries are ASCII, capitalized (`Maria`): normalize to that.
         let bytes = word.as_bytes();
         if bytes.len() < 2 || bytes.len() > 24 || !bytes.iter().all(u8::is_ascii_alphabetic) {
@@ -169,20 +169,6 @@ impl Names {
                 s.to_ascii_lowercase()
             };
         }
-        match std::str::from_utf8(buf.get(..bytes.len()).unwrap_or_default()) {
-            Ok(key) => set.contains(key),
-            Err(_) => false,
-        }
+        buf.get(..bytes.len()).is_some_and(|key| set.contains(key))
     }
-}
-
-fn lower_into<'a>(word: &str, buf: &'a mut [u8; 16]) -> Option<&'a str> {
-    let bytes = word.as_bytes();
-    if bytes.len() > buf.len() {
-        return None;
-    }
-    for (d, s) in buf.iter_mut().zip(bytes) {
-        *d = s.to_ascii_lowercase();
-    }
-    std::str::from_utf8(buf.get(..bytes.len())?).ok()
 }

@@ -1,0 +1,750 @@
+//! Word tables (street types, months, field labels, titles…) behind one hash
+//! lookup: a word, ASCII-lowercased and packed with its length into a `u128`,
+//! maps to the bit set of the tables that list it. Words are asked about many
+//! times per kilobyte of text; one lookup replaces chains of comparisons.
+
+use std::sync::LazyLock;
+
+/// Street types that are not also common surnames (`Hill`, `Park` are both).
+pub(crate) const STREET_SUFFIX: u32 = 1 << 0;
+/// Unit words of an address (`Apt`, `Suite`, `#`).
+pub(crate) const UNIT: u32 = 1 << 1;
+/// Words that, like a unit, may come before an address's house number.
+pub(crate) const UNIT_EXTRA: u32 = 1 << 2;
+/// Titles before a name (`Mr`, `Dr`).
+pub(crate) const TITLE: u32 = 1 << 3;
+/// Month names and abbreviations.
+pub(crate) const MONTH: u32 = 1 << 4;
+/// Weekdays and their abbreviations.
+pub(crate) const WEEKDAY: u32 = 1 << 5;
+/// `am`/`pm` words.
+pub(crate) const AMPM: u32 = 1 << 6;
+/// Words that start "Label: value" lines.
+pub(crate) const FIELD_LABEL: u32 = 1 << 7;
+/// Words that are not a password or username value.
+pub(crate) const FILLER: u32 = 1 << 8;
+/// Capitalized words that are more often something else than a name.
+pub(crate) const NOT_NAME: u32 = 1 << 9;
+/// Street types: USPS Publication 28, UK street names, Indian locality words.
+pub(crate) const STREET_TYPE: u32 = 1 << 10;
+
+/// Longest word a table may hold (the key's last byte is the length).
+const MAX_LEN: usize = 15;
+
+/// Every table with its bit.
+const TABLES: &[(u32, &[&str])] = &[
+    (STREET_SUFFIX, STREET_SUFFIXES),
+    (UNIT, UNIT_WORDS),
+    (UNIT_EXTRA, UNIT_EXTRAS),
+    (TITLE, TITLES),
+    (MONTH, MONTHS),
+    (WEEKDAY, WEEKDAYS),
+    (AMPM, AM_PM),
+    (FIELD_LABEL, FIELD_LABELS),
+    (FILLER, FILLERS),
+    (NOT_NAME, crate::names::NOT_NAMES),
+    (STREET_TYPE, STREET_TYPES),
+];
+
+/// Open addressing over `2^SLOTS_LOG2` slots (about a quarter full), linear probing;
+/// key 0 (no word has length 0) marks an empty slot.
+const SLOTS_LOG2: u32 = 11;
+
+struct Table {
+    keys: Vec<u128>,
+    bits: Vec<u32>,
+}
+
+static LEXICON: LazyLock<Table> = LazyLock::new(|| {
+    let mut table = Table {
+        keys: vec![0; 1 << SLOTS_LOG2],
+        bits: vec![0; 1 << SLOTS_LOG2],
+    };
+    for (bit, words) in TABLES {
+        for w in *words {
+            let Some(k) = key(w.as_bytes()) else { continue };
+            let mut i = slot(k);
+            loop {
+                match table.keys.get(i).copied() {
+                    Some(0) => {
+                        if let (Some(key), Some(bits)) =
+                            (table.keys.get_mut(i), table.bits.get_mut(i))
+                        {
+                            *key = k;
+                            *bits = *bit;
+                        }
+                        break;
+                    }
+                    Some(x) if x == k => {
+                        if let Some(bits) = table.bits.get_mut(i) {
+                            *bits |= *bit;
+                        }
+                        break;
+                    }
+                    Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
+                    None => break,
+                }
+            }
+        }
+    }
+    table
+});
+
+fn slot(k: u128) -> usize {
+    let lo = u64::try_from(k & u128::from(u64::MAX)).unwrap_or(0);
+    let hi = u64::try_from(k >> 64).unwrap_or(0);
+    let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    usize::try_from(h >> (64 - SLOTS_LOG2)).unwrap_or(0)
+}
+
+/// `word` ASCII-lowercased, its length in the last byte; `None` when it is
+/// empty or longer than any table word.
+pub(crate) fn key(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > MAX_LEN {
+        return None;
+    }
+    let mut k = u128::from(u8::try_from(word.len()).ok()?) << 120;
+    for (i, c) in word.iter().enumerate() {
+        k |= u128::from(c.to_ascii_lowercase()) << (8 * i);
+    }
+    Some(k)
+}
+
+/// The tables that list the word of `key`, as bits.
+pub(crate) fn lookup_key(key: u128) -> u32 {
+    let table = &*LEXICON;
+    let mut i = slot(key);
+    loop {
+        match table.keys.get(i).copied() {
+            Some(x) if x == key => return table.bits.get(i).copied().unwrap_or(0),
+            Some(0) | None => return 0,
+            Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
+        }
+    }
+}
+
+/// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
+pub(crate) fn lookup(word: &[u8]) -> u32 {
+    key(word).map_or(0, lookup_key)
+}
+
+/// Street types that are not also common surnames (`Hill`, `Park`, `Green`
+/// are both): a capitalized word that is one of these is not part of a name.
+const STREET_SUFFIXES: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "court",
+    "ct",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "ter",
+    "circle",
+    "cir",
+    "parkway",
+    "pkwy",
+    "highway",
+    "hwy",
+    "square",
+    "sq",
+    "trail",
+    "trl",
+    "crescent",
+    "alley",
+    "plaza",
+    "route",
+    "rte",
+    "expressway",
+    "fwy",
+    "freeway",
+    "crossing",
+    "xing",
+    "ctr",
+    "jct",
+    "bypass",
+    "viaduct",
+];
+
+/// Unit words of an address (`Apt`, `Suite`, `#`).
+const UNIT_WORDS: &[&str] = &[
+    "apt",
+    "apartment",
+    "suite",
+    "ste",
+    "unit",
+    "#",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "flat",
+];
+
+/// Words that, like a unit, may come before an address's house number.
+const UNIT_EXTRAS: &[&str] = &["studio", "h.no", "house", "plot", "door"];
+
+/// Titles before a name (`Mr`, `Dr`).
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mme", "mlle",
+];
+
+/// Month names and abbreviations.
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// Weekdays and their abbreviations.
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// `am`/`pm` words.
+const AM_PM: &[&str] = &["am", "pm", "a.m", "p.m", "a.m.", "p.m."];
+
+/// Words that start "Label: value" lines in forms, logs and configs.
+const FIELD_LABELS: &[&str] = &[
+    "note",
+    "notes",
+    "error",
+    "warning",
+    "warn",
+    "info",
+    "debug",
+    "issue",
+    "status",
+    "date",
+    "time",
+    "subject",
+    "summary",
+    "reason",
+    "action",
+    "result",
+    "question",
+    "answer",
+    "update",
+    "fix",
+    "todo",
+    "example",
+    "input",
+    "output",
+    "response",
+    "request",
+    "agent",
+    "user",
+    "admin",
+    "support",
+    "system",
+    "bot",
+    "assistant",
+    "customer",
+    "host",
+    "port",
+    "server",
+    "phone",
+    "email",
+    "address",
+    "name",
+    "title",
+    "description",
+    "comment",
+    "comments",
+    "tags",
+    "type",
+    "level",
+    "message",
+    "source",
+    "target",
+    "owner",
+    "employee",
+    "patient",
+    "plate",
+    "card",
+    "account",
+    "total",
+    "amount",
+    "balance",
+    "location",
+    "department",
+    "role",
+    "team",
+    "project",
+    "priority",
+    "severity",
+    "category",
+    "version",
+    "build",
+    "release",
+    "upgrade",
+    "step",
+    "cause",
+    "impact",
+    "resolution",
+    "attendees",
+    "agenda",
+    "decision",
+    "decisions",
+    "owner's",
+    "bug",
+    "fixture",
+    "caller",
+    "start",
+    "end",
+    "id",
+    "key",
+    "value",
+    "url",
+    "link",
+    "dob",
+    "age",
+    "sex",
+    "gender",
+    "allergies",
+    "diagnosis",
+    "medication",
+    "plan",
+    "me",
+    "you",
+    "them",
+    "us",
+    "everyone",
+    "all",
+    "team's",
+    "tip",
+    "hint",
+    "to",
+    "from",
+    "cc",
+    "bcc",
+    "reminder",
+    "re",
+    "fw",
+    "fwd",
+    "username",
+    "password",
+    "login",
+    "reply",
+    "quote",
+    "edit",
+    "ps",
+];
+
+/// Words that are not a password or username value.
+const FILLERS: &[&str] = &[
+    "is",
+    "was",
+    "and",
+    "the",
+    "for",
+    "to",
+    "of",
+    "reset",
+    "changed",
+    "will",
+    "must",
+    "should",
+    "has",
+    "have",
+    "policy",
+    "field",
+    "manager",
+    "required",
+    "expired",
+    "incorrect",
+    "invalid",
+    "wrong",
+    "name",
+    "account",
+    "with",
+    "a",
+    "an",
+    "in",
+    "on",
+    "or",
+    "not",
+    "be",
+    "been",
+    "your",
+    "my",
+    "our",
+    "their",
+    "this",
+    "that",
+];
+
+/// Street types: USPS Publication 28 (Appendix C1) primary names and their
+/// standard abbreviations, UK street names, and Indian locality words.
+const STREET_TYPES: &[&str] = &[
+    "alley",
+    "aly",
+    "annex",
+    "anx",
+    "arcade",
+    "arc",
+    "avenue",
+    "ave",
+    "av",
+    "bayou",
+    "beach",
+    "bch",
+    "bend",
+    "bnd",
+    "bluff",
+    "bluffs",
+    "blf",
+    "bottom",
+    "btm",
+    "boulevard",
+    "blvd",
+    "branch",
+    "br",
+    "bridge",
+    "brg",
+    "brook",
+    "brooks",
+    "brk",
+    "burg",
+    "burgs",
+    "bypass",
+    "byp",
+    "camp",
+    "canyon",
+    "cyn",
+    "cape",
+    "causeway",
+    "cswy",
+    "center",
+    "centre",
+    "centers",
+    "ctr",
+    "circle",
+    "circles",
+    "cir",
+    "cliff",
+    "cliffs",
+    "club",
+    "common",
+    "commons",
+    "corner",
+    "corners",
+    "cor",
+    "course",
+    "court",
+    "courts",
+    "ct",
+    "cove",
+    "coves",
+    "cv",
+    "creek",
+    "crk",
+    "crescent",
+    "cres",
+    "crest",
+    "crossing",
+    "xing",
+    "crossroad",
+    "crossroads",
+    "curve",
+    "dale",
+    "dam",
+    "divide",
+    "dv",
+    "drive",
+    "drives",
+    "dr",
+    "estate",
+    "estates",
+    "est",
+    "expressway",
+    "expy",
+    "extension",
+    "extensions",
+    "ext",
+    "falls",
+    "fall",
+    "ferry",
+    "field",
+    "fields",
+    "flat",
+    "flats",
+    "ford",
+    "fords",
+    "forest",
+    "forge",
+    "forges",
+    "fork",
+    "forks",
+    "fort",
+    "ft",
+    "freeway",
+    "fwy",
+    "garden",
+    "gardens",
+    "gdns",
+    "gateway",
+    "glen",
+    "glens",
+    "green",
+    "greens",
+    "grove",
+    "groves",
+    "harbor",
+    "harbors",
+    "harbour",
+    "haven",
+    "heights",
+    "hts",
+    "highway",
+    "hwy",
+    "hill",
+    "hills",
+    "hollow",
+    "inlet",
+    "island",
+    "islands",
+    "isle",
+    "junction",
+    "junctions",
+    "jct",
+    "key",
+    "keys",
+    "knoll",
+    "knolls",
+    "lake",
+    "lakes",
+    "landing",
+    "lane",
+    "ln",
+    "light",
+    "lights",
+    "loaf",
+    "lock",
+    "locks",
+    "lodge",
+    "loop",
+    "mall",
+    "manor",
+    "manors",
+    "meadow",
+    "meadows",
+    "mews",
+    "mill",
+    "mills",
+    "mission",
+    "motorway",
+    "mount",
+    "mountain",
+    "mountains",
+    "mtn",
+    "neck",
+    "orchard",
+    "oval",
+    "overpass",
+    "park",
+    "parks",
+    "parkway",
+    "parkways",
+    "pkwy",
+    "pass",
+    "passage",
+    "path",
+    "pike",
+    "pine",
+    "pines",
+    "place",
+    "pl",
+    "plain",
+    "plains",
+    "plaza",
+    "plz",
+    "point",
+    "points",
+    "pt",
+    "port",
+    "ports",
+    "prairie",
+    "radial",
+    "ramp",
+    "ranch",
+    "rapid",
+    "rapids",
+    "rest",
+    "ridge",
+    "ridges",
+    "rdg",
+    "river",
+    "riv",
+    "road",
+    "roads",
+    "rd",
+    "route",
+    "rte",
+    "row",
+    "rue",
+    "run",
+    "shoal",
+    "shoals",
+    "shore",
+    "shores",
+    "skyway",
+    "spring",
+    "springs",
+    "spur",
+    "spurs",
+    "square",
+    "squares",
+    "sq",
+    "station",
+    "stravenue",
+    "stream",
+    "street",
+    "streets",
+    "st",
+    "str",
+    "summit",
+    "terrace",
+    "ter",
+    "throughway",
+    "trace",
+    "track",
+    "trafficway",
+    "trail",
+    "trl",
+    "trailer",
+    "tunnel",
+    "turnpike",
+    "tpke",
+    "underpass",
+    "union",
+    "unions",
+    "valley",
+    "valleys",
+    "vly",
+    "viaduct",
+    "via",
+    "view",
+    "views",
+    "village",
+    "villages",
+    "ville",
+    "vista",
+    "walk",
+    "walks",
+    "wall",
+    "way",
+    "ways",
+    "well",
+    "wells",
+    "wharf",
+    "yard",
+    "parade",
+    "rise",
+    "vale",
+    "close",
+    "nagar",
+    "marg",
+    "chowk",
+    "zila",
+    "colony",
+    "ganj",
+    "bazar",
+    "bazaar",
+    "gali",
+    "galli",
+    "sector",
+    "layout",
+    "puram",
+    "enclave",
+    "vihar",
+    "bagh",
+    "peth",
+    "wadi",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is(word: &[u8], tables: u32) -> bool {
+        lookup(word) & tables != 0
+    }
+
+    #[test]
+    fn every_table_word_is_found_in_any_case_and_only_whole() {
+        for (bit, words) in TABLES {
+            for w in *words {
+                assert!(w.len() <= MAX_LEN, "{w}");
+                // `Word::lex` looks up only words of these bytes.
+                assert!(
+                    w.bytes()
+                        .all(|c| c.is_ascii_lowercase() || b".#'".contains(&c)),
+                    "{w}"
+                );
+                assert!(is(w.as_bytes(), *bit), "{w}");
+                assert!(is(w.to_ascii_uppercase().as_bytes(), *bit), "{w}");
+            }
+        }
+        assert_eq!(lookup(b"streets"), STREET_TYPE);
+        assert_eq!(lookup(b"Street"), STREET_SUFFIX | STREET_TYPE | NOT_NAME);
+        assert_eq!(lookup(b"street\0"), 0);
+        assert_eq!(lookup(b"stree"), 0);
+        assert_eq!(lookup(b""), 0);
+        assert_eq!(lookup(b"0123456789abcdefg"), 0);
+        assert_eq!(lookup("Stra\u{df}e".as_bytes()), 0);
+        // A third full at most: misses (most words) end at the first slot or two.
+        let used = LEXICON.keys.iter().filter(|k| **k != 0).count();
+        assert!(used * 3 <= LEXICON.keys.len(), "{used}");
+    }
+}
