@@ -302,3 +302,29 @@ def test_k_anonymity_on_adult_checked_independently(tmp_path):
         assert r["anonymization"]["suppressed"] == len(suppressed)
         assert 0.0 <= r["anonymization"]["loss"] <= 1.0
         assert r["riskAfter"]["records"] == len(rows)
+
+
+def test_keys_from_secrets_manager_as_databrew_reads_them(server, tmp_path):
+    """DataBrew's secretId: the secret's value (base64 in SecretString, or
+    SecretBinary) is the HMAC key; fetched from a real Secrets Manager."""
+    sm = server.client("secretsmanager")
+    key = bytes(range(100, 132))
+    name = f"deid-{tmp_path.name}"
+    arn = sm.create_secret(Name=name, SecretString=base64.b64encode(key).decode())["ARN"]
+    source = tmp_path / "people.csv"
+    people(source, rows=10)
+    recipe = tmp_path / "h.yaml"
+    recipe.write_text(f"""steps:
+  - Action: {{Operation: CRYPTOGRAPHIC_HASH, Parameters: {{sourceColumns: [ssn], secretId: "{arn}", algorithm: HMAC_SHA512}}}}
+  - Action: {{Operation: DETERMINISTIC_ENCRYPT, Parameters: {{sourceColumns: [email], secretId: "{name}"}}}}
+""")
+    out = tmp_path / "out.csv"
+    run("protect", "--recipe", recipe, "--endpoint-url", server.endpoint, source, out, env=server.client_env())
+    for b, a in zip(read_csv(source), read_csv(out)):
+        assert a["ssn"] == hmac.new(key, b["ssn"].encode(), hashlib.sha512).hexdigest()
+        assert a["email"] != b["email"] and base64.b64decode(a["email"])
+    recipe.write_text('steps:\n  - Action: {Operation: CRYPTOGRAPHIC_HASH, Parameters: {sourceColumns: [ssn], '
+                      'secretId: "no-such-secret"}}\n')
+    err = run("protect", "--recipe", recipe, "--endpoint-url", server.endpoint, source, out, code=2,
+              env=server.client_env()).stderr
+    assert "ResourceNotFoundException" in err

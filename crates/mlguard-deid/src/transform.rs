@@ -857,8 +857,11 @@ pub fn compile(
                     "entityTypeFilter",
                     "createSecretIfMissing",
                 ])?;
+                // A Secrets Manager secret of 32 bytes is the key itself, as
+                // in DataBrew; a key file's key is derived for this purpose
+                // (the key file also serves hashing and the vault).
                 let raw = keys.raw(step)?;
-                let d = if raw.len() == 32 {
+                let d = if raw.len() == 32 && step.opt("secretId").is_some() {
                     Deterministic::new(raw)?
                 } else {
                     Deterministic::new(&keys.derived(step, "deterministic-encrypt")?)?

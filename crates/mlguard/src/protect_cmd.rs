@@ -200,9 +200,15 @@ fn wrapper_for(
         let key = local.ok_or(
             "the token vault needs a key: --vault-key-id (KMS) or --key-file (local)".to_string(),
         )?;
-        let master = key.get(..32).ok_or("a key file holds at least 32 bytes")?;
+        // The key file also keys the recipe's steps: the vault's wrapping
+        // key is derived from it for this purpose alone.
+        let tag = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key),
+            b"mlguard deid vault wrapping",
+        );
+        let master = Zeroizing::new(tag.as_ref().to_vec());
         Ok(Box::new(
-            LocalWrapper::new(master).map_err(|e| e.to_string())?,
+            LocalWrapper::new(&master).map_err(|e| e.to_string())?,
         ))
     }
 }
