@@ -1,15 +1,19 @@
-//! De-identification of training data (design: docs/deid.md). Pure: no I/O
-//! beyond the readers given a `Read`.
+//! De-identification of training data (design: docs/deid.md). No network:
+//! keys and files come from the caller (the CLI fetches secrets and talks
+//! to KMS).
 //!
-//! So far: [`dp`], differential privacy's noise from exact discrete
-//! samplers; [`mask`], masking and keyed pseudonyms; [`table`], tables as
-//! Arrow record batches; [`risk`], re-identification risk with k-anonymity,
-//! l-diversity and t-closeness.
+//! [`recipe`] parses recipes (DataBrew's step names); [`transform`]
+//! compiles them against a schema and applies them to Arrow record batches
+//! ([`table`], [`io`] for CSV, JSON Lines and Parquet); [`mask`] and
+//! [`fake`] mask and substitute; [`token`] and [`vault`] encrypt
+//! deterministically and tokenize; [`dp`] draws exact discrete noise;
+//! [`hierarchy`] and [`kanon`] enforce k-anonymity; [`risk`] measures
+//! re-identification risk.
 
 pub mod dp;
 pub mod fake;
-pub mod io;
 pub mod hierarchy;
+pub mod io;
 pub mod kanon;
 pub mod mask;
 pub mod recipe;
