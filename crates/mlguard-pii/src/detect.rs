@@ -167,6 +167,7 @@ impl Detector {
             out: Vec::new(),
             label_cursor: 0,
             keyed_cursor: 0,
+            digits: Digits::default(),
         };
         scan.run();
         if column.0 != 0 {
@@ -360,7 +361,8 @@ struct Word {
 }
 
 /// Kinds of bytes in a word's core, collected once per word so the detectors
-/// can skip words that cannot be theirs without looking at the bytes again.
+/// can skip words that cannot be theirs without looking at the bytes again;
+/// and the byte classes the word splitter needs.
 mod shape {
     pub(super) const DIGIT: u16 = 1 << 0;
     pub(super) const UPPER: u16 = 1 << 1;
@@ -376,9 +378,22 @@ mod shape {
     pub(super) const HIGH: u16 = 1 << 9;
     /// Any other byte.
     pub(super) const OTHER: u16 = 1 << 10;
+    /// The shape bits of a byte.
+    pub(super) const KINDS: u16 = (1 << 11) - 1;
 
-    pub(super) fn of(c: u8) -> u16 {
-        match c {
+    /// ASCII whitespace ([`u8::is_ascii_whitespace`]): words end there.
+    pub(super) const SPACE: u16 = 1 << 11;
+    /// `;`, `|`, `&` and `,`: field separators.
+    pub(super) const FIELD: u16 = 1 << 12;
+    /// `:` and `=`, which end a `label:` or `key=` prefix.
+    pub(super) const LABEL: u16 = 1 << 15;
+    /// Trimmed from a core's start: brackets and quotes.
+    pub(super) const OPEN: u16 = 1 << 13;
+    /// Trimmed from a core's end: brackets, quotes and punctuation.
+    pub(super) const CLOSE: u16 = 1 << 14;
+
+    const fn class(c: u8) -> u16 {
+        let kind = match c {
             b'0'..=b'9' => DIGIT,
             b'A'..=b'Z' => UPPER,
             b'a'..=b'z' => LOWER,
@@ -390,7 +405,43 @@ mod shape {
             b'#' | b'\'' => HASH_QUOTE,
             0x80.. => HIGH,
             _ => OTHER,
+        };
+        let space = if c.is_ascii_whitespace() { SPACE } else { 0 };
+        let splits = match c {
+            b';' | b'|' | b'&' | b',' => FIELD,
+            b':' | b'=' => LABEL,
+            _ => 0,
+        };
+        let open = match c {
+            b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`' => OPEN,
+            _ => 0,
+        };
+        let close = match c {
+            b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b'.' | b';' | b':' | b'!'
+            | b'?' => CLOSE,
+            _ => 0,
+        };
+        kind | space | splits | open | close
+    }
+
+    static CLASSES: [u16; 256] = {
+        let mut t = [0; 256];
+        let mut c = 0;
+        while c < 256 {
+            #[expect(clippy::cast_possible_truncation, reason = "c < 256")]
+            let b = c as u8;
+            #[expect(clippy::indexing_slicing, reason = "c < 256, the table's length")]
+            {
+                t[c] = class(b);
+            }
+            c += 1;
         }
+        t
+    };
+
+    /// The classes of byte `c`.
+    pub(super) fn of(c: u8) -> u16 {
+        CLASSES.get(usize::from(c)).copied().unwrap_or(0)
     }
 }
 
@@ -406,17 +457,31 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
     let mut i = 0;
     let n = bytes.len();
     while i < n {
-        while i < n && bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        while bytes
+            .get(i)
+            .is_some_and(|&c| shape::of(c) & shape::SPACE != 0)
+        {
             i += 1;
         }
         if i >= n {
             break;
         }
         let start = i;
-        while i < n && !bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        let mut seen = 0;
+        while let Some(&c) = bytes.get(i) {
+            let class = shape::of(c);
+            if class & shape::SPACE != 0 {
+                break;
+            }
+            seen |= class;
             i += 1;
         }
-        split_fields(bytes, start, i, words);
+        if seen & (shape::FIELD | shape::LABEL) == 0 {
+            // No separator and no `label:`/`key=`: the run is one word.
+            words.push(word(bytes, start, i));
+        } else {
+            split_fields(bytes, start, i, seen, words);
+        }
     }
 }
 
@@ -424,9 +489,11 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
 /// (`205,Tonya Meyer,tonya@x.com`), query strings (`a=1&exp=09/27`), pipes and
 /// semicolons. A separator ending the run stays (trimmed from the core), commas
 /// between digits (`1,234`) and anything inside a URL do not split.
-fn split_fields(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
+/// `seen` has the classes of the run's bytes.
+fn split_fields(bytes: &[u8], start: usize, end: usize, seen: u16, words: &mut Vec<Word>) {
     let run = bytes.get(start..end).unwrap_or_default();
-    if run.windows(3).any(|w| w == b"://") {
+    if seen & shape::FIELD == 0 || (seen & shape::COLON != 0 && run.windows(3).any(|w| w == b"://"))
+    {
         push_split(bytes, start, end, words);
         return;
     }
@@ -517,21 +584,25 @@ fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
 fn word(bytes: &[u8], start: usize, end: usize) -> Word {
     let mut cs = start;
     let mut ce = end;
-    while cs < ce && bytes.get(cs).is_some_and(|b| b"([{<\"'`".contains(b)) {
+    while cs < ce
+        && bytes
+            .get(cs)
+            .is_some_and(|&b| shape::of(b) & shape::OPEN != 0)
+    {
         cs += 1;
     }
     while ce > cs
         && bytes
             .get(ce - 1)
-            .is_some_and(|b| b")]}>\"'`,.;:!?".contains(b))
+            .is_some_and(|&b| shape::of(b) & shape::CLOSE != 0)
     {
         ce -= 1;
     }
     let core = bytes.get(cs..ce).unwrap_or_default();
-    let shape = core.iter().fold(0, |acc, &c| acc | shape::of(c));
+    let shape = core.iter().fold(0, |acc, &c| acc | shape::of(c)) & shape::KINDS;
     // Word tables hold letters, `.`, `#` and `'` only.
     let lex = if shape & !(shape::UPPER | shape::LOWER | shape::DOT | shape::HASH_QUOTE) == 0 {
-        lexicon::lookup(core)
+        lexicon::lookup_in(bytes, cs, core.len())
     } else {
         0
     };
@@ -651,9 +722,12 @@ struct Scan<'a> {
     out: Vec<Finding>,
     label_cursor: usize,
     keyed_cursor: usize,
+    /// Scratch for [`digit_shape`], kept across numbers.
+    digits: Digits,
 }
 
 /// Separator shape of a run of digit groups.
+#[derive(Default)]
 struct Digits {
     /// The digits alone.
     digits: Vec<u8>,
@@ -1139,13 +1213,16 @@ impl<'a> Scan<'a> {
     /// times (`10:30`, `10:30:15`, `10am`), and card expiries (`09/27` near
     /// "exp").
     fn date_time(&mut self, i: usize, w: Word) -> bool {
+        use shape::{COLON, DASH, DOT, LOWER, SLASH, UPPER};
         let core = self.core(w);
-        let b = core.as_bytes();
+        let sh = w.shape;
         // Card expiry: MM/YY or MM/YYYY near an expiry keyword.
-        if let Some((m, y)) = core.split_once('/').or_else(|| {
-            core.split_once('-')
-                .filter(|_| self.near(PiiType::CreditDebitExpiry, w.cs, w.ce))
-        }) && !y.contains('/')
+        if sh & (SLASH | DASH) != 0
+            && let Some((m, y)) = core.split_once('/').or_else(|| {
+                core.split_once('-')
+                    .filter(|_| self.near(PiiType::CreditDebitExpiry, w.cs, w.ce))
+            })
+            && !y.contains('/')
             && !y.contains('-')
             && matches!(m.len(), 1 | 2)
             && matches!(y.len(), 2 | 4)
@@ -1162,11 +1239,17 @@ impl<'a> Scan<'a> {
             }
             return false;
         }
-        let (date_part, time_part) = match core.find(['T', 't']) {
+        // (The shape says which searches can find something.)
+        let t = if sh & (UPPER | LOWER) != 0 {
+            core.find(['T', 't'])
+        } else {
+            None
+        };
+        let (date_part, time_part) = match t {
             Some(p) if p >= 8 => (core.get(..p).unwrap_or_default(), core.get(p + 1..)),
             _ => (core, None),
         };
-        if is_numeric_date(date_part) {
+        if sh & (DASH | SLASH | DOT) != 0 && is_numeric_date(date_part) {
             if time_part.is_some_and(|t| {
                 !is_time(
                     t.trim_end_matches(['Z', 'z'])
@@ -1190,14 +1273,17 @@ impl<'a> Scan<'a> {
             self.push(PiiType::DateTime, w.cs, end, score);
             return true;
         }
-        let lower = lowered(core);
-        let bare = lower.trim_end_matches("am").trim_end_matches("pm");
-        if (is_time(core) && b.contains(&b':'))
-            || (bare.len() < lower.len()
+        // `10:30`, or an hour with am/pm (`10am`, `9:30pm`): a time has a
+        // colon, am/pm letters.
+        let clock = || {
+            let lower = lowered(core);
+            let bare = lower.trim_end_matches("am").trim_end_matches("pm");
+            bare.len() < lower.len()
                 && !bare.is_empty()
                 && bare.len() <= 5
-                && (is_time(bare) || bare.parse::<u8>().is_ok_and(|h| (1..=12).contains(&h))))
-        {
+                && (is_time(bare) || bare.parse::<u8>().is_ok_and(|h| (1..=12).contains(&h)))
+        };
+        if (sh & COLON != 0 && is_time(core)) || (sh & (UPPER | LOWER) != 0 && clock()) {
             let mut end = w.ce;
             if let Some(&ampm) = self.words.get(i + 1)
                 && self.single_gap(i)
@@ -1320,10 +1406,17 @@ impl<'a> Scan<'a> {
     /// Collects digit groups starting at word `i`: `4111 1111 1111 1111`,
     /// `(555) 010-0199`, `+44 20 7946 0958`, `536-22-8451`.
     fn numeric(&mut self, i: usize) -> usize {
-        let mut words = Vec::new();
+        use shape::{DASH, DIGIT, DOT, OTHER, SLASH};
+        // The words that take part: `i` and up to five after it.
+        let mut count_words = 0;
         let mut j = i;
         let mut total = 0;
         while let Some(&w) = self.words.get(j) {
+            // Only digits and `-.()+/` (`(` before the core too): the core's
+            // shape rules most words out at once.
+            if w.shape & DIGIT == 0 || w.shape & !(DIGIT | DASH | DOT | SLASH | OTHER) != 0 {
+                break;
+            }
             let raw = self.bytes.get(w.start..w.ce).unwrap_or_default();
             let numeric = !raw.is_empty()
                 && raw
@@ -1345,14 +1438,16 @@ impl<'a> Scan<'a> {
                 break;
             }
             total += count;
-            words.push(w);
+            count_words += 1;
             j += 1;
-            if words.len() >= 6 {
+            if count_words >= 6 {
                 break;
             }
         }
-        for k in (1..=words.len()).rev() {
-            let (Some(first), Some(last)) = (words.first(), words.get(k - 1)) else {
+        let mut shape = std::mem::take(&mut self.digits);
+        let mut found = None;
+        for k in (1..=count_words).rev() {
+            let (Some(first), Some(last)) = (self.words.get(i), self.words.get(i + k - 1)) else {
                 break;
             };
             let start = if self
@@ -1365,14 +1460,19 @@ impl<'a> Scan<'a> {
                 first.cs
             };
             let end = last.ce;
-            let shape = digit_shape(self.bytes.get(start..end).unwrap_or_default());
-            if self.classify_number(&shape, start, end, k < words.len()) {
-                return k;
+            digit_shape(self.bytes.get(start..end).unwrap_or_default(), &mut shape);
+            if self.classify_number(&shape, start, end, k < count_words) {
+                found = Some(k);
+                break;
             }
+        }
+        self.digits = shape;
+        if let Some(k) = found {
+            return k;
         }
         // Three or more digit groups that are nothing we know (a number failing
         // its checksum): none of their tails is read as something else.
-        if words.len() >= 3 { words.len() } else { 0 }
+        if count_words >= 3 { count_words } else { 0 }
     }
 
     fn classify_number(&mut self, s: &Digits, start: usize, end: usize, partial: bool) -> bool {
@@ -1381,14 +1481,23 @@ impl<'a> Scan<'a> {
         let d = s.digits.as_slice();
         let one_sep = s.seps.windows(2).all(|p| p.first() == p.get(1));
         let sep = s.seps.first().copied();
-        let negative = self.ctx.negative_before(start, 20);
+        // A negative keyword before the number, asked at most once.
+        let cx = self.ctx;
+        let negative_seen = std::cell::Cell::new(None);
+        let negative = || {
+            negative_seen.get().unwrap_or_else(|| {
+                let v = cx.negative_before(start, 20);
+                negative_seen.set(Some(v));
+                v
+            })
+        };
         let ctx = |scan: &Self, t: PiiType| scan.near(t, start, end);
         let groups = s.groups.as_slice();
 
         if (13..=19).contains(&n) && one_sep && !s.plus && !s.paren && checks::card_number(d) {
             let score = if ctx(self, CreditDebitNumber) {
                 0.99
-            } else if negative {
+            } else if negative() {
                 0.5
             } else {
                 0.9
@@ -1405,10 +1514,10 @@ impl<'a> Scan<'a> {
             );
             return true;
         }
-        let keyed_aadhaar = self.keyword_close(InAadhaar, start, 30);
         if n == 12
             && checks::aadhaar(d)
-            && (keyed_aadhaar || (groups == [4, 4, 4] && !partial && !negative))
+            && (self.keyword_close(InAadhaar, start, 30)
+                || (groups == [4, 4, 4] && !partial && !negative()))
         {
             self.push(
                 InAadhaar,
@@ -1422,7 +1531,7 @@ impl<'a> Scan<'a> {
             let dashed = groups == [3, 2, 4] && one_sep && matches!(sep, Some(b'-' | b' '));
             if dashed
                 && checks::itin(d)
-                && (!negative || ctx(self, UsIndividualTaxIdentificationNumber))
+                && (!negative() || ctx(self, UsIndividualTaxIdentificationNumber))
             {
                 self.push(
                     UsIndividualTaxIdentificationNumber,
@@ -1439,7 +1548,7 @@ impl<'a> Scan<'a> {
             if dashed && checks::ssn(d) {
                 let score = if ctx(self, Ssn) {
                     0.95
-                } else if negative {
+                } else if negative() {
                     0.4
                 } else {
                     0.85
@@ -1504,7 +1613,7 @@ impl<'a> Scan<'a> {
                     end,
                     if ctx(self, Phone) {
                         0.95
-                    } else if negative {
+                    } else if negative() {
                         0.5
                     } else {
                         0.85
@@ -1516,7 +1625,7 @@ impl<'a> Scan<'a> {
                 self.push(UkNationalHealthServiceNumber, start, end, 0.7);
                 return true;
             }
-            if groups == [10] && nanp && ctx(self, Phone) && !negative {
+            if groups == [10] && nanp && ctx(self, Phone) && !negative() {
                 self.push(Phone, start, end, 0.85);
                 return true;
             }
@@ -1567,7 +1676,7 @@ impl<'a> Scan<'a> {
             && (10..=12).contains(&n)
             && (2..=5).contains(&groups.len())
             && s.seps.iter().all(|c| matches!(c, b' ' | b'-'))
-            && !negative
+            && !negative()
             && !partial
         {
             self.push(Phone, start, end, if ctx(self, Phone) { 0.9 } else { 0.7 });
@@ -1577,7 +1686,7 @@ impl<'a> Scan<'a> {
         if n == 10
             && groups == [10]
             && d.first().is_some_and(|c| (b'2'..=b'9').contains(c))
-            && !negative
+            && !negative()
             && !partial
         {
             self.push(
@@ -2632,14 +2741,12 @@ fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
     })
 }
 
-fn digit_shape(raw: &[u8]) -> Digits {
-    let mut s = Digits {
-        digits: Vec::with_capacity(raw.len()),
-        groups: Vec::new(),
-        seps: Vec::new(),
-        plus: raw.first() == Some(&b'+'),
-        paren: raw.contains(&b'('),
-    };
+fn digit_shape(raw: &[u8], s: &mut Digits) {
+    s.digits.clear();
+    s.groups.clear();
+    s.seps.clear();
+    s.plus = raw.first() == Some(&b'+');
+    s.paren = raw.contains(&b'(');
     let mut run = 0;
     for &c in raw {
         if c.is_ascii_digit() {
@@ -2659,7 +2766,6 @@ fn digit_shape(raw: &[u8]) -> Digits {
         s.groups.push(run);
     }
     s.seps.retain(|c| *c != b'+');
-    s
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -2685,8 +2791,10 @@ fn is_numeric_date(s: &str) -> bool {
         Some(c @ (b'-' | b'/' | b'.')) => c,
         _ => return false,
     };
-    let parts: Vec<&str> = s.split(char::from(sep)).collect();
-    let [a, b, c] = parts.as_slice() else {
+    let mut parts = s.split(char::from(sep));
+    let (Some(a), Some(b), Some(c), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     let num = |x: &str| -> Option<u32> {
@@ -2714,21 +2822,25 @@ fn is_numeric_date(s: &str) -> bool {
 
 fn is_time(s: &str) -> bool {
     let s = s.split(['.', ',']).next().unwrap_or(s);
-    let parts: Vec<&str> = s.split(':').collect();
-    if !(2..=3).contains(&parts.len()) {
-        return false;
-    }
-    parts.iter().enumerate().all(|(i, p)| {
+    // Two or three parts: `h:mm` or `h:mm:ss`, hours to 23, the rest to 59.
+    let mut parts = 0;
+    for (i, p) in s.split(':').enumerate() {
         let ok_len = if i == 0 {
             (1..=2).contains(&p.len())
         } else {
             p.len() == 2
         };
-        ok_len
+        let ok = i < 3
+            && ok_len
             && p.bytes().all(|c| c.is_ascii_digit())
             && p.parse::<u32>()
-                .is_ok_and(|v| if i == 0 { v <= 23 } else { v <= 59 })
-    })
+                .is_ok_and(|v| if i == 0 { v <= 23 } else { v <= 59 });
+        if !ok {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2
 }
 
 fn parse_day(s: &str) -> Option<u8> {

@@ -103,11 +103,39 @@ pub(crate) fn key(word: &[u8]) -> Option<u128> {
     if word.is_empty() || word.len() > MAX_LEN {
         return None;
     }
-    let mut k = u128::from(u8::try_from(word.len()).ok()?) << 120;
-    for (i, c) in word.iter().enumerate() {
-        k |= u128::from(c.to_ascii_lowercase()) << (8 * i);
+    let mut buf = [0u8; 16];
+    buf.get_mut(..word.len())?.copy_from_slice(word);
+    Some(pack(u128::from_le_bytes(buf), word.len()))
+}
+
+/// The key of the `len` (1 to [`MAX_LEN`]) bytes in `x`, whose other bytes are 0.
+fn pack(x: u128, len: usize) -> u128 {
+    // ASCII lowercase, sixteen bytes at once: a byte gets 0x20 when it is in
+    // `A..=Z` (bit 7 of `h + 0x3f` set: >= `A`; of `h + 0x25` clear: < `[`).
+    const LOW7: u128 = u128::from_le_bytes([0x7f; 16]);
+    const HIGH: u128 = u128::from_le_bytes([0x80; 16]);
+    let h = x & LOW7;
+    let upper =
+        (h + u128::from_le_bytes([0x3f; 16])) & !(h + u128::from_le_bytes([0x25; 16])) & !x & HIGH;
+    (x | (upper >> 2)) | (u128::from(u8::try_from(len).unwrap_or(0)) << 120)
+}
+
+/// [`lookup`] of `text[at..at + len]`, reading sixteen bytes at once where
+/// the text has them.
+pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
+    if len == 0 || len > MAX_LEN {
+        return 0;
     }
-    Some(k)
+    let wide = text
+        .get(at..at + 16)
+        .and_then(|s| <[u8; 16]>::try_from(s).ok());
+    match wide {
+        Some(b) => lookup_key(pack(
+            u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1),
+            len,
+        )),
+        None => lookup(text.get(at..at + len).unwrap_or_default()),
+    }
 }
 
 /// The tables that list the word of `key`, as bits.
@@ -741,10 +769,26 @@ mod tests {
         assert_eq!(lookup(b"street\0"), 0);
         assert_eq!(lookup(b"stree"), 0);
         assert_eq!(lookup(b""), 0);
+        // The packed lowercase is ASCII's, byte by byte.
+        for c in 0..=255u8 {
+            let word = [b'a', c, b'z'];
+            let lower = [b'a', c.to_ascii_lowercase(), b'z'];
+            let k = u128::from_le_bytes([
+                lower[0], lower[1], lower[2], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,
+            ]);
+            assert_eq!(key(&word), Some(k), "{c}");
+        }
         assert_eq!(lookup(b"0123456789abcdefg"), 0);
         assert_eq!(lookup("Stra\u{df}e".as_bytes()), 0);
         // A third full at most: misses (most words) end at the first slot or two.
         let used = LEXICON.keys.iter().filter(|k| **k != 0).count();
         assert!(used * 3 <= LEXICON.keys.len(), "{used}");
+        // In a text, with or without sixteen bytes after the word.
+        let text = b"x Avenue, then MARCH";
+        assert_eq!(lookup_in(text, 2, 6), lookup(b"avenue"));
+        assert_eq!(lookup_in(text, 15, 5), lookup(b"march"));
+        assert_ne!(lookup(b"march") & MONTH, 0);
+        assert_eq!(lookup_in(text, 15, 4), 0);
+        assert_eq!(lookup_in(text, 0, 0), 0);
     }
 }
