@@ -149,36 +149,65 @@ impl Detector {
     /// Every finding in one value of a column whose name gives `column`.
     #[must_use]
     pub fn detect_in(&self, text: &str, column: ColumnContext) -> Vec<Finding> {
-        // The keyword hits and the words are scratch space, kept per thread so a
-        // scan of many small values does not allocate (and zero) them each time.
-        let (mut hits, mut words) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        self.keywords.find(text, &mut hits);
-        split_words(text, &mut words);
+        let mut found = Vec::new();
+        self.detect_into(text, column, 0, &mut found);
+        found
+    }
+
+    /// [`Detector::detect_in`], appending the findings to `dest` with
+    /// `offset` added to their positions.
+    fn detect_into(
+        &self,
+        text: &str,
+        column: ColumnContext,
+        offset: usize,
+        dest: &mut Vec<Finding>,
+    ) {
+        // Keyword hits, words, candidates and the overlap buffers are scratch
+        // space, kept per thread so a scan of many small values (CSV cells) or
+        // of many pieces does not allocate (and zero) them each time.
+        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        self.keywords.find(text, &mut scratch.hits);
+        split_words(text, &mut scratch.words);
+        scratch.out.clear();
         let ctx = Context {
-            hits: &hits,
+            hits: &scratch.hits,
             column: column.0,
         };
         let mut scan = Scan {
             d: self,
             text,
             bytes: text.as_bytes(),
-            words,
+            words: std::mem::take(&mut scratch.words),
             ctx: &ctx,
-            out: Vec::new(),
+            out: std::mem::take(&mut scratch.out),
             label_cursor: 0,
             keyed_cursor: 0,
-            digits: Digits::default(),
+            digits: std::mem::take(&mut scratch.digits),
         };
         scan.run();
         if column.0 != 0 {
             scan.whole_value(column.0);
         }
-        let Scan { out, words, .. } = scan;
-        let mut out = out;
-        self.custom_findings(text, &hits, &mut out);
-        SCRATCH.with(|s| *s.borrow_mut() = (hits, words));
+        let Scan {
+            mut out,
+            words,
+            digits,
+            ..
+        } = scan;
+        self.custom_findings(text, &scratch.hits, &mut out);
         out.retain(|f| f.score >= self.min_score);
-        resolve_overlaps(out)
+        resolve_overlaps(
+            &mut out,
+            &mut scratch.cluster,
+            &mut scratch.kept,
+            offset,
+            dest,
+        );
+        scratch.words = words;
+        scratch.out = out;
+        scratch.digits = digits;
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
     }
 
     /// [`Detector::detect`] over a large text on `threads` threads (0: every
@@ -193,38 +222,54 @@ impl Detector {
         };
         let pieces = split_lines(text, piece.max(1));
         let next = std::sync::atomic::AtomicUsize::new(0);
+        // Each worker appends to one vector and remembers which range each
+        // piece took; pieces come in order, so one worker's vector is the answer.
         let work = || {
-            let mut mine = Vec::new();
+            let mut found = Vec::new();
+            let mut ranges = Vec::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(&(start, end)) = pieces.get(i) else {
                     break;
                 };
                 let part = text.get(start..end).unwrap_or_default();
-                let mut found = self.detect(part);
-                for f in &mut found {
-                    f.start += start;
-                    f.end += start;
+                let from = found.len();
+                self.detect_into(part, ColumnContext::default(), start, &mut found);
+                if ranges.is_empty() && found.len() > from {
+                    // Room for the rest at the first piece's density, so the
+                    // vector is not copied as it grows.
+                    let estimate = (found.len() - from) * (text.len() / part.len().max(1) + 1);
+                    found.reserve(estimate.saturating_sub(found.len()) / threads.max(1));
                 }
-                mine.push((i, found));
+                ranges.push((i, from, found.len()));
             }
-            mine
+            (found, ranges)
         };
-        let mut results: Vec<(usize, Vec<Finding>)> = if threads <= 1 || pieces.len() <= 1 {
-            work()
-        } else {
-            std::thread::scope(|s| {
-                let workers: Vec<_> = (0..threads.min(pieces.len()))
-                    .map(|_| s.spawn(work))
-                    .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|w| w.join().unwrap_or_default())
-                    .collect()
-            })
-        };
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().flat_map(|(_, f)| f).collect()
+        if threads <= 1 || pieces.len() <= 1 {
+            return work().0;
+        }
+        let parts: Vec<WorkerFindings> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads.min(pieces.len()))
+                .map(|_| s.spawn(work))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        let mut order: Vec<(usize, usize, usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(w, (_, ranges))| ranges.iter().map(move |&(i, a, b)| (i, w, a, b)))
+            .collect();
+        order.sort_unstable_by_key(|&(i, ..)| i);
+        let mut out = Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
+        for (_, w, a, b) in order {
+            if let Some(f) = parts.get(w).and_then(|(f, _)| f.get(a..b)) {
+                out.extend_from_slice(f);
+            }
+        }
+        out
     }
 
     fn custom_findings(&self, text: &str, hits: &[Hit], out: &mut Vec<Finding>) {
@@ -298,20 +343,31 @@ fn split_lines(text: &str, piece: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// One worker's findings, and each of its pieces' range in them: (piece, from, to).
+type WorkerFindings = (Vec<Finding>, Vec<(usize, usize, usize)>);
+
 /// Keeps the best of overlapping findings: higher score, then longer. Works
 /// cluster by cluster (runs of findings that overlap transitively), so the
-/// cost stays O(n log n) on texts with many findings.
-fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
+/// cost stays O(n log n) on texts with many findings. Empties `found`;
+/// appends the kept findings, moved by `offset`, to `dest`. `cluster` and
+/// `kept` are scratch.
+fn resolve_overlaps(
+    found: &mut Vec<Finding>,
+    cluster: &mut Vec<Finding>,
+    kept: &mut Vec<Finding>,
+    offset: usize,
+    dest: &mut Vec<Finding>,
+) {
     if found.len() <= 1 {
-        return found;
+        dest.extend(found.drain(..).map(|f| moved(f, offset)));
+        return;
     }
     found.sort_by_key(|f| (f.start, f.end));
-    let mut out = Vec::with_capacity(found.len());
-    let mut cluster: Vec<Finding> = Vec::new();
+    cluster.clear();
     let mut cluster_end = 0;
-    for f in found {
+    for f in found.drain(..) {
         if !cluster.is_empty() && f.start >= cluster_end {
-            settle(&mut cluster, &mut out);
+            settle(cluster, kept, offset, dest);
         }
         cluster_end = if cluster.is_empty() {
             f.end
@@ -320,14 +376,24 @@ fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
         };
         cluster.push(f);
     }
-    settle(&mut cluster, &mut out);
-    out
+    settle(cluster, kept, offset, dest);
 }
 
-/// Greedy choice inside one cluster of overlapping findings.
-fn settle(cluster: &mut Vec<Finding>, out: &mut Vec<Finding>) {
+fn moved(mut f: Finding, offset: usize) -> Finding {
+    f.start += offset;
+    f.end += offset;
+    f
+}
+
+/// Greedy choice inside one cluster of overlapping findings (emptied).
+fn settle(
+    cluster: &mut Vec<Finding>,
+    kept: &mut Vec<Finding>,
+    offset: usize,
+    dest: &mut Vec<Finding>,
+) {
     if cluster.len() == 1 {
-        out.append(cluster);
+        dest.extend(cluster.drain(..).map(|f| moved(f, offset)));
         return;
     }
     cluster.sort_by(|a, b| {
@@ -336,14 +402,14 @@ fn settle(cluster: &mut Vec<Finding>, out: &mut Vec<Finding>) {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Finding> = Vec::new();
+    kept.clear();
     for f in cluster.drain(..) {
         if kept.iter().all(|k| k.end <= f.start || f.end <= k.start) {
             kept.push(f);
         }
     }
     kept.sort_by_key(|f| f.start);
-    out.append(&mut kept);
+    dest.extend(kept.drain(..).map(|f| moved(f, offset)));
 }
 
 /// A whitespace-separated word: `[start, end)` as written and its core (the
@@ -358,6 +424,8 @@ struct Word {
     shape: u16,
     /// The word tables listing the core ([`lexicon`] bits).
     lex: u32,
+    /// [`name_like`] of the core.
+    name_like: bool,
 }
 
 /// Kinds of bytes in a word's core, collected once per word so the detectors
@@ -445,8 +513,19 @@ mod shape {
     }
 }
 
+/// Buffers one detection needs, kept per thread between detections.
+#[derive(Default)]
+struct Scratch {
+    hits: Vec<Hit>,
+    words: Vec<Word>,
+    out: Vec<Finding>,
+    digits: Digits,
+    cluster: Vec<Finding>,
+    kept: Vec<Finding>,
+}
+
 thread_local! {
-    static SCRATCH: std::cell::RefCell<(Vec<Hit>, Vec<Word>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
@@ -478,9 +557,9 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
         }
         if seen & (shape::FIELD | shape::LABEL) == 0 {
             // No separator and no `label:`/`key=`: the run is one word.
-            words.push(word(bytes, start, i));
+            words.push(word(text, start, i));
         } else {
-            split_fields(bytes, start, i, seen, words);
+            split_fields(text, start, i, seen, words);
         }
     }
 }
@@ -490,11 +569,12 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
 /// semicolons. A separator ending the run stays (trimmed from the core), commas
 /// between digits (`1,234`) and anything inside a URL do not split.
 /// `seen` has the classes of the run's bytes.
-fn split_fields(bytes: &[u8], start: usize, end: usize, seen: u16, words: &mut Vec<Word>) {
+fn split_fields(text: &str, start: usize, end: usize, seen: u16, words: &mut Vec<Word>) {
+    let bytes = text.as_bytes();
     let run = bytes.get(start..end).unwrap_or_default();
     if seen & shape::FIELD == 0 || (seen & shape::COLON != 0 && run.windows(3).any(|w| w == b"://"))
     {
-        push_split(bytes, start, end, words);
+        push_split(text, start, end, words);
         return;
     }
     let mut from = start;
@@ -507,13 +587,13 @@ fn split_fields(bytes: &[u8], start: usize, end: usize, seen: u16, words: &mut V
         };
         if splits {
             if k > from {
-                push_split(bytes, from, k, words);
+                push_split(text, from, k, words);
             }
             from = k + 1;
         }
     }
     if end > from {
-        push_split(bytes, from, end, words);
+        push_split(text, from, end, words);
     }
 }
 
@@ -546,7 +626,8 @@ fn thousands_separator(bytes: &[u8], start: usize, k: usize) -> bool {
         && !lead.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'.'))
 }
 
-fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
+fn push_split(text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
+    let bytes = text.as_bytes();
     // Find a `label:` or `key=` prefix made of letters (and `_`), the label
     // containing a non-hex letter so `dead:beef::1` stays whole.
     let mut j = start;
@@ -574,14 +655,15 @@ fn push_split(bytes: &[u8], start: usize, end: usize, words: &mut Vec<Word>) {
             _ => false,
         };
     if splits {
-        words.push(word(bytes, start, j + 1));
-        words.push(word(bytes, j + 1, end));
+        words.push(word(text, start, j + 1));
+        words.push(word(text, j + 1, end));
     } else {
-        words.push(word(bytes, start, end));
+        words.push(word(text, start, end));
     }
 }
 
-fn word(bytes: &[u8], start: usize, end: usize) -> Word {
+fn word(text: &str, start: usize, end: usize) -> Word {
+    let bytes = text.as_bytes();
     let mut cs = start;
     let mut ce = end;
     while cs < ce
@@ -606,6 +688,9 @@ fn word(bytes: &[u8], start: usize, end: usize) -> Word {
     } else {
         0
     };
+    // Only a capital (or a non-ASCII letter) starts a name.
+    let name_like = matches!(core.first(), Some(b'A'..=b'Z' | 0x80..))
+        && name_like(text.get(cs..ce).unwrap_or_default(), shape, lex);
     Word {
         start,
         end,
@@ -613,7 +698,46 @@ fn word(bytes: &[u8], start: usize, end: usize) -> Word {
         ce,
         shape,
         lex,
+        name_like,
     }
+}
+
+/// A capitalized word that can be part of a name: `Maria`, `O'Neil`,
+/// `Smith-Jones`, `McDonald`, `Amélie`, `MARIA` (five letters or more when
+/// all capitals, so `GP`, `USD` and `SDK` are not). `shape` and `lex` are the
+/// core's.
+fn name_like(core: &str, shape: u16, lex: u32) -> bool {
+    if lex & lexicon::STREET_SUFFIX != 0 {
+        return false;
+    }
+    if shape & shape::HIGH == 0 {
+        // ASCII: the same rules on bytes.
+        let b = core.as_bytes();
+        let Some((first, rest)) = b.split_first() else {
+            return false;
+        };
+        let n = rest.len();
+        return first.is_ascii_uppercase()
+            && (1..=20).contains(&n)
+            && (rest
+                .iter()
+                .all(|c| c.is_ascii_lowercase() || *c == b'\'' || *c == b'-')
+                || (n >= 4 && rest.iter().all(u8::is_ascii_uppercase))
+                || is_mc(b));
+    }
+    let mut chars = core.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let rest = chars.as_str();
+    let n = rest.chars().count();
+    first.is_uppercase()
+        && (1..=20).contains(&n)
+        && (rest
+            .chars()
+            .all(|c| c.is_lowercase() || c == '\'' || c == '-' || c == '\u{2019}')
+            || (n >= 4 && rest.chars().all(|c| c.is_ascii_uppercase()))
+            || is_mc(core.as_bytes()))
 }
 
 fn is_us_state(word: &str) -> bool {
@@ -1703,6 +1827,20 @@ impl<'a> Scan<'a> {
     /// Ages: "42 years old" and "42 years" (the span keeps the unit),
     /// "42-year-old", "42yo", and a bare number right after "age"/"aged".
     fn age(&mut self, i: usize, w: Word) -> bool {
+        // An age is one to three leading digits, at most 125.
+        let b = self.core_bytes(w);
+        let leading = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=3).contains(&leading) {
+            return false;
+        }
+        let value = b
+            .get(..leading)
+            .unwrap_or_default()
+            .iter()
+            .fold(0u16, |v, c| v * 10 + u16::from(c - b'0'));
+        if value > 125 {
+            return false;
+        }
         let core = self.core(w);
         let lower = lowered(core);
         let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
@@ -2279,25 +2417,9 @@ impl<'a> Scan<'a> {
 
     // ----- names and addresses -------------------------------------------------
 
-    /// A capitalized word that can be part of a name: `Maria`, `O'Neil`,
-    /// `Smith-Jones`, `McDonald`, `Amélie`, `MARIA` (five letters or more when
-    /// all capitals, so `GP`, `USD` and `SDK` are not).
+    /// A capitalized word that can be part of a name ([`name_like`]).
     fn name_like(&self, w: Word) -> bool {
-        let core = self.core(w);
-        let mut chars = core.chars();
-        let Some(first) = chars.next() else {
-            return false;
-        };
-        let rest = chars.as_str();
-        let n = rest.chars().count();
-        first.is_uppercase()
-            && (1..=20).contains(&n)
-            && (rest
-                .chars()
-                .all(|c| c.is_lowercase() || c == '\'' || c == '-' || c == '\u{2019}')
-                || (n >= 4 && rest.chars().all(|c| c.is_ascii_uppercase()))
-                || is_mc(core.as_bytes()))
-            && w.lex & lexicon::STREET_SUFFIX == 0
+        w.name_like
     }
 
     fn is_initial(&self, w: Word) -> bool {
@@ -2458,15 +2580,20 @@ impl<'a> Scan<'a> {
                 break;
             }
             let first = core.chars().next().unwrap_or(' ');
-            let lower = lowered(core);
-            let ordinal = core.len() >= 3
-                && first.is_ascii_digit()
-                && ["st", "nd", "rd", "th"].iter().any(|s| lower.ends_with(s));
-            let direction = matches!(
-                lower.trim_end_matches('.'),
-                "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
-            );
-            if !(first.is_uppercase() || ordinal || direction) {
+            let ordinal = || {
+                let lower = lowered(core);
+                core.len() >= 3
+                    && first.is_ascii_digit()
+                    && ["st", "nd", "rd", "th"].iter().any(|s| lower.ends_with(s))
+            };
+            let direction = || {
+                core.len() <= 2
+                    && matches!(
+                        lowered(core).trim_end_matches('.'),
+                        "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
+                    )
+            };
+            if !(first.is_uppercase() || ordinal() || direction()) {
                 break;
             }
             // "39/71, Badal Zila": a comma may follow the house number only.
@@ -2520,8 +2647,11 @@ impl<'a> Scan<'a> {
         if !matches!(self.bytes.get(w.cs), Some(b'p' | b'P')) || w.ce - w.cs > 4 {
             return None;
         }
-        let core = lowered(self.core(w));
-        if !matches!(core.as_str(), "p.o" | "po" | "p.o.") {
+        let core = self.core_bytes(w);
+        if !(core.eq_ignore_ascii_case(b"p.o")
+            || core.eq_ignore_ascii_case(b"po")
+            || core.eq_ignore_ascii_case(b"p.o."))
+        {
             return None;
         }
         let &bx = self.words.get(i + 1)?;
