@@ -468,6 +468,7 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
     let source = reader.source.clone();
     let delimiter_out = reader.delimiter;
     let read_done;
+    let mut anonymize_seconds = 0.0f64;
     if whole {
         let batches = reader
             .by_ref()
@@ -496,7 +497,9 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
                 p.method,
                 p.k.unwrap_or(0)
             ));
+            let t = Instant::now();
             let (anonymized, summary) = crate::kanon_glue::enforce(&table, p, &hierarchy_dir)?;
+            anonymize_seconds = t.elapsed().as_secs_f64();
             table = anonymized;
             anonymization = Some(summary);
         }
@@ -583,8 +586,16 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         )
         .map(Some)
     };
-    let before = measure_parts(before_parts)?;
-    let after = measure_parts(after_parts)?;
+    let t = Instant::now();
+    // Before and after are independent: one core each.
+    let (before, after) = std::thread::scope(|scope| {
+        let before = scope.spawn(|| measure_parts(before_parts));
+        let after = measure_parts(after_parts);
+        (before.join(), after)
+    });
+    let before = before.map_err(|_| "the risk measurement failed".to_string())??;
+    let after = after?;
+    let risk_seconds = t.elapsed().as_secs_f64();
     if let (Some(v), Some(path)) = (&vault, &vault_path) {
         // The vault is written before the output is renamed into place:
         // tokens never reach an output whose originals are not stored.
@@ -612,7 +623,13 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         "riskBefore": before,
         "riskAfter": after,
         "anonymization": anonymization,
-        "seconds": {"read": read_done.as_secs_f64(), "total": started.elapsed().as_secs_f64()},
+        "seconds": {
+            "read": read_done.as_secs_f64(),
+            "steps": steps.iter().map(|s| s.seconds).sum::<f64>(),
+            "anonymize": anonymize_seconds,
+            "risk": risk_seconds,
+            "total": started.elapsed().as_secs_f64(),
+        },
         "threads": std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
     });
     if let Some(path) = &args.report {
