@@ -22,6 +22,24 @@ use crate::DeidError;
 /// Length of every key this module takes.
 pub const KEY_LEN: usize = 32;
 
+/// A 32-byte key for one purpose from a caller's key (a key file, a
+/// secret): HKDF-SHA-256 with a fixed salt, the purpose as info. The raw
+/// key is only HKDF's input keying material, never an HMAC key over chosen
+/// data here, so no step that HMACs values under the raw key (DataBrew's
+/// CRYPTOGRAPHIC_HASH) can produce a derived key.
+pub fn derive_key(raw: &[u8], purpose: &str) -> Result<Zeroizing<[u8; KEY_LEN]>, DeidError> {
+    use aws_lc_rs::hkdf;
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"mlguard deid key derivation v1").extract(raw);
+    let info = [purpose.as_bytes()];
+    let okm = prk
+        .expand(&info, hkdf::HKDF_SHA256)
+        .map_err(|_| DeidError::Input("key derivation failed".into()))?;
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    okm.fill(key.as_mut())
+        .map_err(|_| DeidError::Input("key derivation failed".into()))?;
+    Ok(key)
+}
+
 fn key_error() -> DeidError {
     DeidError::Input(format!("a key must be {KEY_LEN} bytes"))
 }

@@ -64,19 +64,16 @@ impl Keys {
         }
     }
 
-    /// A 32-byte key for one purpose, derived from the step's key
-    /// (HMAC-SHA-256(key, "mlguard deid " ‖ purpose)), so one key file
-    /// serves every step without two steps sharing a key.
+    /// A 32-byte key for one purpose, derived from the step's key by
+    /// [`crate::token::derive_key`], so one key file serves every step
+    /// without two purposes sharing a key.
     fn derived(&self, step: &Step, purpose: &str) -> Result<Zeroizing<Vec<u8>>, DeidError> {
         let raw = self.raw(step)?;
         if raw.len() < 16 {
             return Err(step.error("the key is under 16 bytes"));
         }
-        let tag = hmac::sign(
-            &hmac::Key::new(hmac::HMAC_SHA256, raw),
-            format!("mlguard deid {purpose}").as_bytes(),
-        );
-        Ok(Zeroizing::new(tag.as_ref().to_vec()))
+        let key = crate::token::derive_key(raw, purpose)?;
+        Ok(Zeroizing::new(key.to_vec()))
     }
 
     /// Secret ids a recipe names, to be fetched before compiling.
@@ -281,44 +278,79 @@ fn decimals_of(s: &str) -> u32 {
         .map_or(0, |(_, f)| u32::try_from(f.len()).unwrap_or(u32::MAX))
 }
 
-/// Parses a decimal into an integer count of 10^-`decimals` steps,
-/// rounding half away from zero; `None` if it is not a decimal number.
-fn to_steps(s: &str, decimals: u32) -> Option<i128> {
+/// A decimal number as `mantissa × 10^exponent`: digits with an optional
+/// sign, point and exponent (`1e20`, `-2.5E-3`, as JSON and Arrow write
+/// floats); `None` if it is not one.
+fn parse_decimal(s: &str) -> Option<(i128, i32)> {
     let s = s.trim();
-    let (neg, digits) = match s.strip_prefix('-') {
+    let (number, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok().filter(|e| e.abs() <= 60)?),
+        None => (s, 0),
+    };
+    let (neg, digits) = match number.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
+        None => (false, number.strip_prefix('+').unwrap_or(number)),
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     if (int.is_empty() && frac.is_empty())
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
-        || int.len() > 30
+        || int.len() + frac.len() > 36
     {
         return None;
     }
-    let mut value: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut round_up = false;
-    for (i, c) in frac
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(decimals as usize + 1)
-        .enumerate()
-    {
-        let d = i128::from(c - b'0');
-        if i == decimals as usize {
-            round_up = d >= 5;
+    let mut mantissa: i128 = 0;
+    for c in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)?
+            .checked_add(i128::from(c - b'0'))?;
+    }
+    let exponent = exponent.checked_sub(i32::try_from(frac.len()).ok()?)?;
+    Some((if neg { -mantissa } else { mantissa }, exponent))
+}
+
+/// How a value between two grid steps is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rounding {
+    /// To the nearest step, half away from zero (noise, random bounds).
+    Nearest,
+    /// Down, toward negative infinity (which range a value falls in).
+    Floor,
+}
+
+/// A decimal as an integer count of 10^-`decimals` steps; `None` if it is
+/// not a number or does not fit.
+fn to_steps_with(s: &str, decimals: u32, rounding: Rounding) -> Option<i128> {
+    let (mantissa, exponent) = parse_decimal(s)?;
+    let shift = exponent.checked_add(i32::try_from(decimals).ok()?)?;
+    if shift >= 0 {
+        return mantissa.checked_mul(10i128.checked_pow(u32::try_from(shift).ok()?)?);
+    }
+    let Some(divisor) = 10i128.checked_pow(shift.unsigned_abs()) else {
+        // Smaller than any step: rounds to zero (or −1 step when flooring a negative).
+        return Some(if rounding == Rounding::Floor && mantissa < 0 {
+            -1
         } else {
-            value = value.checked_mul(10)?.checked_add(d)?;
+            0
+        });
+    };
+    Some(match rounding {
+        Rounding::Floor => mantissa.div_euclid(divisor),
+        Rounding::Nearest => {
+            let q = mantissa / divisor;
+            let r = (mantissa % divisor).unsigned_abs();
+            if r * 2 >= divisor.unsigned_abs() {
+                if mantissa < 0 { q - 1 } else { q + 1 }
+            } else {
+                q
+            }
         }
-    }
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    if round_up {
-        value = value.checked_add(1)?;
-    }
-    Some(if neg { -value } else { value })
+    })
+}
+
+/// [`to_steps_with`] rounding to the nearest step.
+fn to_steps(s: &str, decimals: u32) -> Option<i128> {
+    to_steps_with(s, decimals, Rounding::Nearest)
 }
 
 fn from_steps(v: i128, decimals: u32) -> String {
@@ -545,7 +577,8 @@ impl ValueFn {
             }
             ValueFn::Generalize(g) => match g {
                 Generalizer::Range { width, decimals } => {
-                    let x = to_steps(v, *decimals).ok_or_else(|| "not a number".to_string())?;
+                    let x = to_steps_with(v, *decimals, Rounding::Floor)
+                        .ok_or_else(|| "not a number".to_string())?;
                     let lo = x
                         .div_euclid(*width)
                         .checked_mul(*width)
@@ -553,8 +586,10 @@ impl ValueFn {
                     let hi = lo
                         .checked_add(*width)
                         .ok_or_else(|| "number too large".to_string())?;
-                    if *decimals == 0 {
+                    if *decimals == 0 && lo >= 0 {
                         format!("{}-{}", lo, hi - 1)
+                    } else if *decimals == 0 {
+                        format!("[{lo}, {hi})")
                     } else {
                         format!(
                             "[{}, {})",

@@ -159,6 +159,11 @@ struct VaultFile {
     ff1_key: String,
     private_key: String,
     public_key: String,
+    /// HMAC-SHA-256 under the lookup key of the vault id and public key:
+    /// whoever can write the file but holds no key cannot swap the public
+    /// key for their own.
+    #[serde(default)]
+    public_key_mac: String,
     #[serde(default)]
     columns: BTreeMap<String, ColumnTokens>,
     #[serde(default)]
@@ -241,7 +246,9 @@ impl Vault {
         let public = private
             .compute_public_key()
             .map_err(|_| DeidError::Input("X25519 key".into()))?;
+        let mac = public_key_mac(lookup.as_ref(), &id, public.as_ref());
         let file = VaultFile {
+            public_key_mac: mac,
             format: FORMAT.into(),
             key_source: wrapper.describe(),
             lookup_key: b64(&wrapper.wrap(&id, "tokenize", lookup.as_ref())?),
@@ -303,6 +310,14 @@ impl Vault {
                     "tokenize",
                     &unb64(&vault.file.lookup_key, "lookup key")?,
                 )?;
+                let public = unb64(&vault.file.public_key, "public key")?;
+                let expected = public_key_mac(&key, &vault.file.id, &public);
+                if !constant_time_eq(expected.as_bytes(), vault.file.public_key_mac.as_bytes()) {
+                    return Err(DeidError::Input(
+                        "the vault's public key is not the one it was made with: the file was altered"
+                            .into(),
+                    ));
+                }
                 vault.lookup = Some(hmac::Key::new(hmac::HMAC_SHA256, &key));
                 vault.ff1_key = Some(wrapper.unwrap(
                     &vault.file.id,
@@ -553,6 +568,19 @@ impl Vault {
     pub fn is_empty(&self) -> bool {
         self.file.entries.is_empty()
     }
+}
+
+fn public_key_mac(lookup: &[u8], vault: &str, public: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, lookup);
+    let mut message = b"mlguard vault public key\n".to_vec();
+    message.extend_from_slice(vault.as_bytes());
+    message.push(b'\n');
+    message.extend_from_slice(public);
+    hex(hmac::sign(&key, &message).as_ref())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
 }
 
 /// AES-256-GCM key from X25519(ours, theirs), salted with the vault id and

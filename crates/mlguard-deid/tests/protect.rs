@@ -361,3 +361,57 @@ fn databrew_recipe_json_loads_as_it_is() {
             .contains("quasiIdentifiers")
     );
 }
+
+fn run_on(csv: &str, recipe: &str) -> Result<Table, String> {
+    let recipe = Recipe::parse(recipe).map_err(|e| e.to_string())?;
+    let t = read_delimited(Cursor::new(csv.to_string()), None).unwrap();
+    let keys = Keys {
+        default: Some(Zeroizing::new(vec![5u8; 32])),
+        ..Keys::default()
+    };
+    let plan =
+        compile(&recipe, &t.schema, &keys, std::path::Path::new(".")).map_err(|e| e.to_string())?;
+    plan.apply(t, None)
+        .map(|(t, _)| t)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn ranges_floor_values_and_read_exponents() {
+    let t = run_on(
+        "x\n39.6\n9.5\n-0.5\n1e1\n-10\n4.99\n",
+        &step("GENERALIZE", "sourceColumns: [x], method: RANGE, width: 10"),
+    )
+    .unwrap();
+    assert_eq!(
+        col(&t, "x"),
+        strings(&["30-39", "0-9", "[-10, 0)", "10-19", "[-10, 0)", "0-9"])
+    );
+    let t = run_on(
+        "x\n4.99\n5\n",
+        &step(
+            "GENERALIZE",
+            "sourceColumns: [x], method: RANGE, width: '2.5'",
+        ),
+    )
+    .unwrap();
+    assert_eq!(col(&t, "x"), strings(&["[2.5, 5.0)", "[5.0, 7.5)"]));
+    // Noise rounds to its grid, reading JSON's and Arrow's float forms.
+    let t = run_on(
+        "x\n1e2\n-2.5E-1\n",
+        &step(
+            "ADD_NOISE",
+            "sourceColumns: [x], epsilon: 1000000, sensitivity: 1, decimals: 1",
+        ),
+    )
+    .unwrap();
+    let v: Vec<f64> = col(&t, "x")
+        .iter()
+        .flatten()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!(
+        (v[0] - 100.0).abs() < 1.0 && (v[1] + 0.3).abs() < 1.0,
+        "{v:?}"
+    );
+}

@@ -191,4 +191,12 @@ fn vault_round_trips_and_separates_purposes() {
             .is_err()
     );
     assert!(Vault::open(b"{}", &wrapper, Purpose::Tokenize).is_err());
+
+    // A file writer without keys cannot swap the public key for their own.
+    let mut doc: serde_json::Value = serde_json::from_slice(&json2).unwrap();
+    doc["publicKey"] =
+        serde_json::Value::String("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into());
+    let altered = serde_json::to_vec(&doc).unwrap();
+    let e = Vault::open(&altered, &wrapper, Purpose::Tokenize).unwrap_err();
+    assert!(e.to_string().contains("altered"), "{e}");
 }

@@ -202,15 +202,31 @@ fn wrapper_for(
         )?;
         // The key file also keys the recipe's steps: the vault's wrapping
         // key is derived from it for this purpose alone.
-        let tag = aws_lc_rs::hmac::sign(
-            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key),
-            b"mlguard deid vault wrapping",
-        );
-        let master = Zeroizing::new(tag.as_ref().to_vec());
+        let master =
+            mlguard_deid::token::derive_key(key, "vault wrapping").map_err(|e| e.to_string())?;
         Ok(Box::new(
-            LocalWrapper::new(&master).map_err(|e| e.to_string())?,
+            LocalWrapper::new(master.as_ref()).map_err(|e| e.to_string())?,
         ))
     }
+}
+
+/// An exclusive lock on a vault, held by a sidecar file (the vault itself is
+/// replaced by rename, so it cannot carry the lock).
+fn lock_vault(vault: &Path) -> Result<std::fs::File, String> {
+    let name = vault
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let path = vault.with_file_name(format!(".{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.lock()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(file)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
@@ -425,11 +441,16 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
     };
     let mut vault = None;
     let mut vault_path = None;
+    let mut vault_lock = None;
     if plan.needs_vault {
         let path = args
             .vault
             .clone()
             .ok_or("the recipe tokenizes: name the token vault with --vault")?;
+        // One run at a time per vault: a second waits here, then reads the
+        // tokens the first wrote (without the lock the last writer would
+        // drop the other's tokens).
+        vault_lock = Some(lock_vault(&path)?);
         let existing = match std::fs::read(&path) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -607,6 +628,7 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
     file.sync_all()
         .map_err(|e| format!("{}: {e}", args.output.display()))?;
     staged.commit()?;
+    drop(vault_lock);
     let report = json!({
         "input": args.input.display().to_string(),
         "output": args.output.display().to_string(),
