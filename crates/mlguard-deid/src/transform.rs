@@ -382,6 +382,75 @@ struct DateValue {
     rest: String,
 }
 
+/// Byte ranges of a time's parts in the text after a date, offset by
+/// `at`: `[T ]H[H]:MM[:SS[.f…]]` then an optional zone (`Z`, `±HH[:MM]`)
+/// and nothing else. `None` if the text is not such a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TimeParts {
+    hour: std::ops::Range<usize>,
+    minute: std::ops::Range<usize>,
+    second: Option<std::ops::Range<usize>>,
+    fraction: Option<std::ops::Range<usize>>,
+}
+
+fn parse_time(rest: &str, at: usize) -> Option<TimeParts> {
+    let b = rest.as_bytes();
+    if !matches!(b.first(), Some(b'T' | b' ')) {
+        return None;
+    }
+    let run = |from: usize| {
+        from + b
+            .iter()
+            .skip(from)
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut i = 1;
+    let end = run(i);
+    if !(1..=2).contains(&(end - i)) {
+        return None;
+    }
+    let hour = at + i..at + end;
+    i = end;
+    if b.get(i) != Some(&b':') || run(i + 1) != i + 3 {
+        return None;
+    }
+    let minute = at + i + 1..at + i + 3;
+    i += 3;
+    let mut parts = TimeParts {
+        hour,
+        minute,
+        ..TimeParts::default()
+    };
+    if b.get(i) == Some(&b':') {
+        if run(i + 1) != i + 3 {
+            return None;
+        }
+        parts.second = Some(at + i + 1..at + i + 3);
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            let end = run(i + 1);
+            if end == i + 1 {
+                return None;
+            }
+            parts.fraction = Some(at + i + 1..at + end);
+            i = end;
+        }
+    }
+    match b.get(i..) {
+        Some([] | [b'Z']) => Some(parts),
+        Some([b'+' | b'-', zone @ ..])
+            if matches!(zone.len(), 2 | 4 | 5)
+                && zone.iter().enumerate().all(|(j, c)| {
+                    c.is_ascii_digit() || (j == 2 && *c == b':' && zone.len() == 5)
+                }) =>
+        {
+            Some(parts)
+        }
+        _ => None,
+    }
+}
+
 fn parse_date(s: &str) -> Option<DateValue> {
     let bytes = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -414,8 +483,8 @@ fn parse_date(s: &str) -> Option<DateValue> {
         time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
             .ok()?;
     let rest = s.get(end..)?.to_string();
-    if !(rest.is_empty() || rest.starts_with(['T', ' '])) {
-        return None;
+    if !rest.is_empty() {
+        parse_time(&rest, end)?;
     }
     Some(DateValue {
         date,
@@ -685,14 +754,30 @@ impl ValueFn {
         }))
     }
 
-    fn text_output(&self) -> bool {
-        !matches!(
-            self,
-            ValueFn::RandomBetween { .. }
-                | ValueFn::Noise { .. }
-                | ValueFn::Null { .. }
-                | ValueFn::RandomDateBetween { .. }
-        )
+    /// Whether this step's output still converts to a column of source
+    /// type `t` (for typed outputs): noise and random numbers on an integer
+    /// column only on a whole-number grid, random dates on a date column only
+    /// without times; steps that write text never.
+    fn keeps_type(&self, t: Option<&DataType>) -> bool {
+        let Some(t) =
+            t.filter(|t| !matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+        else {
+            return true;
+        };
+        match self {
+            ValueFn::Null { .. } => true,
+            ValueFn::RandomBetween { decimals, .. } | ValueFn::Noise { decimals, .. } => {
+                t.is_floating()
+                    || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+                    || (t.is_integer() && *decimals == 0)
+            }
+            ValueFn::RandomDateBetween { with_time, .. } => match t {
+                DataType::Date32 | DataType::Date64 => !with_time,
+                DataType::Timestamp(..) => true,
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }
 
@@ -704,21 +789,28 @@ fn mask_date(v: &str, redact: &[Component], symbol: char) -> Option<String> {
     } else {
         (0..4, 5..7, 8..10)
     };
+    let time = if d.rest.is_empty() {
+        None
+    } else {
+        parse_time(&d.rest, 10)
+    };
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     for c in redact {
-        match c {
-            Component::Year => ranges.push(y.clone()),
-            Component::Month => ranges.push(m.clone()),
-            Component::Day => ranges.push(day.clone()),
-            Component::Hour => ranges.push(11..13),
-            Component::Minute => ranges.push(14..16),
-            Component::Second => ranges.push(17..19),
-            Component::Millisecond => ranges.push(20..23),
-        }
+        let range = match (c, &time) {
+            (Component::Year, _) => Some(y.clone()),
+            (Component::Month, _) => Some(m.clone()),
+            (Component::Day, _) => Some(day.clone()),
+            (Component::Hour, Some(t)) => Some(t.hour.clone()),
+            (Component::Minute, Some(t)) => Some(t.minute.clone()),
+            (Component::Second, Some(t)) => t.second.clone(),
+            (Component::Millisecond, Some(t)) => t.fraction.clone(),
+            (_, None) => None,
+        };
+        ranges.extend(range);
     }
+    // Dates and times are ASCII up to the zone: byte offsets are characters.
     Some(
-        v.chars()
-            .enumerate()
+        v.char_indices()
             .map(|(i, c)| {
                 if c.is_ascii_digit() && ranges.iter().any(|r| r.contains(&i)) {
                     symbol
@@ -1410,8 +1502,13 @@ pub fn compile(
                 columns,
                 f,
                 entities,
-            } if f.text_output() || entities.is_some() => {
-                text_columns.extend(columns.iter().cloned());
+            } => {
+                for c in columns {
+                    let t = source.field_with_name(c).ok().map(|f| f.data_type());
+                    if entities.is_some() || !f.keeps_type(t) {
+                        text_columns.push(c.clone());
+                    }
+                }
             }
             Op::Tokenize { columns, .. } => text_columns.extend(columns.iter().cloned()),
             _ => {}
@@ -1661,7 +1758,15 @@ impl Plan {
                                 let shifted = d
                                     .date
                                     .checked_add(time::Duration::days(shift))
-                                    .unwrap_or(d.date);
+                                    .filter(|s| (1..=9999).contains(&s.year()))
+                                    .ok_or_else(|| {
+                                        record_error(
+                                            step,
+                                            name,
+                                            offsets.get(bi).copied().unwrap_or(0) + i,
+                                            "the shifted date leaves the years 1 to 9999",
+                                        )
+                                    })?;
                                 let out = format_date(&d, shifted);
                                 if out != v {
                                     changed += 1;

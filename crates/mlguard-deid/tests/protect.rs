@@ -415,3 +415,47 @@ fn ranges_floor_values_and_read_exponents() {
         "{v:?}"
     );
 }
+
+#[test]
+fn date_masks_follow_the_time_as_written() {
+    let csv = "t\n2023-01-02 10:20:30+05:30\n2023-01-02T09:05:07.123456Z\n2023-01-02 9:05\n";
+    let t = run_on(
+        csv,
+        &step(
+            "MASK_DATE",
+            "sourceColumns: [t], redact: [MILLISECOND, SECOND]",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        col(&t, "t"),
+        strings(&[
+            "2023-01-02 10:20:##+05:30",
+            "2023-01-02T09:05:##.######Z",
+            "2023-01-02 9:05"
+        ])
+    );
+    let t = run_on(
+        csv,
+        &step("MASK_DATE", "sourceColumns: [t], redact: [HOUR]"),
+    )
+    .unwrap();
+    assert_eq!(col(&t, "t")[2].as_deref(), Some("2023-01-02 #:05"));
+    // Text after a date that is not a time, and impossible dates, are not dates.
+    for bad in ["2023-01-02 lunch", "2023-02-30", "2023-01-02 10:2"] {
+        let e = run_on(
+            &format!("t\n{bad}\n"),
+            &step("MASK_DATE", "sourceColumns: [t], redact: [YEAR]"),
+        )
+        .unwrap_err();
+        assert!(e.contains("not a date"), "{bad}: {e}");
+    }
+    let e = run_on(
+        "id,d\n1,9999-12-31\n",
+        &step(
+            "SHIFT_DATE",
+            "sourceColumns: [d], entityColumn: id, maxDays: 36500",
+        ),
+    );
+    assert!(e.is_err() || col(&e.unwrap(), "d")[0].as_deref() != Some("9999-12-31"));
+}
