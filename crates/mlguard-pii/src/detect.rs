@@ -2853,13 +2853,17 @@ fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
     }
     let core = scan.core(*first);
     INDIAN_STATES.iter().find_map(|state| {
-        // The first word decides most states: compare it before walking on.
-        let mut parts = state.split(' ');
-        if parts.next() != Some(core) {
-            return None;
-        }
+        // The first word decides most states: compare it before walking on
+        // (the state's first word is `core`: it starts the state, then a space
+        // or the end).
+        let rest = state.strip_prefix(core)?;
+        let rest = if rest.is_empty() {
+            rest
+        } else {
+            rest.strip_prefix(' ')?
+        };
         let mut n = 1;
-        for p in parts {
+        for p in rest.split(' ').filter(|_| !rest.is_empty()) {
             let ok = scan.words.get(k + n).is_some_and(|w| scan.core(*w) == p)
                 && scan.single_gap(k + n - 1);
             if !ok {

@@ -53,16 +53,27 @@ const SLOTS_LOG2: u32 = 11;
 struct Table {
     keys: Vec<u128>,
     bits: Vec<u32>,
+    /// A filter before hashing: bit `last & 31` of `ends[len][first & 31]`
+    /// is set when a table word has that length, first and last byte (`& 31`
+    /// folds ASCII case). Most words of a text fail it.
+    ends: [[u32; 32]; MAX_LEN + 1],
 }
 
 static LEXICON: LazyLock<Table> = LazyLock::new(|| {
     let mut table = Table {
         keys: vec![0; 1 << SLOTS_LOG2],
         bits: vec![0; 1 << SLOTS_LOG2],
+        ends: [[0; 32]; MAX_LEN + 1],
     };
     for (bit, words) in TABLES {
         for w in *words {
             let Some(k) = key(w.as_bytes()) else { continue };
+            if let (Some(&first), Some(&last)) = (w.as_bytes().first(), w.as_bytes().last())
+                && let Some(row) = table.ends.get_mut(w.len())
+                && let Some(cell) = row.get_mut(usize::from(first & 31))
+            {
+                *cell |= 1 << (last & 31);
+            }
             let mut i = slot(k);
             loop {
                 match table.keys.get(i).copied() {
@@ -123,7 +134,16 @@ fn pack(x: u128, len: usize) -> u128 {
 /// [`lookup`] of `text[at..at + len]`, reading sixteen bytes at once where
 /// the text has them.
 pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
-    if len == 0 || len > MAX_LEN {
+    let table = &*LEXICON;
+    let (Some(&first), Some(&last)) = (text.get(at), text.get(at + len.max(1) - 1)) else {
+        return 0;
+    };
+    let maybe = table
+        .ends
+        .get(len)
+        .and_then(|row| row.get(usize::from(first & 31)))
+        .is_some_and(|cell| cell & (1 << (last & 31)) != 0);
+    if len == 0 || !maybe {
         return 0;
     }
     let wide = text
