@@ -166,48 +166,53 @@ impl Detector {
         // Keyword hits, words, candidates and the overlap buffers are scratch
         // space, kept per thread so a scan of many small values (CSV cells) or
         // of many pieces does not allocate (and zero) them each time.
-        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        self.keywords.find(text, &mut scratch.hits);
-        split_words(text, &mut scratch.words);
-        scratch.out.clear();
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.detect_with(text, column, offset, dest, &mut scratch),
+            Err(_) => self.detect_with(text, column, offset, dest, &mut Scratch::default()),
+        });
+    }
+
+    fn detect_with(
+        &self,
+        text: &str,
+        column: ColumnContext,
+        offset: usize,
+        dest: &mut Vec<Finding>,
+        scratch: &mut Scratch,
+    ) {
+        let Scratch {
+            hits,
+            words,
+            out,
+            digits,
+            cluster,
+            kept,
+        } = scratch;
+        self.keywords.find(text, hits);
+        split_words(text, words);
+        out.clear();
         let ctx = Context {
-            hits: &scratch.hits,
+            hits,
             column: column.0,
         };
         let mut scan = Scan {
             d: self,
             text,
             bytes: text.as_bytes(),
-            words: std::mem::take(&mut scratch.words),
+            words,
             ctx: &ctx,
-            out: std::mem::take(&mut scratch.out),
+            out,
             label_cursor: 0,
             keyed_cursor: 0,
-            digits: std::mem::take(&mut scratch.digits),
+            digits,
         };
         scan.run();
         if column.0 != 0 {
             scan.whole_value(column.0);
         }
-        let Scan {
-            mut out,
-            words,
-            digits,
-            ..
-        } = scan;
-        self.custom_findings(text, &scratch.hits, &mut out);
+        self.custom_findings(text, hits, out);
         out.retain(|f| f.score >= self.min_score);
-        resolve_overlaps(
-            &mut out,
-            &mut scratch.cluster,
-            &mut scratch.kept,
-            offset,
-            dest,
-        );
-        scratch.words = words;
-        scratch.out = out;
-        scratch.digits = digits;
-        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+        resolve_overlaps(out, cluster, kept, offset, dest);
     }
 
     /// [`Detector::detect`] over a large text on `threads` threads (0: every
@@ -841,13 +846,13 @@ struct Scan<'a> {
     d: &'a Detector,
     text: &'a str,
     bytes: &'a [u8],
-    words: Vec<Word>,
+    words: &'a [Word],
     ctx: &'a Context<'a>,
-    out: Vec<Finding>,
+    out: &'a mut Vec<Finding>,
     label_cursor: usize,
     keyed_cursor: usize,
     /// Scratch for [`digit_shape`], kept across numbers.
-    digits: Digits,
+    digits: &'a mut Digits,
 }
 
 /// Separator shape of a run of digit groups.
@@ -1568,7 +1573,7 @@ impl<'a> Scan<'a> {
                 break;
             }
         }
-        let mut shape = std::mem::take(&mut self.digits);
+        let mut shape = std::mem::take(self.digits);
         let mut found = None;
         for k in (1..=count_words).rev() {
             let (Some(first), Some(last)) = (self.words.get(i), self.words.get(i + k - 1)) else {
@@ -1590,7 +1595,7 @@ impl<'a> Scan<'a> {
                 break;
             }
         }
-        self.digits = shape;
+        *self.digits = shape;
         if let Some(k) = found {
             return k;
         }
