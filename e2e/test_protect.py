@@ -57,7 +57,7 @@ def read_csv(path):
 def test_every_column_technique_checked_independently(tmp_path):
     source = tmp_path / "people.csv"
     people(source)
-    key = bytes(range(32))
+    key = bytes(range(200, 232))
     (tmp_path / "key.bin").write_bytes(key)
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text("""
@@ -154,6 +154,15 @@ def test_parquet_and_json_lines_in_and_out(tmp_path):
     run("protect", "--recipe", recipe, tmp_path / "out.jsonl", tmp_path / "again.csv")
     rows = read_csv(tmp_path / "again.csv")
     assert [r["zip"] for r in rows] == ["02***", "02***", "94***", "10***"]
+    # JSON types survive: strings that look like numbers stay strings, numbers stay numbers.
+    (tmp_path / "typed.jsonl").write_text(
+        '{"user": "a1", "zip": "10001", "n": 5, "x": 1.5, "flag": true, "age": 30}\n'
+        '{"user": "a2", "zip": "02139", "n": 6, "x": 2, "flag": false, "age": null}\n')
+    run("protect", "--recipe", recipe, tmp_path / "typed.jsonl", tmp_path / "typed-out.jsonl")
+    lines = [json.loads(l) for l in (tmp_path / "typed-out.jsonl").read_text().splitlines()]
+    assert lines[0]["zip"] == "10***" and lines[0]["n"] == 5 and lines[0]["x"] == 1.5
+    assert lines[0]["flag"] is True and lines[1]["flag"] is False and isinstance(lines[0]["age"], int)
+    assert lines[0]["user"] == "#1"
 
 
 def test_bad_input_never_leaves_a_half_written_output(tmp_path):
@@ -328,3 +337,24 @@ def test_keys_from_secrets_manager_as_databrew_reads_them(server, tmp_path):
     err = run("protect", "--recipe", recipe, "--endpoint-url", server.endpoint, source, out, code=2,
               env=server.client_env()).stderr
     assert "ResourceNotFoundException" in err
+
+
+def test_key_files_must_hold_a_real_key(tmp_path):
+    source = tmp_path / "people.csv"
+    people(source, rows=5)
+    recipe = tmp_path / "p.yaml"
+    recipe.write_text("steps:\n  - Action: {Operation: PSEUDONYMIZE, Parameters: {sourceColumns: [ssn]}}\n")
+    out = tmp_path / "out.csv"
+    for name, content in (("passphrase", b"correct horse battery staple 12345\n"),
+                          ("short-hex", b"00112233445566778899aabbccddeeff\n"), ("short", b"\xff" * 16)):
+        (tmp_path / name).write_bytes(content)
+        err = run("protect", "--recipe", recipe, "--key-file", tmp_path / name, source, out, code=2).stderr
+        assert "at least 32 random bytes" in err, (name, err)
+    for name, content in (("hex", ("ab" * 32 + "\n").encode()),
+                          ("b64", base64.b64encode(bytes(range(200, 232))) + b"\n"), ("raw", bytes(range(200, 232)))):
+        (tmp_path / name).write_bytes(content)
+        run("protect", "--recipe", recipe, "--key-file", tmp_path / name, source, out)
+    # The same key as raw bytes or base64 gives the same pseudonyms.
+    run("protect", "--recipe", recipe, "--key-file", tmp_path / "raw", source, tmp_path / "a.csv")
+    run("protect", "--recipe", recipe, "--key-file", tmp_path / "b64", source, tmp_path / "b.csv")
+    assert read_csv(tmp_path / "a.csv") == read_csv(tmp_path / "b.csv")

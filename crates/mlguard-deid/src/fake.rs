@@ -5,9 +5,15 @@
 //! Names come from the US Census Bureau's 1990 name files that mlguard-pii
 //! ships (public domain; see crates/mlguard-pii/data/README.md). Substitutes
 //! are built never to be real identifiers where a rule allows it: SSNs use
-//! area numbers 900–999, which the SSA never assigns; phone numbers use the
-//! 555-01xx range reserved for fiction; card numbers start with 4000 00,
-//! a test range, and carry a valid Luhn digit so validators accept them.
+//! area numbers 900–999, which the SSA never assigns, with group numbers
+//! 01–49, which no ITIN uses (ITIN groups are 50–65, 70–88, 90–92, 94–99);
+//! phone numbers are 555-0100 to 555-0199, the lines reserved for fiction;
+//! ZIP codes are 000xx, never assigned; card numbers start with 4000 00, a
+//! test range, and carry a valid Luhn digit so validators accept them.
+//!
+//! Substitution is not one-to-one: two originals can draw the same
+//! substitute (SSNs: 4.9 × 10⁷ values, so likely among ~8,000 distinct
+//! originals). A join key should be pseudonymized, not substituted.
 
 use std::sync::OnceLock;
 
@@ -158,8 +164,13 @@ pub fn substitute(kind: &str, seed: u64) -> String {
             b.below(100),
             b.pick(DOMAINS)
         ),
-        "PHONE" => format!("(555) 01{}-{}", b.digits(1), b.digits(4)),
-        "SSN" => format!("9{}-{}-{}", b.digits(2), b.digits(2), b.digits(4)),
+        "PHONE" => format!("({}) 555-01{}", 201 + b.below(788), b.digits(2)),
+        "SSN" => format!(
+            "9{}-{:02}-{:04}",
+            b.digits(2),
+            1 + b.below(49),
+            1 + b.below(9999)
+        ),
         "CREDIT_DEBIT_NUMBER" => {
             let body = format!("400000{}", b.digits(9));
             format!("{body}{}", luhn_digit(&body))
@@ -171,7 +182,7 @@ pub fn substitute(kind: &str, seed: u64) -> String {
             b.pick(STREET_KINDS)
         ),
         "CITY" => b.pick(CITIES).to_string(),
-        _ => b.digits(5),
+        _ => format!("000{}", b.digits(2)),
     }
 }
 

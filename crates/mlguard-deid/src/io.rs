@@ -14,7 +14,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::DeidError;
-use crate::table::{Table, read_delimited, read_json_lines};
+use crate::table::{Table, read_delimited, read_json_lines_typed};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,9 +135,9 @@ pub fn read<R: Read + Seek>(mut reader: R, format: Format) -> Result<Input, Deid
             })
         }
         Format::JsonLines => {
-            let table = read_json_lines(std::io::BufReader::new(reader))?;
+            let (table, source) = read_json_lines_typed(std::io::BufReader::new(reader))?;
             Ok(Input {
-                source: table.schema.clone(),
+                source,
                 table,
                 delimiter: b',',
             })
@@ -270,10 +270,11 @@ pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, 
             })
         }
         Format::JsonLines => {
-            let table = read_json_lines(std::io::BufReader::with_capacity(1 << 20, file))?;
+            let (table, source) =
+                read_json_lines_typed(std::io::BufReader::with_capacity(1 << 20, file))?;
             Ok(BatchReader {
                 schema: table.schema.clone(),
-                source: table.schema.clone(),
+                source,
                 batches: Box::new(table.batches.into_iter().map(Ok)),
                 delimiter: b',',
             })
@@ -345,7 +346,7 @@ fn to_text(batch: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch, Dei
 
 enum Sink<W: Write + Send> {
     Csv(Box<arrow_csv::Writer<W>>, bool),
-    Json(std::io::BufWriter<W>, Vec<String>, String),
+    Json(std::io::BufWriter<W>, Vec<(String, bool)>, String),
     Parquet(Box<parquet::arrow::ArrowWriter<W>>, Arc<Schema>),
 }
 
@@ -391,7 +392,15 @@ impl<W: Write + Send> BatchWriter<W> {
                 std::io::BufWriter::with_capacity(1 << 20, writer),
                 text.fields()
                     .iter()
-                    .map(|f| serde_json::to_string(f.name()).unwrap_or_default())
+                    .map(|f| {
+                        // Numbers and booleans are written bare only where
+                        // the source held them so and the steps kept them.
+                        let bare = typed.contains(f.name())
+                            && source.field_with_name(f.name()).is_ok_and(|s| {
+                                s.data_type().is_numeric() || s.data_type() == &DataType::Boolean
+                            });
+                        (serde_json::to_string(f.name()).unwrap_or_default(), bare)
+                    })
                     .collect(),
                 String::new(),
             ),
@@ -442,7 +451,7 @@ impl<W: Write + Send> BatchWriter<W> {
                 for r in 0..batch.num_rows() {
                     line.clear();
                     line.push('{');
-                    for (i, (name, a)) in names.iter().zip(&arrays).enumerate() {
+                    for (i, ((name, bare), a)) in names.iter().zip(&arrays).enumerate() {
                         if i > 0 {
                             line.push(',');
                         }
@@ -451,7 +460,7 @@ impl<W: Write + Send> BatchWriter<W> {
                         if a.is_null(r) {
                             line.push_str("null");
                         } else {
-                            json_value(a.value(r), line);
+                            json_value(a.value(r), *bare, line);
                         }
                     }
                     line.push_str("}\n");
@@ -551,16 +560,17 @@ fn castable(table: &Table, name: &str, to: &DataType) -> bool {
         .all(|b| arrow_cast::cast_with_options(b.column(index), to, &options).is_ok())
 }
 
-/// A JSON value for a text cell: numbers and booleans as JSON writes them
-/// (so a JSON Lines input's `39` stays `39`), everything else a string.
-fn json_value(v: &str, out: &mut String) {
-    let bare = matches!(v, "true" | "false")
-        || (v
-            .bytes()
-            .next()
-            .is_some_and(|b| b == b'-' || b.is_ascii_digit())
-            && serde_json::from_str::<serde_json::Number>(v).is_ok_and(|n| n.to_string() == v));
-    if bare {
+/// A JSON value for a text cell: bare (a number or boolean as JSON writes
+/// it) when the column may be and the text is one, else a string.
+fn json_value(v: &str, bare: bool, out: &mut String) {
+    let is_bare = bare
+        && (matches!(v, "true" | "false")
+            || (v
+                .bytes()
+                .next()
+                .is_some_and(|b| b == b'-' || b.is_ascii_digit())
+                && serde_json::from_str::<serde_json::Number>(v).is_ok()));
+    if is_bare {
         out.push_str(v);
     } else {
         out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));

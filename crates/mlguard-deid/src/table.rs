@@ -137,10 +137,19 @@ pub fn read_delimited<R: Read + Seek>(
 /// null or a missing key as null. A line that is not an object is an error
 /// naming it.
 pub fn read_json_lines<R: BufRead>(reader: R) -> Result<Table, DeidError> {
+    read_json_lines_typed(reader).map(|(table, _)| table)
+}
+
+/// [`read_json_lines`], with the JSON types the columns held: `Int64` when
+/// every value was an integer, `Float64` when every value was a number,
+/// `Boolean` when every value was true or false, else `Utf8` (nulls do
+/// not count). Writers use it to write numbers back as numbers.
+pub fn read_json_lines_typed<R: BufRead>(reader: R) -> Result<(Table, Arc<Schema>), DeidError> {
     let mut names: Vec<String> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut columns: Vec<Vec<Option<String>>> = Vec::new();
     let mut rows = 0usize;
+    let mut kinds: Vec<u8> = Vec::new();
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| DeidError::Input(format!("line {}: {e}", i + 1)))?;
         if line.trim().is_empty() {
@@ -164,6 +173,18 @@ pub fn read_json_lines<R: BufRead>(reader: R) -> Result<Table, DeidError> {
                     names.len() - 1
                 }
             };
+            if kinds.len() <= c {
+                kinds.resize(c + 1, 0u8);
+            }
+            if let Some(k) = kinds.get_mut(c) {
+                *k |= match &v {
+                    serde_json::Value::Null => 0,
+                    serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => 1,
+                    serde_json::Value::Number(_) => 2,
+                    serde_json::Value::Bool(_) => 4,
+                    _ => 8,
+                };
+            }
             let text = match v {
                 serde_json::Value::Null => None,
                 serde_json::Value::String(s) => Some(s),
@@ -196,5 +217,20 @@ pub fn read_json_lines<R: BufRead>(reader: R) -> Result<Table, DeidError> {
                 .map_err(|e| DeidError::Input(e.to_string()))?,
         ]
     };
-    Ok(Table { schema, batches })
+    let source = Arc::new(Schema::new(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let t = match kinds.get(i).copied().unwrap_or(0) {
+                    1 => DataType::Int64,
+                    2 | 3 => DataType::Float64,
+                    4 => DataType::Boolean,
+                    _ => DataType::Utf8,
+                };
+                Field::new(n, t, true)
+            })
+            .collect::<Vec<_>>(),
+    ));
+    Ok((Table { schema, batches }, source))
 }

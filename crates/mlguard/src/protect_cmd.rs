@@ -80,31 +80,37 @@ fn delimiter(d: Option<char>) -> Result<Option<u8>, String> {
     }
 }
 
-/// Reads a key file: 32+ raw bytes, or hex, or base64 text.
+/// Reads a key file: at least 32 raw bytes, or text holding hex or base64
+/// of at least 32 bytes. Text that is neither (a passphrase) is refused,
+/// as is hex or base64 of a shorter key.
 fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
     let raw = Zeroizing::new(std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?);
-    let text = std::str::from_utf8(&raw).ok().map(str::trim);
-    let decoded = text.and_then(|t| {
-        if t.len() >= 32 && t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..t.len())
-                .step_by(2)
-                .map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-                .collect::<Option<Vec<u8>>>()
-        } else {
-            base64::engine::general_purpose::STANDARD.decode(t).ok()
-        }
-    });
-    let key = match decoded {
-        Some(k) if k.len() >= 32 => Zeroizing::new(k),
-        _ => raw.clone(),
-    };
-    if key.len() < 32 {
-        return Err(format!(
-            "{}: a key file holds at least 32 bytes (raw, hex or base64); make one with `head -c 32 /dev/urandom > FILE`",
+    let short = || {
+        format!(
+            "{}: a key file holds at least 32 random bytes, raw or as hex or base64 text; make one with `head -c 32 /dev/urandom > FILE`",
             path.display()
-        ));
+        )
+    };
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return if raw.len() >= 32 {
+            Ok(raw)
+        } else {
+            Err(short())
+        };
+    };
+    let t = text.trim();
+    let decoded = if !t.is_empty() && t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        (0..t.len())
+            .step_by(2)
+            .map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(t).ok()
+    };
+    match decoded {
+        Some(k) if k.len() >= 32 => Ok(Zeroizing::new(k)),
+        _ => Err(short()),
     }
-    Ok(key)
 }
 
 /// Wraps vault keys with KMS: the vault id and purpose are the encryption
