@@ -562,7 +562,7 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
         }
         if seen & (shape::FIELD | shape::LABEL) == 0 {
             // No separator and no `label:`/`key=`: the run is one word.
-            words.push(word(text, start, i));
+            words.push(word(text, start, i, seen));
         } else {
             split_fields(text, start, i, seen, words);
         }
@@ -660,14 +660,15 @@ fn push_split(text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
             _ => false,
         };
     if splits {
-        words.push(word(text, start, j + 1));
-        words.push(word(text, j + 1, end));
+        words.push(word(text, start, j + 1, 0));
+        words.push(word(text, j + 1, end, 0));
     } else {
-        words.push(word(text, start, end));
+        words.push(word(text, start, end, 0));
     }
 }
 
-fn word(text: &str, start: usize, end: usize) -> Word {
+/// `seen`, when not 0, has the classes of every byte of `start..end`.
+fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
     let bytes = text.as_bytes();
     let mut cs = start;
     let mut ce = end;
@@ -686,7 +687,12 @@ fn word(text: &str, start: usize, end: usize) -> Word {
         ce -= 1;
     }
     let core = bytes.get(cs..ce).unwrap_or_default();
-    let shape = core.iter().fold(0, |acc, &c| acc | shape::of(c)) & shape::KINDS;
+    // Nothing trimmed: the run's classes are the core's.
+    let shape = if seen != 0 && cs == start && ce == end {
+        seen & shape::KINDS
+    } else {
+        core.iter().fold(0, |acc, &c| acc | shape::of(c)) & shape::KINDS
+    };
     // Word tables hold letters, `.`, `#` and `'` only.
     let lex = if shape & !(shape::UPPER | shape::LOWER | shape::DOT | shape::HASH_QUOTE) == 0 {
         lexicon::lookup_in(bytes, cs, core.len())
