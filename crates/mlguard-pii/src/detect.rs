@@ -1579,6 +1579,11 @@ impl<'a> Scan<'a> {
                 break;
             }
         }
+        // Every number type has at least three digits (classify_number finds
+        // nothing in fewer).
+        if total < 3 {
+            return if count_words >= 3 { count_words } else { 0 };
+        }
         let mut shape = std::mem::take(self.digits);
         let mut found = None;
         for k in (1..=count_words).rev() {
