@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         2 => Some(b';'),
         _ => Some(b','),
     };
-    let Ok(table) = mlguard_deid::table::read_delimited(std::io::Cursor::new(rest), delimiter) else { return };
+    let Ok(table) = mlguard_deid::table::read_delimited(std::io::Cursor::new(rest.to_vec()), delimiter) else { return };
     let names: Vec<String> = table.schema.fields().iter().map(|f| f.name().clone()).collect();
     let qis: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
     let _ = mlguard_deid::risk::measure(&table, &qis, names.last().map(String::as_str), 0.2);

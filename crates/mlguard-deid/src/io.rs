@@ -7,14 +7,14 @@
 //! integer); a column a step turned into text (`30-39`, a token) is written
 //! as text.
 
-use std::io::{BufRead, Read, Seek, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::DeidError;
-use crate::table::{Table, read_delimited, read_json_lines_typed};
+use crate::table::{Table, delimited_batches, read_json_lines_typed};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,148 +54,18 @@ pub struct Input {
     pub delimiter: u8,
 }
 
-/// The schema of a file without reading its rows (Parquet's footer, the
-/// header line of delimited text); JSON Lines has no schema before its rows,
-/// so `None`.
-pub fn peek_schema<R: Read + Seek>(
-    reader: R,
-    format: Format,
-) -> Result<Option<Arc<Schema>>, DeidError> {
-    match format {
-        Format::Parquet => {
-            let file = ReadSeek(reader);
-            let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                file.into_bytes()?,
-            )
-            .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
-            Ok(Some(builder.schema().clone()))
-        }
-        Format::JsonLines => Ok(None),
-        Format::Delimited(d) => {
-            let mut first = String::new();
-            std::io::BufReader::new(reader)
-                .read_line(&mut first)
-                .map_err(|e| DeidError::Input(e.to_string()))?;
-            let d = d.unwrap_or_else(|| crate::table::sniff_delimiter(&first));
-            let mut rb = arrow_csv::reader::Format::default()
-                .with_header(true)
-                .with_delimiter(d);
-            rb = rb.with_quote(b'"');
-            let (schema, _) = rb
-                .infer_schema(std::io::Cursor::new(first.as_bytes()), Some(0))
-                .map_err(|e| DeidError::Input(format!("the header: {e}")))?;
-            Ok(Some(Arc::new(Schema::new(
-                schema
-                    .fields()
-                    .iter()
-                    .map(|f| Field::new(f.name(), DataType::Utf8, true))
-                    .collect::<Vec<_>>(),
-            ))))
-        }
-    }
-}
-
-struct ReadSeek<R>(R);
-
-impl<R: Read + Seek> ReadSeek<R> {
-    fn into_bytes(mut self) -> Result<bytes::Bytes, DeidError> {
-        let mut buf = Vec::new();
-        self.0
-            .rewind()
-            .map_err(|e| DeidError::Input(e.to_string()))?;
-        self.0
-            .read_to_end(&mut buf)
-            .map_err(|e| DeidError::Input(e.to_string()))?;
-        Ok(bytes::Bytes::from(buf))
-    }
-}
-
-/// Reads a whole table.
-pub fn read<R: Read + Seek>(mut reader: R, format: Format) -> Result<Input, DeidError> {
-    match format {
-        Format::Delimited(d) => {
-            let delimiter = match d {
-                Some(d) => d,
-                None => {
-                    let mut first = String::new();
-                    std::io::BufReader::new(&mut reader)
-                        .read_line(&mut first)
-                        .map_err(|e| DeidError::Input(e.to_string()))?;
-                    reader
-                        .rewind()
-                        .map_err(|e| DeidError::Input(e.to_string()))?;
-                    crate::table::sniff_delimiter(&first)
-                }
-            };
-            let table = read_delimited(reader, Some(delimiter))?;
-            Ok(Input {
-                source: table.schema.clone(),
-                table,
-                delimiter,
-            })
-        }
-        Format::JsonLines => {
-            let (table, source) = read_json_lines_typed(std::io::BufReader::new(reader))?;
-            Ok(Input {
-                source,
-                table,
-                delimiter: b',',
-            })
-        }
-        Format::Parquet => {
-            let bytes = ReadSeek(reader).into_bytes()?;
-            let builder =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
-                    .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
-            let source = builder.schema().clone();
-            for f in source.fields() {
-                if matches!(
-                    f.data_type(),
-                    DataType::Struct(_)
-                        | DataType::List(_)
-                        | DataType::LargeList(_)
-                        | DataType::Map(..)
-                        | DataType::FixedSizeList(..)
-                ) {
-                    return Err(DeidError::Input(format!(
-                        "column {:?} is nested ({}); flatten it first",
-                        f.name(),
-                        f.data_type()
-                    )));
-                }
-            }
-            let reader = builder
-                .with_batch_size(64 * 1024)
-                .build()
-                .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
-            let schema = Arc::new(Schema::new(
-                source
-                    .fields()
-                    .iter()
-                    .map(|f| Field::new(f.name(), DataType::Utf8, true))
-                    .collect::<Vec<_>>(),
-            ));
-            let mut batches = Vec::new();
-            for batch in reader {
-                let batch = batch.map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
-                let columns = batch
-                    .columns()
-                    .iter()
-                    .map(|c| arrow_cast::cast(c, &DataType::Utf8))
-                    .collect::<Result<Vec<ArrayRef>, _>>()
-                    .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
-                batches.push(
-                    RecordBatch::try_new(schema.clone(), columns)
-                        .map_err(|e| DeidError::Input(e.to_string()))?,
-                );
-            }
-            Ok(Input {
-                table: Table { schema, batches },
-                source,
-                delimiter: b',',
-            })
-        }
-    }
+/// Reads a whole table from a file.
+pub fn read(file: std::fs::File, format: Format) -> Result<Input, DeidError> {
+    let mut batches = open_batches(file, format)?;
+    let all = batches.by_ref().collect::<Result<Vec<_>, _>>()?;
+    Ok(Input {
+        table: Table {
+            schema: batches.schema.clone(),
+            batches: all,
+        },
+        source: batches.source.clone(),
+        delimiter: batches.delimiter,
+    })
 }
 
 /// Batches of a table as they are read: text columns, the source schema.
@@ -228,42 +98,9 @@ impl Iterator for BatchReader {
 pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, DeidError> {
     match format {
         Format::Delimited(d) => {
-            let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-            let delimiter = match d {
-                Some(d) => d,
-                None => {
-                    let mut first = String::new();
-                    reader
-                        .read_line(&mut first)
-                        .map_err(|e| DeidError::Input(e.to_string()))?;
-                    reader
-                        .rewind()
-                        .map_err(|e| DeidError::Input(e.to_string()))?;
-                    crate::table::sniff_delimiter(&first)
-                }
-            };
-            let schema = peek_schema(&mut reader, Format::Delimited(Some(delimiter)))?
-                .ok_or_else(|| DeidError::Input("no header".into()))?;
-            reader
-                .rewind()
-                .map_err(|e| DeidError::Input(e.to_string()))?;
-            let mut seen = std::collections::HashSet::new();
-            for f in schema.fields() {
-                if !seen.insert(f.name().clone()) {
-                    return Err(DeidError::Input(format!(
-                        "column {:?} appears twice in the header",
-                        f.name()
-                    )));
-                }
-            }
-            let csv = arrow_csv::ReaderBuilder::new(schema.clone())
-                .with_header(true)
-                .with_delimiter(delimiter)
-                .with_batch_size(64 * 1024)
-                .build(reader)
-                .map_err(|e| DeidError::Input(e.to_string()))?;
+            let (schema, delimiter, batches) = delimited_batches(file, d)?;
             Ok(BatchReader {
-                batches: Box::new(csv.map(|b| b.map_err(|e| DeidError::Input(e.to_string())))),
+                batches,
                 source: schema.clone(),
                 schema,
                 delimiter,

@@ -73,34 +73,34 @@ pub fn sniff_delimiter(header: &str) -> u8 {
     best.0
 }
 
-/// Reads delimited text with a header row; `delimiter` `None` sniffs it from
-/// the header. Every column is text (nullable: an empty field is null).
-pub fn read_delimited<R: Read + Seek>(
+/// Delimited text as it is read, 64 Ki records per batch: the text schema
+/// from the header, the delimiter (sniffed from the header when `None`),
+/// and the batches. A header naming a column twice is refused; a record
+/// with the wrong field count is an error naming its line.
+pub type DelimitedBatches = (
+    Arc<Schema>,
+    u8,
+    Box<dyn Iterator<Item = Result<RecordBatch, DeidError>> + Send>,
+);
+
+/// Opens delimited text for reading batch by batch (see [`DelimitedBatches`]).
+pub fn delimited_batches<R: Read + Seek + Send + 'static>(
     mut reader: R,
     delimiter: Option<u8>,
-) -> Result<Table, DeidError> {
-    let delimiter = match delimiter {
-        Some(d) => d,
-        None => {
-            let mut first = String::new();
-            BufReader::new(&mut reader)
-                .read_line(&mut first)
-                .map_err(|e| DeidError::Input(e.to_string()))?;
-            reader
-                .rewind()
-                .map_err(|e| DeidError::Input(e.to_string()))?;
-            sniff_delimiter(&first)
-        }
-    };
+) -> Result<DelimitedBatches, DeidError> {
+    let io = |e: std::io::Error| DeidError::Input(e.to_string());
+    let mut first = String::new();
+    BufReader::new(&mut reader)
+        .read_line(&mut first)
+        .map_err(io)?;
+    reader.rewind().map_err(io)?;
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&first));
     let format = arrow_csv::reader::Format::default()
         .with_header(true)
         .with_delimiter(delimiter);
     let (inferred, _) = format
-        .infer_schema(&mut reader, Some(0))
+        .infer_schema(std::io::Cursor::new(first.as_bytes()), Some(0))
         .map_err(|e| DeidError::Input(format!("the header: {e}")))?;
-    reader
-        .rewind()
-        .map_err(|e| DeidError::Input(e.to_string()))?;
     let mut seen = std::collections::HashSet::new();
     for f in inferred.fields() {
         if !seen.insert(f.name().clone()) {
@@ -121,14 +121,24 @@ pub fn read_delimited<R: Read + Seek>(
         .with_header(true)
         .with_delimiter(delimiter)
         .with_batch_size(64 * 1024)
-        .build(reader)
+        .build(BufReader::with_capacity(1 << 20, reader))
         .map_err(|e| DeidError::Input(e.to_string()))?;
-    let mut batches = Vec::new();
-    for b in csv {
-        // arrow-csv names the line of a record with the wrong field count.
-        batches.push(b.map_err(|e| DeidError::Input(e.to_string()))?);
-    }
-    Ok(Table { schema, batches })
+    // arrow-csv names the line of a record with the wrong field count.
+    let batches = csv.map(|b| b.map_err(|e| DeidError::Input(e.to_string())));
+    Ok((schema, delimiter, Box::new(batches)))
+}
+
+/// Reads delimited text with a header row; `delimiter` `None` sniffs it from
+/// the header. Every column is text (nullable: an empty field is null).
+pub fn read_delimited<R: Read + Seek + Send + 'static>(
+    reader: R,
+    delimiter: Option<u8>,
+) -> Result<Table, DeidError> {
+    let (schema, _, batches) = delimited_batches(reader, delimiter)?;
+    Ok(Table {
+        schema,
+        batches: batches.collect::<Result<_, _>>()?,
+    })
 }
 
 /// Reads JSON Lines: one object per line (blank lines skipped), columns in

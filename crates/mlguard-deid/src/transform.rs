@@ -1662,12 +1662,7 @@ impl Plan {
                             }
                             Ok((Arc::new(builder.finish()) as ArrayRef, changed))
                         })?;
-                        let mut batches = Vec::with_capacity(results.len());
-                        for (batch, (array, changed)) in table.batches.iter().zip(results) {
-                            report.changed += changed;
-                            batches.push(replace_column(batch, index, array)?);
-                        }
-                        table.batches = batches;
+                        install(&mut table, index, results, &mut report)?;
                     }
                 }
                 Op::DropRows {
@@ -1775,12 +1770,7 @@ impl Plan {
                             }
                             Ok((Arc::new(builder.finish()) as ArrayRef, changed))
                         })?;
-                        let mut batches = Vec::with_capacity(results.len());
-                        for (batch, (array, changed)) in table.batches.iter().zip(results) {
-                            report.changed += changed;
-                            batches.push(replace_column(batch, index, array)?);
-                        }
-                        table.batches = batches;
+                        install(&mut table, index, results, &mut report)?;
                     }
                 }
                 Op::Tokenize { columns, how } => {
@@ -1889,6 +1879,22 @@ fn batch_offsets(table: &Table, first_row: usize) -> Vec<usize> {
             o
         })
         .collect()
+}
+
+/// Puts one new array per batch into column `index`, counting changes.
+fn install(
+    table: &mut Table,
+    index: usize,
+    results: Vec<(ArrayRef, usize)>,
+    report: &mut StepReport,
+) -> Result<(), DeidError> {
+    let mut batches = Vec::with_capacity(results.len());
+    for (batch, (array, changed)) in table.batches.iter().zip(results) {
+        report.changed += changed;
+        batches.push(replace_column(batch, index, array)?);
+    }
+    table.batches = batches;
+    Ok(())
 }
 
 fn replace_column(

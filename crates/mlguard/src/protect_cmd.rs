@@ -269,8 +269,7 @@ fn write_table(
 
 fn read_input(path: &Path, format: Format) -> Result<Input, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    read(std::io::BufReader::with_capacity(1 << 20, file), format)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    read(file, format).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn risk_json(
@@ -401,18 +400,9 @@ pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    // Validate against the schema before reading rows where the format has
-    // one up front (Parquet's footer, a header line).
-    let peeked = {
-        let file = std::fs::File::open(&args.input)
-            .map_err(|e| format!("{}: {e}", args.input.display()))?;
-        mlguard_deid::io::peek_schema(std::io::BufReader::new(file), in_format)
-            .map_err(|e| format!("{}: {e}", args.input.display()))?
-    };
-    if let Some(schema) = &peeked {
-        compile(&recipe, schema, &keys, &hierarchy_dir)
-            .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
-    }
+    // Opening reads only the schema (a CSV header, Parquet's footer; JSON
+    // Lines has none before its rows): the recipe is compiled against it
+    // before any row is read.
     let file =
         std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
     progress.show(&format!("reading {}", args.input.display()));

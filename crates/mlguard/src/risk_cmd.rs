@@ -44,7 +44,7 @@ pub(crate) fn run(args: &RiskArgs) -> Result<ExitCode, String> {
     let file =
         std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
     let format = mlguard_deid::io::Format::from_path(&args.input, delimiter);
-    let table = mlguard_deid::io::read(std::io::BufReader::with_capacity(1 << 20, file), format)
+    let table = mlguard_deid::io::read(file, format)
         .map_err(|e| format!("{}: {e}", args.input.display()))?
         .table;
     let qis: Vec<&str> = args.quasi_identifiers.iter().map(String::as_str).collect();
