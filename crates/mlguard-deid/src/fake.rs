@@ -121,11 +121,12 @@ pub fn check(kind: &str) -> Result<(), DeidError> {
     }
 }
 
-/// Draws from a 64-bit state (splitmix64 steps).
-struct Bits(u64);
+/// Draws from a 64-bit state (splitmix64 steps); also the seeded shuffle's
+/// generator.
+pub(crate) struct Bits(pub(crate) u64);
 
 impl Bits {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -63,10 +63,24 @@ pub fn pseudonym(key: &[u8], value: &str, prefix: &str) -> String {
     let tag = hmac::sign(&key, value.as_bytes());
     let mut out = String::with_capacity(prefix.len() + 16);
     out.push_str(prefix);
-    for b in tag.as_ref().iter().take(8) {
-        out.push_str(&format!("{b:02x}"));
-    }
+    out.push_str(&hex(tag.as_ref().get(..8).unwrap_or_default()));
     out
+}
+
+/// Lowercase hex of `bytes`.
+#[must_use]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(
+            HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+        ));
+        s.push(char::from(
+            HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'),
+        ));
+    }
+    s
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use regex::Regex;
 use zeroize::Zeroizing;
 
 use crate::dp::{self, BufferedRandom, RandomSource, Rational};
+use crate::mask::hex;
 use crate::recipe::{ColumnType, Recipe, Step};
 use crate::table::Table;
 use crate::token::Deterministic;
@@ -519,20 +520,6 @@ fn parse_preserve(step: &Step) -> Result<Vec<Preserve>, DeidError> {
             other => Err(step.error(format!("alphabet {other:?}: SYMBOLS or WHITESPACE"))),
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(
-            HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
-        ));
-        s.push(char::from(
-            HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'),
-        ));
-    }
-    s
 }
 
 fn seed_of(key: &hmac::Key, value: &str) -> u64 {
@@ -1988,7 +1975,7 @@ fn shuffle(
             row += 1;
         }
     }
-    let mut state = match seed {
+    let state = match seed {
         Some(s) => s,
         None => {
             let mut b = [0u8; 8];
@@ -1998,13 +1985,8 @@ fn shuffle(
             u64::from_le_bytes(b)
         }
     };
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut bits = fake::Bits(state);
+    let mut next = move || bits.next();
     // source[r] = the row whose values row r receives.
     let mut source: Vec<usize> = (0..n).collect();
     for key in &order {

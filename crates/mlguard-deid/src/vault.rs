@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::DeidError;
+use crate::mask::hex;
 use crate::token::{Alphabet, Ff1, KEY_LEN};
 
 /// The vault file's format tag.
@@ -199,14 +200,6 @@ impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Vault({})", self.file.id)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 fn random<const N: usize>() -> Result<[u8; N], DeidError> {

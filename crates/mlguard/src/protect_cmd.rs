@@ -72,7 +72,8 @@ pub(crate) struct DetokenizeArgs {
     aws: KmsOptions,
 }
 
-fn delimiter(d: Option<char>) -> Result<Option<u8>, String> {
+/// The `--delimiter` option as a byte.
+pub(crate) fn delimiter(d: Option<char>) -> Result<Option<u8>, String> {
     match d {
         Some(c) if c.is_ascii() => Ok(Some(c as u8)),
         Some(c) => Err(format!("--delimiter {c:?}: one ASCII character")),

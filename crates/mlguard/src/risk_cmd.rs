@@ -36,11 +36,7 @@ pub(crate) struct RiskArgs {
 }
 
 pub(crate) fn run(args: &RiskArgs) -> Result<ExitCode, String> {
-    let delimiter = match args.delimiter {
-        Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => return Err(format!("--delimiter {c:?}: one ASCII character")),
-        None => None,
-    };
+    let delimiter = crate::protect_cmd::delimiter(args.delimiter)?;
     let file =
         std::fs::File::open(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
     let format = mlguard_deid::io::Format::from_path(&args.input, delimiter);
