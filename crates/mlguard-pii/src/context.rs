@@ -1,9 +1,10 @@
 //! Context keywords: words that, near a candidate, make a type more likely
 //! (Macie's keywords and `maximumMatchDistance`) or less likely ("order",
-//! "tracking", "version"). Found in one Aho-Corasick pass, whole words only,
-//! ASCII case-insensitive.
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+//! "tracking", "version"). Whole words only, ASCII case-insensitive: a trie
+//! of the keywords is walked from each place a keyword can start (a keyword's
+//! first byte after a byte that is not a letter or digit), for the longest
+//! keyword there. The word splitter gives the places run by run, so finding
+//! keywords needs no pass of its own over the bytes.
 
 use crate::types::PiiType;
 
@@ -89,27 +90,44 @@ fn builtin() -> Vec<(&'static str, u64)> {
     out
 }
 
-/// The keyword automaton: built-in keywords first, then every custom
+/// The keyword trie: built-in keywords first, then every custom
 /// identifier's keywords (their ids are returned by [`Keywords::new`]).
 pub(crate) struct Keywords {
-    automaton: AhoCorasick,
+    /// Dense transitions: `next[node * classes + class]`, 0 for none.
+    next: Vec<u32>,
+    /// Per node: the keyword ending there, or `NONE`.
+    ends: Vec<u32>,
+    /// Number of byte classes (class 0: bytes no keyword holds).
+    classes: usize,
+    /// Per byte: its class, ASCII case folded.
+    class: [u8; 256],
     types: Vec<u64>,
+    /// Per byte: [`ALNUM`] for ASCII letters and digits, [`START`] for the
+    /// bytes a keyword can start with (both ASCII cases).
+    kinds: [u8; 256],
+    /// Whether a keyword starts with ASCII whitespace.
+    spaced: bool,
 }
 
+const ALNUM: u8 = 1;
+const START: u8 = 2;
+/// No keyword ends at a node.
+const NONE: u32 = u32::MAX;
+/// The trie's root (node 0 is "no transition").
+const ROOT: usize = 1;
+
 impl Keywords {
-    /// Builds the automaton; `extra` are custom keywords (types 0). Returns the
+    /// Builds the trie; `extra` are custom keywords (types 0). Returns the
     /// keyword ids of `extra` in order.
-    pub(crate) fn new(
-        extra: &[String],
-    ) -> Result<(Keywords, Vec<usize>), aho_corasick::BuildError> {
+    pub(crate) fn new(extra: &[String]) -> (Keywords, Vec<usize>) {
         let mut words: Vec<String> = Vec::new();
         let mut types: Vec<u64> = Vec::new();
         for (w, bits) in builtin() {
             words.push(w.to_owned());
             types.push(bits);
         }
-        // Custom keywords share a pattern with an equal built-in one: the
-        // automaton reports one pattern per place.
+        // Custom keywords share an id with an equal built-in one: one keyword
+        // is reported per place.
         let mut ids = Vec::new();
         for w in extra {
             let lower = w.to_lowercase();
@@ -122,38 +140,173 @@ impl Keywords {
                 }
             }
         }
-        // Leftmost-longest reports "credit card" and not the "card" inside it:
-        // every compound keyword is listed with its own types.
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&words)?;
-        Ok((Keywords { automaton, types }, ids))
+        // Byte classes: one per (ASCII-lowercased) byte a keyword holds.
+        let mut class = [0u8; 256];
+        let mut classes = 1;
+        for w in &words {
+            for b in w.bytes().map(|b| b.to_ascii_lowercase()) {
+                if class.get(usize::from(b)) == Some(&0) && classes < 256 {
+                    #[expect(clippy::cast_possible_truncation, reason = "classes < 256")]
+                    let c = classes as u8;
+                    for x in [b, b.to_ascii_uppercase()] {
+                        if let Some(slot) = class.get_mut(usize::from(x)) {
+                            *slot = c;
+                        }
+                    }
+                    classes += 1;
+                }
+            }
+        }
+        // Node 0: no transition; node 1: the root.
+        let mut next = vec![0u32; 2 * classes];
+        let mut ends = vec![NONE, NONE];
+        for (id, w) in words.iter().enumerate() {
+            let mut node = ROOT;
+            for b in w.bytes() {
+                let slot =
+                    node * classes + usize::from(class.get(usize::from(b)).copied().unwrap_or(0));
+                match next.get(slot).copied() {
+                    Some(n) if n != 0 => node = n as usize,
+                    _ => {
+                        let n = ends.len();
+                        ends.push(NONE);
+                        next.resize(next.len() + classes, 0);
+                        if let Some(t) = next.get_mut(slot) {
+                            *t = u32::try_from(n).unwrap_or(0);
+                        }
+                        node = n;
+                    }
+                }
+            }
+            // The first of equal keywords keeps the place (there are none:
+            // custom ones share the id of an equal keyword).
+            if let Some(e) = ends.get_mut(node)
+                && *e == NONE
+            {
+                *e = u32::try_from(id).unwrap_or(NONE);
+            }
+        }
+        let mut kinds = [0; 256];
+        for (b, kind) in (0..=u8::MAX).zip(kinds.iter_mut()) {
+            if b.is_ascii_alphanumeric() {
+                *kind = ALNUM;
+            }
+        }
+        for w in &words {
+            if let Some(&b) = w.as_bytes().first() {
+                for c in [b, b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    if let Some(kind) = kinds.get_mut(usize::from(c)) {
+                        *kind |= START;
+                    }
+                }
+            }
+        }
+        let spaced = (0..=u8::MAX)
+            .zip(kinds)
+            .any(|(b, kind)| kind & START != 0 && b.is_ascii_whitespace());
+        (
+            Keywords {
+                next,
+                ends,
+                classes,
+                class,
+                types,
+                kinds,
+                spaced,
+            },
+            ids,
+        )
     }
 
-    /// Every whole-word keyword occurrence in `text`, ordered by end.
+    /// The longest keyword starting at `at`: its id and end.
+    fn longest_at(&self, bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+        let mut node = ROOT;
+        let mut found = None;
+        for (k, &b) in bytes.get(at..).unwrap_or_default().iter().enumerate() {
+            let c = usize::from(self.class.get(usize::from(b)).copied().unwrap_or(0));
+            node = self
+                .next
+                .get(node * self.classes + c)
+                .map_or(0, |&n| n as usize);
+            if node == 0 {
+                break;
+            }
+            let id = self.ends.get(node).copied().unwrap_or(NONE);
+            if id != NONE {
+                found = Some((id as usize, at + k + 1));
+            }
+        }
+        found
+    }
+
+    /// Every whole-word keyword occurrence in `text`, ordered by end. At each
+    /// place a keyword can start (after a byte that is not an ASCII letter or
+    /// digit), the longest keyword there is taken; when a letter or digit
+    /// follows it, it is not a whole word and nothing is reported there
+    /// ("card numbers" is neither "card number" nor "card"). The next keyword
+    /// starts after its end.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Hit>) {
         out.clear();
         let bytes = text.as_bytes();
-        for m in self.automaton.find_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            let before = s.checked_sub(1).and_then(|i| bytes.get(i));
-            let after = bytes.get(e);
-            if before.is_some_and(|b| b.is_ascii_alphanumeric())
-                || after.is_some_and(|b| b.is_ascii_alphanumeric())
-            {
-                continue;
+        let mut skip = 0;
+        self.find_in_run(bytes, 0, bytes.len(), false, &mut skip, out);
+    }
+
+    /// Whether a keyword starts with ASCII whitespace (a custom one may):
+    /// then [`Keywords::find_in_run`] cannot be given whitespace-free runs.
+    pub(crate) fn starts_with_space(&self) -> bool {
+        self.spaced
+    }
+
+    /// [`Keywords::find`]'s work on `bytes[start..end]`, which the caller
+    /// gives run by run, in order, with the same `skip` (places before it are
+    /// inside the last keyword taken, which may reach into later runs). The
+    /// byte before `start` is not a letter or digit. `plain`: every byte of
+    /// the run is an ASCII letter or digit, so a keyword can start only at
+    /// `start`.
+    pub(crate) fn find_in_run(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        plain: bool,
+        skip: &mut usize,
+        out: &mut Vec<Hit>,
+    ) {
+        if plain {
+            if start >= *skip && bytes.get(start).is_some_and(|&b| self.kind(b) & START != 0) {
+                self.take(bytes, start, skip, out);
             }
-            let id = m.pattern().as_usize();
+            return;
+        }
+        let mut prev = 0;
+        for (at, &b) in bytes.get(start..end).unwrap_or_default().iter().enumerate() {
+            let kind = self.kind(b);
+            if kind & START != 0 && prev & ALNUM == 0 && start + at >= *skip {
+                self.take(bytes, start + at, skip, out);
+            }
+            prev = kind;
+        }
+    }
+
+    fn kind(&self, b: u8) -> u8 {
+        self.kinds.get(usize::from(b)).copied().unwrap_or(0)
+    }
+
+    /// The longest keyword at `at`, reported when it is a whole word.
+    fn take(&self, bytes: &[u8], at: usize, skip: &mut usize, out: &mut Vec<Hit>) {
+        let Some((id, end)) = self.longest_at(bytes, at) else {
+            return;
+        };
+        if !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
             out.push(Hit {
-                start: s,
-                end: e,
+                start: at,
+                end,
                 types: self.types.get(id).copied().unwrap_or(0),
                 id,
             });
         }
-        out.sort_by_key(|h| (h.end, h.start));
+        *skip = end;
     }
 
     /// Type bits of the keywords in a column or field name (`customer_ssn` →
@@ -229,5 +382,81 @@ impl Context<'_> {
     /// Whether a negative keyword is within `distance` before `start`.
     pub(crate) fn negative_before(&self, start: usize, distance: usize) -> bool {
         self.hit_before(NEGATIVE, start, distance)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Keywords, builtin};
+
+    /// Whole-word keywords by brute force: at each place after a byte that is
+    /// not a letter or digit, the longest keyword (ASCII case-insensitive);
+    /// reported when no letter or digit follows; the next place after it.
+    fn naive(words: &[String], text: &str) -> Vec<(usize, usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < b.len() {
+            if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            let best = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| {
+                    b.len() >= at + w.len()
+                        && b[at..at + w.len()].eq_ignore_ascii_case(w.as_bytes())
+                })
+                .max_by_key(|(_, w)| w.len());
+            match best {
+                Some((id, w)) => {
+                    let end = at + w.len();
+                    if !b.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+                        out.push((at, end, id));
+                    }
+                    at = end;
+                }
+                None => at += 1,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn finds_what_brute_force_finds() {
+        let extra = vec![
+            "Numéro de client".to_owned(),
+            "#ref".to_owned(),
+            "SSN".to_owned(),
+        ];
+        let (k, ids) = Keywords::new(&extra);
+        let mut words: Vec<String> = builtin().iter().map(|(w, _)| (*w).to_owned()).collect();
+        words.push("numéro de client".to_owned());
+        words.push("#ref".to_owned());
+        assert_eq!(
+            ids,
+            vec![
+                words.len() - 2,
+                words.len() - 1,
+                words.iter().position(|w| w == "ssn").unwrap()
+            ]
+        );
+        let texts = [
+            "My credit card number is 4111; card numbers differ. Xcard number 12",
+            "customer_ssn: 123-45-6789, SSN#, ss# 1, a/c 99, swift/bic X, Order #12",
+            "Lost passport report: holder Valero; reporter Jo; the passport no. is X",
+            "numéro d'assurance sociale 046 454 286 / NUMÉRO DE CLIENT 7, numéro de client 8",
+            "#ref 12 x#ref 13  ip address 10.0.0.1 (user name: jdoe) password=hunter2",
+            "",
+            "card",
+            "cardholder card-holder pin-code pin code PIN:1234 pw:x",
+        ];
+        for text in texts {
+            let mut hits = Vec::new();
+            k.find(text, &mut hits);
+            let got: Vec<_> = hits.iter().map(|h| (h.start, h.end, h.id)).collect();
+            assert_eq!(got, naive(&words, text), "{text}");
+        }
     }
 }

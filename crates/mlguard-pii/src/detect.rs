@@ -63,8 +63,7 @@ impl Detector {
             .iter()
             .flat_map(|c| c.keywords.iter().cloned())
             .collect();
-        let (keywords, ids) = Keywords::new(&extra)
-            .map_err(|e| CustomIdentifierError::Json(format!("keywords: {e}")))?;
+        let (keywords, ids) = Keywords::new(&extra);
         let mut ids = ids.into_iter();
         let mut custom = Vec::new();
         for def in options.custom {
@@ -183,13 +182,20 @@ impl Detector {
         let Scratch {
             hits,
             words,
+            labels,
             out,
             digits,
             cluster,
             kept,
         } = scratch;
-        self.keywords.find(text, hits);
-        split_words(text, words);
+        if self.keywords.starts_with_space() {
+            self.keywords.find(text, hits);
+            split_words(text, None, words);
+        } else {
+            hits.clear();
+            split_words(text, Some((&self.keywords, &mut *hits)), words);
+        }
+        let labels_exact = password_labels(text.as_bytes(), hits, labels);
         out.clear();
         let ctx = Context {
             hits,
@@ -203,6 +209,8 @@ impl Detector {
             ctx: &ctx,
             out,
             label_cursor: 0,
+            labels: if labels_exact { Some(labels) } else { None },
+            labels_next: 0,
             keyed_cursor: 0,
             digits,
         };
@@ -523,6 +531,7 @@ mod shape {
 struct Scratch {
     hits: Vec<Hit>,
     words: Vec<Word>,
+    labels: Vec<(usize, usize)>,
     out: Vec<Finding>,
     digits: Digits,
     cluster: Vec<Finding>,
@@ -534,10 +543,18 @@ thread_local! {
 }
 
 /// Splits at ASCII whitespace; also splits `label:value` and `key=value` so
-/// the value is a word of its own (`SSN:536-22-8451`, `password=x`).
-fn split_words(text: &str, words: &mut Vec<Word>) {
+/// the value is a word of its own (`SSN:536-22-8451`, `password=x`). With
+/// `keywords`, also finds the keywords ([`Keywords::find`]) run by run, which
+/// spares a second pass over the bytes (no keyword starts with whitespace).
+fn split_words(
+    text: &str,
+    mut keywords: Option<(&Keywords, &mut Vec<Hit>)>,
+    words: &mut Vec<Word>,
+) {
+    use shape::{DIGIT, KINDS, LOWER, UPPER};
     let bytes = text.as_bytes();
     words.clear();
+    let mut skip = 0;
     let mut i = 0;
     let n = bytes.len();
     while i < n {
@@ -559,6 +576,10 @@ fn split_words(text: &str, words: &mut Vec<Word>) {
             }
             seen |= class;
             i += 1;
+        }
+        if let Some((k, hits)) = &mut keywords {
+            let plain = seen & KINDS & !(DIGIT | UPPER | LOWER) == 0;
+            k.find_in_run(bytes, start, i, plain, &mut skip, hits);
         }
         if seen & (shape::FIELD | shape::LABEL) == 0 {
             // No separator and no `label:`/`key=`: the run is one word.
@@ -856,9 +877,45 @@ struct Scan<'a> {
     ctx: &'a Context<'a>,
     out: &'a mut Vec<Finding>,
     label_cursor: usize,
+    /// [`password_labels`], when exact.
+    labels: Option<&'a [(usize, usize)]>,
+    labels_next: usize,
     keyed_cursor: usize,
     /// Scratch for [`digit_shape`], kept across numbers.
     digits: &'a mut Digits,
+}
+
+/// Bytes [`Scan::label_before`] passes between a label and its value.
+fn label_gap(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b':' | b'=' | b'#' | b'"' | b'\'' | b'-')
+}
+
+/// The password and username keywords of `hits` as (end, reach): `reach` is
+/// the first byte at or after the end that is not a [`label_gap`] byte, so
+/// such a keyword is right before a word starting at `s` exactly when
+/// `end <= s <= reach`. Returns false when that is not exact (a keyword
+/// ending in a gap byte, which only custom keywords could), and then the
+/// list is not to be used.
+fn password_labels(bytes: &[u8], hits: &[Hit], labels: &mut Vec<(usize, usize)>) -> bool {
+    let bits = PiiType::Password.bit() | PiiType::Username.bit();
+    labels.clear();
+    for h in hits.iter().filter(|h| h.types & bits != 0) {
+        if h.end
+            .checked_sub(1)
+            .and_then(|p| bytes.get(p))
+            .is_none_or(|&b| label_gap(b))
+        {
+            return false;
+        }
+        let gap = bytes
+            .get(h.end..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| label_gap(b))
+            .count();
+        labels.push((h.end, h.end + gap));
+    }
+    true
 }
 
 /// Separator shape of a run of digit groups.
@@ -891,11 +948,8 @@ impl<'a> Scan<'a> {
     /// asked in order, so a cursor walks the hits once per text.
     fn label_before(&mut self, start: usize) -> (u64, usize) {
         let mut i = start;
-        while i > 0 {
-            match self.bytes.get(i - 1) {
-                Some(b' ' | b'\t' | b':' | b'=' | b'#' | b'"' | b'\'' | b'-') => i -= 1,
-                _ => break,
-            }
+        while i > 0 && self.bytes.get(i - 1).is_some_and(|&b| label_gap(b)) {
+            i -= 1;
         }
         let hits = self.ctx.hits;
         if self
@@ -917,6 +971,37 @@ impl<'a> Scan<'a> {
             .fold((self.ctx.column, 0), |(bits, longest), h| {
                 (bits | h.types, longest.max(h.end - h.start))
             })
+    }
+
+    /// Whether a password or username keyword (or the column's name) may be
+    /// right before a word starting at `start`; false means
+    /// [`Scan::label_before`] would give neither type. Words are asked in
+    /// order, so a cursor walks the keywords once per text.
+    fn may_follow_label(&mut self, start: usize) -> bool {
+        let bits = PiiType::Password.bit() | PiiType::Username.bit();
+        let Some(labels) = self.labels else {
+            return true;
+        };
+        if self.ctx.column & bits != 0 {
+            return true;
+        }
+        if self
+            .labels_next
+            .checked_sub(1)
+            .and_then(|p| labels.get(p))
+            .is_some_and(|&(_, reach)| reach >= start)
+        {
+            self.labels_next = labels.partition_point(|&(_, reach)| reach < start);
+        }
+        while labels
+            .get(self.labels_next)
+            .is_some_and(|&(_, reach)| reach < start)
+        {
+            self.labels_next += 1;
+        }
+        labels
+            .get(self.labels_next)
+            .is_some_and(|&(end, _)| end <= start)
     }
 
     fn core(&self, w: Word) -> &'a str {
@@ -2314,6 +2399,9 @@ impl<'a> Scan<'a> {
         let Some(&w) = self.words.get(i) else {
             return 0;
         };
+        if !self.may_follow_label(w.start) {
+            return 0;
+        }
         let (bits, longest) = self.label_before(w.start);
         let types = bits & (Password.bit() | Username.bit());
         if types == 0 {
