@@ -2,32 +2,40 @@
 //! into "a card number". Every function takes the identifier's characters with
 //! separators already removed and never panics.
 
-/// Digits of an ASCII string, or `None` if any byte is not a digit.
-pub(crate) fn digits(s: &[u8]) -> Option<Vec<u32>> {
-    s.iter()
-        .map(|b| b.is_ascii_digit().then(|| u32::from(b - b'0')))
-        .collect()
+/// The values of exactly `N` ASCII digits, or `None` (another length, or a
+/// byte that is not a digit).
+fn digits<const N: usize>(s: &[u8]) -> Option<[u32; N]> {
+    let mut out = [0; N];
+    if s.len() != N {
+        return None;
+    }
+    for (d, &b) in out.iter_mut().zip(s) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        *d = u32::from(b - b'0');
+    }
+    Some(out)
 }
 
 /// Luhn (ISO/IEC 7812-1): card numbers, Canadian SINs.
 pub(crate) fn luhn(s: &[u8]) -> bool {
-    let Some(d) = digits(s) else { return false };
-    if d.is_empty() {
+    if s.is_empty() {
         return false;
     }
-    let sum: u32 = d
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &x)| {
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 { y - 9 } else { y }
-            } else {
-                x
-            }
-        })
-        .sum();
+    let mut sum = 0u32;
+    for (i, &b) in s.iter().rev().enumerate() {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let x = u32::from(b - b'0');
+        sum += if i % 2 == 1 {
+            let y = x * 2;
+            if y > 9 { y - 9 } else { y }
+        } else {
+            x
+        };
+    }
     sum.is_multiple_of(10)
 }
 
@@ -175,10 +183,10 @@ pub(crate) fn iban(s: &[u8]) -> bool {
 /// An ABA routing transit number: 9 digits, the 3-7-1 weighted checksum, and a
 /// Federal Reserve prefix (00–12, 21–32, 61–72, 80).
 pub(crate) fn aba_routing(s: &[u8]) -> bool {
-    let Some(d) = digits(s) else { return false };
-    let [a, b, c, e, f, g, h, i, j] = d.as_slice() else {
+    let Some(d) = digits::<9>(s) else {
         return false;
     };
+    let [a, b, c, e, f, g, h, i, j] = d;
     let prefix = a * 10 + b;
     if !matches!(prefix, 0..=12 | 21..=32 | 61..=72 | 80) {
         return false;
@@ -189,8 +197,7 @@ pub(crate) fn aba_routing(s: &[u8]) -> bool {
 /// A US Social Security number: area not 000, 666 or 9xx; group not 00; serial
 /// not 0000 (SSA's rules since 2011 randomization).
 pub(crate) fn ssn(s: &[u8]) -> bool {
-    let Some(d) = digits(s) else { return false };
-    let [a1, a2, a3, g1, g2, s1, s2, s3, s4] = d.as_slice() else {
+    let Some([a1, a2, a3, g1, g2, s1, s2, s3, s4]) = digits::<9>(s) else {
         return false;
     };
     let area = a1 * 100 + a2 * 10 + a3;
@@ -203,8 +210,7 @@ pub(crate) fn ssn(s: &[u8]) -> bool {
 
 /// A US ITIN: 9 digits starting with 9, the fourth and fifth (the group) 50–65, 70–88, 90–92 or 94–99.
 pub(crate) fn itin(s: &[u8]) -> bool {
-    let Some(d) = digits(s) else { return false };
-    let [9, _, _, g1, g2, _, _, _, _] = d.as_slice() else {
+    let Some([9, _, _, g1, g2, _, _, _, _]) = digits::<9>(s) else {
         return false;
     };
     let group = g1 * 10 + g2;
@@ -218,8 +224,10 @@ pub(crate) fn ca_sin(s: &[u8]) -> bool {
 
 /// A UK NHS number: 10 digits, mod-11 check digit (weights 10..2; 10 is invalid).
 pub(crate) fn nhs(s: &[u8]) -> bool {
-    let Some(d) = digits(s) else { return false };
-    if d.len() != 10 || d.iter().all(|&x| x == d.first().copied().unwrap_or(0)) {
+    let Some(d) = digits::<10>(s) else {
+        return false;
+    };
+    if d.iter().all(|&x| x == d.first().copied().unwrap_or(0)) {
         return false;
     }
     let sum: u32 = d

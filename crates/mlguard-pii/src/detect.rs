@@ -1496,11 +1496,21 @@ impl<'a> Scan<'a> {
         // `10:30`, or an hour with am/pm (`10am`, `9:30pm`): a time has a
         // colon, am/pm letters.
         let clock = || {
-            let lower = lowered(core);
-            let bare = lower.trim_end_matches("am").trim_end_matches("pm");
-            bare.len() < lower.len()
-                && !bare.is_empty()
-                && bare.len() <= 5
+            // Every `am` at the end, then every `pm`, ASCII case-insensitive.
+            let b = core.as_bytes();
+            let mut n = b.len();
+            for suffix in [b"am", b"pm"] {
+                while n >= 2
+                    && b.get(n - 2..n)
+                        .is_some_and(|x| x.eq_ignore_ascii_case(suffix))
+                {
+                    n -= 2;
+                }
+            }
+            let bare = core.get(..n).unwrap_or_default();
+            n < b.len()
+                && n > 0
+                && n <= 5
                 && (is_time(bare) || bare.parse::<u8>().is_ok_and(|h| (1..=12).contains(&h)))
         };
         if (sh & COLON != 0 && is_time(core)) || (sh & (UPPER | LOWER) != 0 && clock()) {
