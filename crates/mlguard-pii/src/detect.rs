@@ -2916,7 +2916,7 @@ fn lowered(s: &str) -> Lower {
 type Check = fn(&[u8]) -> bool;
 
 /// Indian states and union territories, as words (`Andhra Pradesh`).
-const INDIAN_STATES: &[&str] = &[
+pub(crate) const INDIAN_STATES: &[&str] = &[
     "Andhra Pradesh",
     "Arunachal Pradesh",
     "Assam",
@@ -2958,10 +2958,12 @@ const INDIAN_STATES: &[&str] = &[
 /// Words an Indian state spans from word `k`, if one starts there.
 fn indian_state(scan: &Scan<'_>, k: usize) -> Option<usize> {
     let first = scan.words.get(k)?;
-    if !scan
-        .core_bytes(*first)
-        .first()
-        .is_some_and(u8::is_ascii_uppercase)
+    // A state's first word is in the word tables (ASCII case-insensitive).
+    if first.lex & lexicon::INDIAN_STATE == 0
+        || !scan
+            .core_bytes(*first)
+            .first()
+            .is_some_and(u8::is_ascii_uppercase)
     {
         return None;
     }
@@ -3035,34 +3037,39 @@ fn valid_domain(domain: &str) -> bool {
 }
 
 fn is_numeric_date(s: &str) -> bool {
-    let sep = match s.bytes().find(|c| !c.is_ascii_digit()) {
-        Some(c @ (b'-' | b'/' | b'.')) => c,
+    let s = s.as_bytes();
+    let sep = match s.iter().find(|c| !c.is_ascii_digit()) {
+        Some(&c @ (b'-' | b'/' | b'.')) => c,
         _ => return false,
     };
-    let mut parts = s.split(char::from(sep));
-    let (Some(a), Some(b), Some(c), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // Exactly three parts between the separators, each one to four digits.
+    let mut parts = [(0u32, 0usize); 3];
+    let mut n = 0;
+    for part in s.split(|&c| c == sep) {
+        let Some(slot) = parts.get_mut(n) else {
+            return false;
+        };
+        if part.is_empty() || part.len() > 4 || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        let value = part.iter().fold(0, |v, &c| v * 10 + u32::from(c - b'0'));
+        *slot = (value, part.len());
+        n += 1;
+    }
+    let [(x, a), (y, b), (z, c)] = parts;
+    if n != 3 {
         return false;
-    };
-    let num = |x: &str| -> Option<u32> {
-        (!x.is_empty() && x.len() <= 4 && x.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| x.parse().ok())
-            .flatten()
-    };
-    let (Some(x), Some(y), Some(z)) = (num(a), num(b), num(c)) else {
-        return false;
-    };
+    }
     let year =
         |v: u32, len: usize| (len == 4 && (1900..=2100).contains(&v)) || (len == 2 && sep == b'/');
-    if a.len() == 4 {
+    if a == 4 {
         // yyyy-mm-dd
-        year(x, 4) && (1..=12).contains(&y) && (1..=31).contains(&z) && b.len() <= 2 && c.len() <= 2
+        year(x, 4) && (1..=12).contains(&y) && (1..=31).contains(&z) && b <= 2 && c <= 2
     } else {
         // mm/dd/yyyy or dd/mm/yyyy (or .yy with /)
-        year(z, c.len())
-            && a.len() <= 2
-            && b.len() <= 2
+        year(z, c)
+            && a <= 2
+            && b <= 2
             && (((1..=12).contains(&x) && (1..=31).contains(&y))
                 || ((1..=31).contains(&x) && (1..=12).contains(&y)))
     }

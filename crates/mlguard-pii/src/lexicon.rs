@@ -27,6 +27,8 @@ pub(crate) const FILLER: u32 = 1 << 8;
 pub(crate) const NOT_NAME: u32 = 1 << 9;
 /// Street types: USPS Publication 28, UK street names, Indian locality words.
 pub(crate) const STREET_TYPE: u32 = 1 << 10;
+/// First words of Indian states and union territories (`Andhra`, `Goa`).
+pub(crate) const INDIAN_STATE: u32 = 1 << 11;
 
 /// Longest word a table may hold (the key's last byte is the length).
 const MAX_LEN: usize = 15;
@@ -65,8 +67,16 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         bits: vec![0; 1 << SLOTS_LOG2],
         ends: [[0; 32]; MAX_LEN + 1],
     };
-    for (bit, words) in TABLES {
-        for w in *words {
+    let states: Vec<&str> = crate::detect::INDIAN_STATES
+        .iter()
+        .filter_map(|s| s.split(' ').next())
+        .collect();
+    let tables = TABLES
+        .iter()
+        .copied()
+        .chain([(INDIAN_STATE, states.as_slice())]);
+    for (bit, words) in tables {
+        for w in words {
             let Some(k) = key(w.as_bytes()) else { continue };
             if let (Some(&first), Some(&last)) = (w.as_bytes().first(), w.as_bytes().last())
                 && let Some(row) = table.ends.get_mut(w.len())
@@ -82,13 +92,13 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
                             (table.keys.get_mut(i), table.bits.get_mut(i))
                         {
                             *key = k;
-                            *bits = *bit;
+                            *bits = bit;
                         }
                         break;
                     }
                     Some(x) if x == k => {
                         if let Some(bits) = table.bits.get_mut(i) {
-                            *bits |= *bit;
+                            *bits |= bit;
                         }
                         break;
                     }
