@@ -149,19 +149,19 @@ impl Detector {
     #[must_use]
     pub fn detect_in(&self, text: &str, column: ColumnContext) -> Vec<Finding> {
         let mut found = Vec::new();
-        self.detect_into(text, column, 0, &mut found);
+        self.detect_at(text, column, 0, &mut found);
         found
+    }
+
+    /// [`Detector::detect_in`], appending the findings to `dest`: a caller
+    /// that scans many values (CSV cells) reuses one vector.
+    pub fn detect_into(&self, text: &str, column: ColumnContext, dest: &mut Vec<Finding>) {
+        self.detect_at(text, column, 0, dest);
     }
 
     /// [`Detector::detect_in`], appending the findings to `dest` with
     /// `offset` added to their positions.
-    fn detect_into(
-        &self,
-        text: &str,
-        column: ColumnContext,
-        offset: usize,
-        dest: &mut Vec<Finding>,
-    ) {
+    fn detect_at(&self, text: &str, column: ColumnContext, offset: usize, dest: &mut Vec<Finding>) {
         // Keyword hits, words, candidates and the overlap buffers are scratch
         // space, kept per thread so a scan of many small values (CSV cells) or
         // of many pieces does not allocate (and zero) them each time.
@@ -247,7 +247,7 @@ impl Detector {
                 };
                 let part = text.get(start..end).unwrap_or_default();
                 let from = found.len();
-                self.detect_into(part, ColumnContext::default(), start, &mut found);
+                self.detect_at(part, ColumnContext::default(), start, &mut found);
                 if ranges.is_empty() && found.len() > from {
                     // Room for the rest at the first piece's density, so the
                     // vector is not copied as it grows.

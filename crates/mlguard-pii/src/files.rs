@@ -195,7 +195,8 @@ impl Groups<'_> {
         field: Option<&str>,
         finding: &Finding,
         value: &str,
-        location: Location,
+        line: u64,
+        byte_offset: Option<u64>,
     ) {
         let kind = self.detector.label_name(label);
         let group = match self
@@ -226,8 +227,13 @@ impl Groups<'_> {
                 group.samples.push(masked);
             }
         }
+        // (The location's field is copied only while locations are kept.)
         if group.locations.len() < MAX_LOCATIONS {
-            group.locations.push(location);
+            group.locations.push(Location {
+                line,
+                field: field.map(str::to_owned),
+                byte_offset,
+            });
         }
     }
 }
@@ -370,17 +376,7 @@ fn scan_text(
                 .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u64);
             at = f.start;
             let value = piece.get(f.start..f.end).unwrap_or_default();
-            groups.add(
-                f.label,
-                None,
-                f,
-                value,
-                Location {
-                    line,
-                    field: None,
-                    byte_offset: Some(base + f.start as u64),
-                },
-            );
+            groups.add(f.label, None, f, value, line, Some(base + f.start as u64));
         }
     };
     while let Some((line_no, start)) = lines.next(report, options)? {
@@ -444,6 +440,7 @@ fn scan_csv(
     let contexts: Vec<ColumnContext> = headers.iter().map(|h| groups.detector.column(h)).collect();
     let mut record = csv::StringRecord::new();
     let mut row: u64 = 1;
+    let mut found = Vec::new();
     loop {
         match csv.read_record(&mut record) {
             Ok(false) => break,
@@ -472,19 +469,11 @@ fn scan_csv(
             }
             let context = contexts.get(col).copied().unwrap_or_default();
             let field = headers.get(col).map(String::as_str);
-            for f in groups.detector.detect_in(value, context) {
+            found.clear();
+            groups.detector.detect_into(value, context, &mut found);
+            for f in &found {
                 let text = value.get(f.start..f.end).unwrap_or_default();
-                groups.add(
-                    f.label,
-                    field,
-                    &f,
-                    text,
-                    Location {
-                        line: row,
-                        field: field.map(str::to_owned),
-                        byte_offset: Some(position),
-                    },
-                );
+                groups.add(f.label, field, f, text, row, Some(position));
             }
         }
     }
@@ -525,17 +514,7 @@ fn scan_value(groups: &mut Groups<'_>, text: &str, path: &str, line: u64, offset
     for f in groups.detector.detect_in(text, context) {
         let v = text.get(f.start..f.end).unwrap_or_default();
         let field = (!path.is_empty()).then_some(path);
-        groups.add(
-            f.label,
-            field,
-            &f,
-            v,
-            Location {
-                line,
-                field: field.map(str::to_owned),
-                byte_offset: offset,
-            },
-        );
+        groups.add(f.label, field, &f, v, line, offset);
     }
 }
 
