@@ -569,11 +569,14 @@ fn split_words(
         }
         let start = i;
         let mut seen = 0;
+        // The classes of the run's bytes but its last.
+        let mut inner = 0;
         while let Some(&c) = bytes.get(i) {
             let class = shape::of(c);
             if class & shape::SPACE != 0 {
                 break;
             }
+            inner = seen;
             seen |= class;
             i += 1;
         }
@@ -581,8 +584,9 @@ fn split_words(
             let plain = seen & KINDS & !(DIGIT | UPPER | LOWER) == 0;
             k.find_in_run(bytes, start, i, plain, &mut skip, hits);
         }
-        if seen & (shape::FIELD | shape::LABEL) == 0 {
-            // No separator and no `label:`/`key=`: the run is one word.
+        if seen & shape::LABEL == 0 && inner & shape::FIELD == 0 {
+            // No separator but maybe a last one (which does not split) and no
+            // `label:`/`key=`: the run is one word.
             words.push(word(text, start, i, seen));
         } else {
             split_fields(text, start, i, seen, words);
@@ -1098,7 +1102,9 @@ impl<'a> Scan<'a> {
         if used > 0 {
             return used;
         }
-        if self.speaker(i) {
+        // A speaker's name ends with `:`, or is followed by an emoji and `:`.
+        let colon = |w: &Word| w.end > 0 && self.bytes.get(w.end - 1) == Some(&b':');
+        if (colon(&w) || self.words.get(i + 1).is_some_and(colon)) && self.speaker(i) {
             return 1;
         }
         // (`mac` and `email` depend on the word alone: they are asked once.)
@@ -1166,7 +1172,9 @@ impl<'a> Scan<'a> {
             {
                 return n;
             }
-            if let Some(n) = self.po_box(i) {
+            if matches!(first, b'p' | b'P')
+                && let Some(n) = self.po_box(i)
+            {
                 return n;
             }
             if w.lex & (lexicon::UNIT | lexicon::UNIT_EXTRA) != 0
