@@ -6,6 +6,7 @@
 //! keyword there. The word splitter gives the places run by run, so finding
 //! keywords needs no pass of its own over the bytes.
 
+use crate::lexicon;
 use crate::types::PiiType;
 
 /// A keyword found in the text.
@@ -27,7 +28,7 @@ pub(crate) const NEGATIVE: u64 = 1 << 63;
 
 /// The built-in keywords and the types they support.
 #[rustfmt::skip]
-fn builtin() -> Vec<(&'static str, u64)> {
+pub(crate) fn builtin() -> Vec<(&'static str, u64)> {
     use PiiType::*;
     let table: &[(PiiType, &[&str])] = &[
         (BankAccountNumber, &["account number", "account no", "acct", "account #", "bank account", "checking account", "savings account", "a/c", "account num", "account", "direct deposit", "deposit to", "credited to", "wire to"]),
@@ -107,6 +108,10 @@ pub(crate) struct Keywords {
     kinds: [u8; 256],
     /// Whether a keyword starts with ASCII whitespace.
     spaced: bool,
+    /// Whether the keywords are the built-in ones, each starting with a
+    /// letter or digit, so [`lexicon::KEYWORD_START`] says which words can
+    /// start one.
+    builtin_only: bool,
 }
 
 const ALNUM: u8 = 1;
@@ -204,6 +209,11 @@ impl Keywords {
         let spaced = (0..=u8::MAX)
             .zip(kinds)
             .any(|(b, kind)| kind & START != 0 && b.is_ascii_whitespace());
+        let builtin_only = words.len() == builtin().len()
+            && words.iter().all(|w| {
+                w.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+                    && w.bytes().take_while(u8::is_ascii_alphanumeric).count() <= lexicon::MAX_LEN
+            });
         (
             Keywords {
                 next,
@@ -213,6 +223,7 @@ impl Keywords {
                 types,
                 kinds,
                 spaced,
+                builtin_only,
             },
             ids,
         )
@@ -250,6 +261,11 @@ impl Keywords {
         let bytes = text.as_bytes();
         let mut skip = 0;
         self.find_in_run(bytes, 0, bytes.len(), false, &mut skip, out);
+    }
+
+    /// Whether [`lexicon::KEYWORD_START`] tells which words start a keyword.
+    pub(crate) fn builtin_only(&self) -> bool {
+        self.builtin_only
     }
 
     /// Whether a keyword starts with ASCII whitespace (a custom one may):

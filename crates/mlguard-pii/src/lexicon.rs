@@ -29,9 +29,13 @@ pub(crate) const NOT_NAME: u32 = 1 << 9;
 pub(crate) const STREET_TYPE: u32 = 1 << 10;
 /// First words of Indian states and union territories (`Andhra`, `Goa`).
 pub(crate) const INDIAN_STATE: u32 = 1 << 11;
+/// The letters and digits that start a built-in context keyword, up to its
+/// first other byte (`credit` of `credit card`, `a` of `a/c`): a word that
+/// is none of these starts no built-in keyword.
+pub(crate) const KEYWORD_START: u32 = 1 << 12;
 
 /// Longest word a table may hold (the key's last byte is the length).
-const MAX_LEN: usize = 15;
+pub(crate) const MAX_LEN: usize = 15;
 
 /// Every table with its bit.
 const TABLES: &[(u32, &[&str])] = &[
@@ -48,9 +52,9 @@ const TABLES: &[(u32, &[&str])] = &[
     (STREET_TYPE, STREET_TYPES),
 ];
 
-/// Open addressing over `2^SLOTS_LOG2` slots (about a quarter full), linear probing;
+/// Open addressing over `2^SLOTS_LOG2` slots (about a fifth full), linear probing;
 /// key 0 (no word has length 0) marks an empty slot.
-const SLOTS_LOG2: u32 = 11;
+const SLOTS_LOG2: u32 = 12;
 
 struct Table {
     keys: Vec<u128>,
@@ -71,10 +75,17 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         .iter()
         .filter_map(|s| s.split(' ').next())
         .collect();
-    let tables = TABLES
-        .iter()
-        .copied()
-        .chain([(INDIAN_STATE, states.as_slice())]);
+    let keyword_starts: Vec<&str> = crate::context::builtin()
+        .into_iter()
+        .filter_map(|(k, _)| {
+            let n = k.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            k.get(..n).filter(|t| !t.is_empty())
+        })
+        .collect();
+    let tables = TABLES.iter().copied().chain([
+        (INDIAN_STATE, states.as_slice()),
+        (KEYWORD_START, keyword_starts.as_slice()),
+    ]);
     for (bit, words) in tables {
         for w in words {
             let Some(k) = key(w.as_bytes()) else { continue };
@@ -795,7 +806,21 @@ mod tests {
             }
         }
         assert_eq!(lookup(b"streets"), STREET_TYPE);
-        assert_eq!(lookup(b"Street"), STREET_SUFFIX | STREET_TYPE | NOT_NAME);
+        assert_eq!(
+            lookup(b"Street"),
+            STREET_SUFFIX | STREET_TYPE | NOT_NAME | KEYWORD_START
+        );
+        // Every built-in keyword's first letters and digits, in any case.
+        for (k, _) in crate::context::builtin() {
+            let n = k.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            assert!((1..=MAX_LEN).contains(&n), "{k}");
+            assert!(is(&k.as_bytes()[..n], KEYWORD_START), "{k}");
+            assert!(
+                is(&k.to_ascii_uppercase().as_bytes()[..n], KEYWORD_START),
+                "{k}"
+            );
+        }
+        assert!(!is(b"zebra", KEYWORD_START));
         assert_eq!(lookup(b"street\0"), 0);
         assert_eq!(lookup(b"stree"), 0);
         assert_eq!(lookup(b""), 0);
