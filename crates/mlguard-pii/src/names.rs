@@ -6,10 +6,28 @@ use foldhash::HashSet;
 static FIRST: &str = include_str!("../data/first-names.txt");
 static LAST: &str = include_str!("../data/surnames.txt");
 
-/// Lowercased name sets.
+/// Name sets: each name ASCII-lowercased and packed into a `u128` (the
+/// dictionaries are ASCII letters, at most [`MAX_NAME`] of them), so a lookup
+/// hashes and compares registers, not strings.
 pub(crate) struct Names {
-    first: HashSet<&'static [u8]>,
-    last: HashSet<&'static [u8]>,
+    first: HashSet<u128>,
+    last: HashSet<u128>,
+}
+
+/// Longest name a set holds (the census lists' longest has 13 letters).
+const MAX_NAME: usize = 16;
+
+/// `word`, ASCII letters, lowercased and packed little-endian; `None` for
+/// anything else or a word longer than [`MAX_NAME`].
+fn packed(word: &[u8]) -> Option<u128> {
+    if word.len() > MAX_NAME || !word.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut buf = [0u8; MAX_NAME];
+    for (d, s) in buf.iter_mut().zip(word) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(u128::from_le_bytes(buf))
 }
 
 /// Capitalized words that are also common first names or surnames but, as a
@@ -130,18 +148,12 @@ pub(crate) const NOT_NAMES: &[&str] = &[
 
 impl Names {
     pub(crate) fn load() -> Names {
-        // The sets hold the embedded capitalized spellings; lookups capitalize.
+        // The embedded lists are capitalized ASCII (`Maria`); a name that
+        // cannot be packed (none) would be left out.
+        let set = |list: &'static str| list.lines().filter_map(|l| packed(l.as_bytes())).collect();
         Names {
-            first: FIRST
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::as_bytes)
-                .collect(),
-            last: LAST
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::as_bytes)
-                .collect(),
+            first: set(FIRST),
+            last: set(LAST),
         }
     }
 
@@ -155,20 +167,34 @@ impl Names {
         self.lookup(&self.last, word)
     }
 
-    fn lookup(&self, set: &HashSet<&'static [u8]>, word: &str) -> bool {
-        // The dictionaries are ASCII, capitalized (`Maria`): normalize to that.
+    fn lookup(&self, set: &HashSet<u128>, word: &str) -> bool {
+        // Any capitalization matches (`Maria`, `MARIA`, `maria`), as the
+        // dictionaries' capitalized spellings did after normalizing to them.
         let bytes = word.as_bytes();
-        if bytes.len() < 2 || bytes.len() > 24 || !bytes.iter().all(u8::is_ascii_alphabetic) {
-            return false;
+        bytes.len() >= 2 && packed(bytes).is_some_and(|k| set.contains(&k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FIRST, LAST, Names};
+
+    #[test]
+    fn every_listed_name_is_found_in_any_case_and_nothing_else() {
+        let names = Names::load();
+        for (list, is) in [
+            (FIRST, Names::is_first as fn(&Names, &str) -> bool),
+            (LAST, Names::is_last),
+        ] {
+            for name in list.lines().filter(|l| !l.is_empty()) {
+                assert!(is(&names, name), "{name}");
+                assert!(is(&names, &name.to_ascii_uppercase()), "{name}");
+                assert!(is(&names, &name.to_ascii_lowercase()), "{name}");
+                assert!(!is(&names, &format!("{name}x1")), "{name}");
+            }
         }
-        let mut buf = [0u8; 24];
-        for (i, (d, s)) in buf.iter_mut().zip(bytes).enumerate() {
-            *d = if i == 0 {
-                s.to_ascii_uppercase()
-            } else {
-                s.to_ascii_lowercase()
-            };
-        }
-        buf.get(..bytes.len()).is_some_and(|key| set.contains(key))
+        assert!(names.is_first("Maria") && names.is_last("Garcia"));
+        assert!(!names.is_first("M") && !names.is_first("") && !names.is_first("Amélie"));
+        assert!(!names.is_last("Garciagarciagarcia"));
     }
 }
