@@ -171,7 +171,7 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
         .get(at..at + 16)
         .and_then(|s| <[u8; 16]>::try_from(s).ok());
     match wide {
-        Some(b) => lookup_key(pack(
+        Some(b) => table.bits_of(pack(
             u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1),
             len,
         )),
@@ -181,13 +181,19 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
 
 /// The tables that list the word of `key`, as bits.
 pub(crate) fn lookup_key(key: u128) -> u32 {
-    let table = &*LEXICON;
-    let mut i = slot(key);
-    loop {
-        match table.keys.get(i).copied() {
-            Some(x) if x == key => return table.bits.get(i).copied().unwrap_or(0),
-            Some(0) | None => return 0,
-            Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
+    LEXICON.bits_of(key)
+}
+
+impl Table {
+    fn bits_of(&self, key: u128) -> u32 {
+        let table = self;
+        let mut i = slot(key);
+        loop {
+            match table.keys.get(i).copied() {
+                Some(x) if x == key => return table.bits.get(i).copied().unwrap_or(0),
+                Some(0) | None => return 0,
+                Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
+            }
         }
     }
 }
