@@ -1166,7 +1166,9 @@ impl<'a> Scan<'a> {
             if self.age(i, w) {
                 return 1;
             }
-            if sh & (UPPER | LOWER) != 0
+            // Identifiers of letters and digits are capitals and digits only.
+            if sh & UPPER != 0
+                && sh & !(UPPER | DIGIT) == 0
                 && let Some(n) = self.alnum_id(i)
             {
                 return n;
@@ -1180,6 +1182,7 @@ impl<'a> Scan<'a> {
                 return n;
             }
             if (first.is_ascii_uppercase() || sh & DIGIT != 0)
+                && sh & !(UPPER | DIGIT) == 0
                 && let Some(n) = self.alnum_id(i)
             {
                 return n;
@@ -2647,7 +2650,9 @@ impl<'a> Scan<'a> {
         }
         // "Aarini Tripathi <waida71@hotmail.com>", "Tomás Ros,iroberts@gmx.de":
         // two or three capitalized words right before an email address.
-        if let Some((end, used)) = self.name_run(i, 3)
+        let at = |k: usize| self.words.get(i + k).is_some_and(|n| n.shape & shape::AT != 0);
+        if (at(2) || at(3))
+            && let Some((end, used)) = self.name_run(i, 3)
             && used >= 2
             && let Some(&next) = self.words.get(i + used)
             && next.start <= end + 3
