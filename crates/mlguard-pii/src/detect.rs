@@ -1138,8 +1138,12 @@ impl<'a> Scan<'a> {
         if sh & (COLON | DOT) != 0 && self.url(w) {
             return 1;
         }
-        // Credentials shorter than 24 characters have a capital letter.
-        if (core.len() >= 24 || sh & UPPER != 0) && self.credential(i, w) {
+        // Credentials shorter than 24 characters are AWS key ids (20 capitals
+        // and digits) or the `Basic`/`Bearer` of an authorization header.
+        let credential_shape = core.len() >= 24
+            || (core.len() == 20 && sh & !(UPPER | DIGIT) == 0)
+            || (first == b'B' && matches!(core.len(), 5 | 6));
+        if credential_shape && self.credential(i, w) {
             return 1;
         }
         if first.is_ascii_hexdigit() && sh & COLON != 0 && self.ipv6(w) {
@@ -2650,7 +2654,11 @@ impl<'a> Scan<'a> {
         }
         // "Aarini Tripathi <waida71@hotmail.com>", "Tomás Ros,iroberts@gmx.de":
         // two or three capitalized words right before an email address.
-        let at = |k: usize| self.words.get(i + k).is_some_and(|n| n.shape & shape::AT != 0);
+        let at = |k: usize| {
+            self.words
+                .get(i + k)
+                .is_some_and(|n| n.shape & shape::AT != 0)
+        };
         if (at(2) || at(3))
             && let Some((end, used)) = self.name_run(i, 3)
             && used >= 2
