@@ -91,6 +91,16 @@ pub(crate) fn builtin() -> Vec<(&'static str, u64)> {
     out
 }
 
+/// The letters and digits a keyword starts with, up to its first other byte
+/// (`credit` of `credit card`, `a` of `a/c`, nothing of `#ref`).
+pub(crate) fn keyword_start(keyword: &str) -> &str {
+    let n = keyword
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    keyword.get(..n).unwrap_or_default()
+}
+
 /// The keyword trie: built-in keywords first, then every custom
 /// identifier's keywords (their ids are returned by [`Keywords::new`]).
 pub(crate) struct Keywords {
@@ -131,6 +141,7 @@ impl Keywords {
             words.push(w.to_owned());
             types.push(bits);
         }
+        let builtins = words.len();
         // Custom keywords share an id with an equal built-in one: one keyword
         // is reported per place.
         let mut ids = Vec::new();
@@ -209,11 +220,10 @@ impl Keywords {
         let spaced = (0..=u8::MAX)
             .zip(kinds)
             .any(|(b, kind)| kind & START != 0 && b.is_ascii_whitespace());
-        let builtin_only = words.len() == builtin().len()
-            && words.iter().all(|w| {
-                w.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-                    && w.bytes().take_while(u8::is_ascii_alphanumeric).count() <= lexicon::MAX_LEN
-            });
+        let builtin_only = words.len() == builtins
+            && words
+                .iter()
+                .all(|w| (1..=lexicon::MAX_LEN).contains(&keyword_start(w).len()));
         (
             Keywords {
                 next,

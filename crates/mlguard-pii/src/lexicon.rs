@@ -77,10 +77,8 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         .collect();
     let keyword_starts: Vec<&str> = crate::context::builtin()
         .into_iter()
-        .filter_map(|(k, _)| {
-            let n = k.bytes().take_while(u8::is_ascii_alphanumeric).count();
-            k.get(..n).filter(|t| !t.is_empty())
-        })
+        .map(|(k, _)| crate::context::keyword_start(k))
+        .filter(|t| !t.is_empty())
         .collect();
     let tables = TABLES.iter().copied().chain([
         (INDIAN_STATE, states.as_slice()),
@@ -186,11 +184,10 @@ pub(crate) fn lookup_key(key: u128) -> u32 {
 
 impl Table {
     fn bits_of(&self, key: u128) -> u32 {
-        let table = self;
         let mut i = slot(key);
         loop {
-            match table.keys.get(i).copied() {
-                Some(x) if x == key => return table.bits.get(i).copied().unwrap_or(0),
+            match self.keys.get(i).copied() {
+                Some(x) if x == key => return self.bits.get(i).copied().unwrap_or(0),
                 Some(0) | None => return 0,
                 Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
             }
@@ -818,11 +815,11 @@ mod tests {
         );
         // Every built-in keyword's first letters and digits, in any case.
         for (k, _) in crate::context::builtin() {
-            let n = k.bytes().take_while(u8::is_ascii_alphanumeric).count();
-            assert!((1..=MAX_LEN).contains(&n), "{k}");
-            assert!(is(&k.as_bytes()[..n], KEYWORD_START), "{k}");
+            let start = crate::context::keyword_start(k);
+            assert!((1..=MAX_LEN).contains(&start.len()), "{k}");
+            assert!(is(start.as_bytes(), KEYWORD_START), "{k}");
             assert!(
-                is(&k.to_ascii_uppercase().as_bytes()[..n], KEYWORD_START),
+                is(start.to_ascii_uppercase().as_bytes(), KEYWORD_START),
                 "{k}"
             );
         }

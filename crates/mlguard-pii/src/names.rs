@@ -3,31 +3,26 @@
 
 use foldhash::HashSet;
 
+use crate::lexicon;
+
 static FIRST: &str = include_str!("../data/first-names.txt");
 static LAST: &str = include_str!("../data/surnames.txt");
 
-/// Name sets: each name ASCII-lowercased and packed into a `u128` (the
-/// dictionaries are ASCII letters, at most [`MAX_NAME`] of them), so a lookup
-/// hashes and compares registers, not strings.
+/// Name sets: each name keyed as the word tables key a word
+/// ([`lexicon::key`]: ASCII-lowercased, packed into a `u128`; the dictionaries
+/// are ASCII letters, at most 13 of them), so a lookup hashes and compares
+/// registers, not strings.
 pub(crate) struct Names {
     first: HashSet<u128>,
     last: HashSet<u128>,
 }
 
-/// Longest name a set holds (the census lists' longest has 13 letters).
-const MAX_NAME: usize = 16;
-
-/// `word`, ASCII letters, lowercased and packed little-endian; `None` for
-/// anything else or a word longer than [`MAX_NAME`].
+/// The key of `word` when it is ASCII letters (all a name can be).
 fn packed(word: &[u8]) -> Option<u128> {
-    if word.len() > MAX_NAME || !word.iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let mut buf = [0u8; MAX_NAME];
-    for (d, s) in buf.iter_mut().zip(word) {
-        *d = s.to_ascii_lowercase();
-    }
-    Some(u128::from_le_bytes(buf))
+    word.iter()
+        .all(u8::is_ascii_alphabetic)
+        .then(|| lexicon::key(word))
+        .flatten()
 }
 
 /// Capitalized words that are also common first names or surnames but, as a
