@@ -439,6 +439,14 @@ struct Word {
     lex: u32,
     /// [`name_like`] of the core.
     name_like: bool,
+    /// The word as written ends with `:` (a speaker's name, a label).
+    colon: bool,
+    /// No detector starts at this word ([`Scan::word`] would only try the
+    /// password/username value after a label and the speaker before a
+    /// `:`-word, which [`Scan::run`] checks itself): lowercase letters with
+    /// nothing trimmed before them, shorter than any credential, not a
+    /// month, a unit or the `p` of a P.O. box.
+    plain: bool,
 }
 
 /// Kinds of bytes in a word's core, collected once per word so the detectors
@@ -739,6 +747,13 @@ fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
     // Only a capital (or a non-ASCII letter) starts a name.
     let name_like = matches!(core.first(), Some(b'A'..=b'Z' | 0x80..))
         && name_like(text.get(cs..ce).unwrap_or_default(), shape, lex);
+    let colon = end > start && bytes.get(end - 1) == Some(&b':');
+    let plain = shape == shape::LOWER
+        && cs == start
+        && !colon
+        && core.len() < 24
+        && core.first() != Some(&b'p')
+        && lex & (lexicon::MONTH | lexicon::UNIT | lexicon::UNIT_EXTRA) == 0;
     Word {
         start,
         end,
@@ -747,6 +762,8 @@ fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
         shape,
         lex,
         name_like,
+        colon,
+        plain,
     }
 }
 
@@ -1072,7 +1089,12 @@ impl<'a> Scan<'a> {
         let mut skip_until = 0;
         while i < self.words.len() {
             let Some(&w) = self.words.get(i) else { break };
-            if w.start < skip_until || w.ce <= w.cs {
+            if w.start < skip_until
+                || w.ce <= w.cs
+                || (w.plain
+                    && !self.words.get(i + 1).is_some_and(|n| n.colon)
+                    && !self.may_follow_label(w.start))
+            {
                 i += 1;
                 continue;
             }
@@ -1115,8 +1137,7 @@ impl<'a> Scan<'a> {
             return used;
         }
         // A speaker's name ends with `:`, or is followed by an emoji and `:`.
-        let colon = |w: &Word| w.end > 0 && self.bytes.get(w.end - 1) == Some(&b':');
-        if (colon(&w) || self.words.get(i + 1).is_some_and(colon)) && self.speaker(i) {
+        if (w.colon || self.words.get(i + 1).is_some_and(|n| n.colon)) && self.speaker(i) {
             return 1;
         }
         // (`mac` and `email` depend on the word alone: they are asked once.)
