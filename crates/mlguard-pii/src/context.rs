@@ -361,11 +361,50 @@ impl Keywords {
 /// The keyword hits of one text, queried by distance.
 pub(crate) struct Context<'a> {
     pub(crate) hits: &'a [Hit],
+    /// [`index_hits`] of `hits`.
+    pub(crate) index: &'a [u32],
     /// Types a column or field name supports for the whole text.
     pub(crate) column: u64,
 }
 
+/// Bytes of text per [`index_hits`] entry.
+const BUCKET_LOG2: u32 = 5;
+
+/// Where the hits ending in each 32-byte stretch of a `len`-byte text begin:
+/// entry `b` is the number of hits ending before byte `b * 32`. Hits are
+/// ordered by end; the scan asks "the first hit ending at or after p" for
+/// every few words, and this answers it without a binary search.
+pub(crate) fn index_hits(hits: &[Hit], len: usize, index: &mut Vec<u32>) {
+    index.clear();
+    if hits.len() < 16 || u32::try_from(hits.len()).is_err() {
+        // A binary search over a few hits is quick; a count past `u32` is not
+        // representable. Every query searches.
+        return;
+    }
+    let mut first = 0;
+    for b in 0..=(len >> BUCKET_LOG2) + 1 {
+        let at = b << BUCKET_LOG2;
+        while hits.get(first).is_some_and(|h| h.end < at) {
+            first += 1;
+        }
+        index.push(u32::try_from(first).unwrap_or(u32::MAX));
+    }
+}
+
 impl Context<'_> {
+    /// The first hit ending at or after byte `at`
+    /// (`hits.partition_point(|h| h.end < at)`).
+    pub(crate) fn first_ending_from(&self, at: usize) -> usize {
+        let Some(&from) = self.index.get(at >> BUCKET_LOG2) else {
+            return self.hits.partition_point(|h| h.end < at);
+        };
+        let mut first = from as usize;
+        while self.hits.get(first).is_some_and(|h| h.end < at) {
+            first += 1;
+        }
+        first
+    }
+
     /// Whether a keyword for any of `types` ends at most `distance` bytes
     /// before `start` (or the column name supports it).
     pub(crate) fn before(&self, types: u64, start: usize, distance: usize) -> bool {
@@ -375,8 +414,7 @@ impl Context<'_> {
     /// Whether a keyword hit carrying any of `bits` ends within `distance`
     /// bytes before `start`.
     fn hit_before(&self, bits: u64, start: usize, distance: usize) -> bool {
-        let lo = start.saturating_sub(distance);
-        let first = self.hits.partition_point(|h| h.end < lo);
+        let first = self.first_ending_from(start.saturating_sub(distance));
         self.hits
             .get(first..)
             .unwrap_or_default()
@@ -387,7 +425,7 @@ impl Context<'_> {
 
     /// Whether a keyword for `types` starts within `distance` bytes after `end`.
     pub(crate) fn after(&self, types: u64, end: usize, distance: usize) -> bool {
-        let first = self.hits.partition_point(|h| h.end <= end);
+        let first = self.first_ending_from(end + 1);
         // Hits are ordered by end; no keyword is longer than MAX_KEYWORD bytes.
         let limit = end + distance + MAX_KEYWORD;
         self.hits

@@ -181,6 +181,7 @@ impl Detector {
     ) {
         let Scratch {
             hits,
+            index,
             words,
             labels,
             out,
@@ -197,8 +198,10 @@ impl Detector {
         }
         let labels_exact = password_labels(text.as_bytes(), hits, labels);
         out.clear();
+        crate::context::index_hits(hits, text.len(), index);
         let ctx = Context {
             hits,
+            index,
             column: column.0,
         };
         let mut scan = Scan {
@@ -538,6 +541,7 @@ mod shape {
 #[derive(Default)]
 struct Scratch {
     hits: Vec<Hit>,
+    index: Vec<u32>,
     words: Vec<Word>,
     labels: Vec<(usize, usize)>,
     out: Vec<Finding>,
@@ -713,6 +717,7 @@ fn push_split(text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
 }
 
 /// `seen`, when not 0, has the classes of every byte of `start..end`.
+#[inline(always)]
 fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
     let bytes = text.as_bytes();
     let mut cs = start;
@@ -992,7 +997,7 @@ impl<'a> Scan<'a> {
             .is_some_and(|h| h.end >= i)
         {
             // Out of order (a multi-word lookahead): search.
-            self.label_cursor = hits.partition_point(|h| h.end < i);
+            self.label_cursor = self.ctx.first_ending_from(i);
         }
         while hits.get(self.label_cursor).is_some_and(|h| h.end < i) {
             self.label_cursor += 1;
@@ -1052,8 +1057,7 @@ impl<'a> Scan<'a> {
     /// Whether a keyword of `t` ends at most `distance` bytes before `start`
     /// with no digit in between ("CVV 446", "PIN is 4821", not "cvv=019&amount=107").
     fn keyword_close(&self, t: PiiType, start: usize, distance: usize) -> bool {
-        let lo = start.saturating_sub(distance);
-        let first = self.ctx.hits.partition_point(|h| h.end < lo);
+        let first = self.ctx.first_ending_from(start.saturating_sub(distance));
         self.ctx
             .hits
             .get(first..)
@@ -2000,16 +2004,8 @@ impl<'a> Scan<'a> {
         if value > 125 {
             return false;
         }
-        let core = self.core(w);
-        let lower = lowered(core);
-        let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
-        let (num, tail) = lower.split_at(digits);
-        let Ok(value) = num.parse::<u16>() else {
-            return false;
-        };
-        if value > 125 || num.len() > 3 {
-            return false;
-        }
+        let lower = lowered(self.core(w).get(leading..).unwrap_or_default());
+        let tail = lower.as_str();
         let unit = |s: &str| {
             matches!(
                 s,
@@ -2034,14 +2030,14 @@ impl<'a> Scan<'a> {
         {
             // "42 years old": the span is "42 years"; "42 years of age" too.
             let next_core = lowered(self.core(next));
-            let word_at = |k: usize| {
+            let word_is = |k: usize, s: &str| {
                 self.words
                     .get(i + k)
-                    .map(|x| self.core(*x).to_ascii_lowercase())
-                    .unwrap_or_default()
+                    .is_some_and(|x| self.core_bytes(*x).eq_ignore_ascii_case(s.as_bytes()))
             };
-            let old = matches!(word_at(2).as_str(), "old" | "young")
-                || (word_at(2) == "of" && word_at(3) == "age");
+            let old = word_is(2, "old")
+                || word_is(2, "young")
+                || (word_is(2, "of") && word_is(3, "age"));
             // "Victorino Poza, 76 years": right after a name.
             let after_name = self
                 .out
@@ -2220,7 +2216,7 @@ impl<'a> Scan<'a> {
             .and_then(|p| hits.get(p))
             .is_some_and(|h| h.end >= window)
         {
-            self.keyed_cursor = hits.partition_point(|h| h.end < window);
+            self.keyed_cursor = self.ctx.first_ending_from(window);
         }
         while hits.get(self.keyed_cursor).is_some_and(|h| h.end < window) {
             self.keyed_cursor += 1;
@@ -2407,7 +2403,7 @@ impl<'a> Scan<'a> {
             return true;
         }
         // "Username:", "To:": a keyword is a field label, not a speaker.
-        let first = self.ctx.hits.partition_point(|h| h.end < w.ce);
+        let first = self.ctx.first_ending_from(w.ce);
         let keyword = self
             .ctx
             .hits
@@ -2925,45 +2921,48 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// An ASCII-lowercased copy of a short word, on the stack (words are
-/// lowercased for comparisons many times per kilobyte of text).
-struct Lower {
-    buf: [u8; 32],
-    len: usize,
-    long: Option<String>,
+/// A word ASCII-lowercased: the word itself when it has no capital, else a
+/// copy, on the stack when short (words are lowercased for comparisons many
+/// times per kilobyte of text).
+enum Lower<'a> {
+    Same(&'a str),
+    Short([u8; 32], usize),
+    Long(String),
 }
 
-impl Lower {
+impl Lower<'_> {
     fn as_str(&self) -> &str {
-        match &self.long {
-            Some(s) => s,
-            None => std::str::from_utf8(self.buf.get(..self.len).unwrap_or_default())
-                .unwrap_or_default(),
+        match self {
+            Lower::Same(s) => s,
+            // ASCII lowercasing keeps UTF-8 valid, so this does not fail.
+            Lower::Short(buf, len) => {
+                std::str::from_utf8(buf.get(..*len).unwrap_or_default()).unwrap_or_default()
+            }
+            Lower::Long(s) => s,
         }
     }
 }
 
-impl std::ops::Deref for Lower {
+impl std::ops::Deref for Lower<'_> {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
-fn lowered(s: &str) -> Lower {
-    let mut out = Lower {
-        buf: [0; 32],
-        len: s.len(),
-        long: None,
-    };
-    if s.len() > out.buf.len() {
-        out.long = Some(s.to_ascii_lowercase());
-        return out;
+/// `s` ASCII-lowercased, copied only when it has a capital.
+fn lowered(s: &str) -> Lower<'_> {
+    if !s.bytes().any(|c| c.is_ascii_uppercase()) {
+        return Lower::Same(s);
     }
-    for (d, c) in out.buf.iter_mut().zip(s.bytes()) {
+    let mut buf = [0; 32];
+    if s.len() > buf.len() {
+        return Lower::Long(s.to_ascii_lowercase());
+    }
+    for (d, c) in buf.iter_mut().zip(s.bytes()) {
         *d = c.to_ascii_lowercase();
     }
-    out
+    Lower::Short(buf, s.len())
 }
 
 /// A validator over an identifier's characters.
