@@ -1699,16 +1699,20 @@ impl<'a> Scan<'a> {
             if w.shape & DIGIT == 0 || w.shape & !(DIGIT | DASH | DOT | SLASH | OTHER) != 0 {
                 break;
             }
-            let raw = self.bytes.get(w.start..w.ce).unwrap_or_default();
-            let numeric = !raw.is_empty()
-                && raw
-                    .iter()
-                    .all(|c| c.is_ascii_digit() || b"-.()+/".contains(c))
-                && raw.iter().any(u8::is_ascii_digit);
-            if !numeric {
+            // Digits and `-.()+/` only, at least one digit.
+            let mut count = 0;
+            let mut numeric = true;
+            for &c in self.bytes.get(w.start..w.ce).unwrap_or_default() {
+                if c.is_ascii_digit() {
+                    count += 1;
+                } else if !matches!(c, b'-' | b'.' | b'(' | b')' | b'+' | b'/') {
+                    numeric = false;
+                    break;
+                }
+            }
+            if !numeric || count == 0 {
                 break;
             }
-            let count = raw.iter().filter(|c| c.is_ascii_digit()).count();
             if j > i
                 && (total + count > 19
                     || !self.single_gap(j - 1)
