@@ -2039,9 +2039,8 @@ impl<'a> Scan<'a> {
                     .get(i + k)
                     .is_some_and(|x| self.core_bytes(*x).eq_ignore_ascii_case(s.as_bytes()))
             };
-            let old = word_is(2, "old")
-                || word_is(2, "young")
-                || (word_is(2, "of") && word_is(3, "age"));
+            let old =
+                word_is(2, "old") || word_is(2, "young") || (word_is(2, "of") && word_is(3, "age"));
             // "Victorino Poza, 76 years": right after a name.
             let after_name = self
                 .out

@@ -165,6 +165,16 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
     if len == 0 || !maybe {
         return 0;
     }
+    // Most words fit in eight bytes: their key's high half is the length
+    // alone, and the low half is lowercased in a `u64`.
+    if len <= 8
+        && let Some(b) = text
+            .get(at..at + 8)
+            .and_then(|s| <[u8; 8]>::try_from(s).ok())
+    {
+        let x = u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len));
+        return table.bits_of(u128::from(lower64(x)) | (u128::try_from(len).unwrap_or(0) << 120));
+    }
     let wide = text
         .get(at..at + 16)
         .and_then(|s| <[u8; 16]>::try_from(s).ok());
@@ -175,6 +185,16 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
         )),
         None => lookup(text.get(at..at + len).unwrap_or_default()),
     }
+}
+
+/// [`pack`]'s lowercasing on eight bytes.
+fn lower64(x: u64) -> u64 {
+    const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let h = x & LOW7;
+    let upper =
+        (h + u64::from_le_bytes([0x3f; 8])) & !(h + u64::from_le_bytes([0x25; 8])) & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// The tables that list the word of `key`, as bits.
