@@ -592,19 +592,29 @@ fn split_words(
             seen |= class;
             i += 1;
         }
+        // Where keywords may start in the run: at `from` alone (`only_from`),
+        // or after any byte from `from` on that is not a letter or digit.
+        let mut from = start;
+        let mut only_from = seen & KINDS & !(DIGIT | UPPER | LOWER) == 0;
         let mut keyword_free = false;
         if seen & shape::LABEL == 0 && inner & shape::FIELD == 0 {
             // No separator but maybe a last one (which does not split) and no
             // `label:`/`key=`: the run is one word.
             let w = word(text, start, i, seen);
-            // A word of letters (brackets and punctuation around them) whose
-            // letters start no keyword holds none: only keywords starting
-            // with a letter or digit are listed, and these letters are the
-            // only place one could start.
-            keyword_free = keywords.as_ref().is_some_and(|(k, _)| k.builtin_only())
-                && w.shape & !(UPPER | LOWER) == 0
-                && w.ce - w.cs <= lexicon::MAX_LEN
-                && w.lex & lexicon::KEYWORD_START == 0;
+            if keywords.as_ref().is_some_and(|(k, _)| k.builtin_only())
+                && w.shape & !(UPPER | LOWER | DIGIT) == 0
+            {
+                // A built-in keyword starts with a letter or digit after a
+                // byte that is neither: in a word whose core is letters and
+                // digits (brackets and punctuation around it), only at the
+                // core's start. A core of letters starts one only when the
+                // word tables list it as a keyword's first letters.
+                from = w.cs;
+                only_from = true;
+                keyword_free = w.shape & DIGIT == 0
+                    && w.ce - w.cs <= lexicon::MAX_LEN
+                    && w.lex & lexicon::KEYWORD_START == 0;
+            }
             words.push(w);
         } else {
             split_fields(text, start, i, seen, words);
@@ -612,8 +622,7 @@ fn split_words(
         if let Some((k, hits)) = &mut keywords
             && !keyword_free
         {
-            let plain = seen & KINDS & !(DIGIT | UPPER | LOWER) == 0;
-            k.find_in_run(bytes, start, i, plain, &mut skip, hits);
+            k.find_in_run(bytes, from, i, only_from, &mut skip, hits);
         }
     }
 }
