@@ -52,23 +52,31 @@ const TABLES: &[(u32, &[&str])] = &[
     (STREET_TYPE, STREET_TYPES),
 ];
 
-/// Open addressing over `2^SLOTS_LOG2` slots (about a fifth full), linear probing;
-/// key 0 (no word has length 0) marks an empty slot.
-const SLOTS_LOG2: u32 = 12;
+/// Open addressing, linear probing, two fifths full at most; key 0 (no word
+/// is empty) marks an empty slot. Words of up to eight bytes (nine in ten
+/// table words, and most words of a text) have a `u64` key, longer ones a
+/// `u128`: both tables together are about 20 KiB, so lookups, a few per
+/// word of text, stay in the first-level cache.
+const SHORT_LOG2: u32 = 11;
+const LONG_LOG2: u32 = 8;
 
 struct Table {
-    keys: Vec<u128>,
-    bits: Vec<u32>,
+    short: Vec<u64>,
+    short_bits: Vec<u16>,
+    long: Vec<u128>,
+    long_bits: Vec<u16>,
     /// A filter before hashing: bit `last & 31` of `ends[len][first & 31]`
     /// is set when a table word has that length, first and last byte (`& 31`
-    /// folds ASCII case). Most words of a text fail it.
+    /// folds ASCII case).
     ends: [[u32; 32]; MAX_LEN + 1],
 }
 
 static LEXICON: LazyLock<Table> = LazyLock::new(|| {
     let mut table = Table {
-        keys: vec![0; 1 << SLOTS_LOG2],
-        bits: vec![0; 1 << SLOTS_LOG2],
+        short: vec![0; 1 << SHORT_LOG2],
+        short_bits: vec![0; 1 << SHORT_LOG2],
+        long: vec![0; 1 << LONG_LOG2],
+        long_bits: vec![0; 1 << LONG_LOG2],
         ends: [[0; 32]; MAX_LEN + 1],
     };
     let states: Vec<&str> = crate::detect::INDIAN_STATES
@@ -85,46 +93,97 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         (KEYWORD_START, keyword_starts.as_slice()),
     ]);
     for (bit, words) in tables {
+        // Every table bit fits the tables' `u16`s.
+        let bit = u16::try_from(bit).unwrap_or(0);
         for w in words {
-            let Some(k) = key(w.as_bytes()) else { continue };
-            if let (Some(&first), Some(&last)) = (w.as_bytes().first(), w.as_bytes().last())
-                && let Some(row) = table.ends.get_mut(w.len())
+            let b = w.as_bytes();
+            if let (Some(&first), Some(&last)) = (b.first(), b.last())
+                && let Some(row) = table.ends.get_mut(b.len())
                 && let Some(cell) = row.get_mut(usize::from(first & 31))
             {
                 *cell |= 1 << (last & 31);
             }
-            let mut i = slot(k);
-            loop {
-                match table.keys.get(i).copied() {
-                    Some(0) => {
-                        if let (Some(key), Some(bits)) =
-                            (table.keys.get_mut(i), table.bits.get_mut(i))
-                        {
-                            *key = k;
-                            *bits = bit;
-                        }
-                        break;
-                    }
-                    Some(x) if x == k => {
-                        if let Some(bits) = table.bits.get_mut(i) {
-                            *bits |= bit;
-                        }
-                        break;
-                    }
-                    Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
-                    None => break,
-                }
+            if let Some(k) = short_key(b) {
+                insert(
+                    &mut table.short,
+                    &mut table.short_bits,
+                    k,
+                    short_slot(k),
+                    bit,
+                );
+            } else if let Some(k) = key(b) {
+                insert(&mut table.long, &mut table.long_bits, k, long_slot(k), bit);
             }
         }
     }
     table
 });
 
-fn slot(k: u128) -> usize {
+/// Adds `bit` to key `k`'s entry, from slot `i` on.
+fn insert<K: Copy + Default + PartialEq>(
+    keys: &mut [K],
+    bits: &mut [u16],
+    k: K,
+    mut i: usize,
+    bit: u16,
+) {
+    let mask = keys.len() - 1;
+    while let (Some(key), Some(b)) = (keys.get(i).copied(), bits.get_mut(i)) {
+        if key == K::default() {
+            if let Some(slot) = keys.get_mut(i) {
+                *slot = k;
+            }
+            *b = bit;
+            return;
+        }
+        if key == k {
+            *b |= bit;
+            return;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/// The bits of key `k`, from slot `i` on; 0 when absent.
+fn find<K: Copy + Default + PartialEq>(keys: &[K], bits: &[u16], k: K, mut i: usize) -> u32 {
+    let mask = keys.len() - 1;
+    loop {
+        match keys.get(i).copied() {
+            Some(x) if x == k => return bits.get(i).copied().map_or(0, u32::from),
+            Some(x) if x != K::default() => i = (i + 1) & mask,
+            _ => return 0,
+        }
+    }
+}
+
+fn long_slot(k: u128) -> usize {
     let lo = u64::try_from(k & u128::from(u64::MAX)).unwrap_or(0);
     let hi = u64::try_from(k >> 64).unwrap_or(0);
     let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-    usize::try_from(h >> (64 - SLOTS_LOG2)).unwrap_or(0)
+    usize::try_from(h >> (64 - LONG_LOG2)).unwrap_or(0)
+}
+
+fn short_slot(k: u64) -> usize {
+    usize::try_from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHORT_LOG2)).unwrap_or(0)
+}
+
+const HIGH64: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The short-table key of `x`, the `len` (1 to 8) bytes of a word, its
+/// other bytes 0: ASCII-lowercased, with bit 7 of the last byte set (no
+/// ASCII byte has it) to tell `ab` from `ab\0`. `None` for a non-ASCII byte,
+/// which no table word has.
+fn short_key_of(x: u64, len: usize) -> Option<u64> {
+    if x & HIGH64 != 0 || len == 0 {
+        return None;
+    }
+    Some(lower64(x) | (0x80 << (8 * (len - 1))))
+}
+
+fn short_key(word: &[u8]) -> Option<u64> {
+    let mut buf = [0u8; 8];
+    buf.get_mut(..word.len())?.copy_from_slice(word);
+    short_key_of(u64::from_le_bytes(buf), word.len())
 }
 
 /// `word` ASCII-lowercased, its length in the last byte; `None` when it is
@@ -150,8 +209,17 @@ fn pack(x: u128, len: usize) -> u128 {
     (x | (upper >> 2)) | (u128::from(u8::try_from(len).unwrap_or(0)) << 120)
 }
 
-/// [`lookup`] of `text[at..at + len]`, reading sixteen bytes at once where
-/// the text has them.
+/// [`pack`]'s lowercasing on eight bytes.
+fn lower64(x: u64) -> u64 {
+    const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+    let h = x & LOW7;
+    let upper =
+        (h + u64::from_le_bytes([0x3f; 8])) & !(h + u64::from_le_bytes([0x25; 8])) & !x & HIGH64;
+    x | (upper >> 2)
+}
+
+/// [`lookup`] of `text[at..at + len]`, reading eight bytes at once where the
+/// text has them.
 pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
     let table = &*LEXICON;
     let (Some(&first), Some(&last)) = (text.get(at), text.get(at + len.max(1) - 1)) else {
@@ -165,59 +233,28 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
     if len == 0 || !maybe {
         return 0;
     }
-    // Most words fit in eight bytes: their key's high half is the length
-    // alone, and the low half is lowercased in a `u64`.
     if len <= 8
         && let Some(b) = text
             .get(at..at + 8)
             .and_then(|s| <[u8; 8]>::try_from(s).ok())
     {
         let x = u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len));
-        return table.bits_of(u128::from(lower64(x)) | (u128::try_from(len).unwrap_or(0) << 120));
+        return short_key_of(x, len).map_or(0, |k| {
+            find(&table.short, &table.short_bits, k, short_slot(k))
+        });
     }
-    let wide = text
-        .get(at..at + 16)
-        .and_then(|s| <[u8; 16]>::try_from(s).ok());
-    match wide {
-        Some(b) => table.bits_of(pack(
-            u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1),
-            len,
-        )),
-        None => lookup(text.get(at..at + len).unwrap_or_default()),
-    }
-}
-
-/// [`pack`]'s lowercasing on eight bytes.
-fn lower64(x: u64) -> u64 {
-    const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    let h = x & LOW7;
-    let upper =
-        (h + u64::from_le_bytes([0x3f; 8])) & !(h + u64::from_le_bytes([0x25; 8])) & !x & HIGH;
-    x | (upper >> 2)
-}
-
-/// The tables that list the word of `key`, as bits.
-pub(crate) fn lookup_key(key: u128) -> u32 {
-    LEXICON.bits_of(key)
-}
-
-impl Table {
-    fn bits_of(&self, key: u128) -> u32 {
-        let mut i = slot(key);
-        loop {
-            match self.keys.get(i).copied() {
-                Some(x) if x == key => return self.bits.get(i).copied().unwrap_or(0),
-                Some(0) | None => return 0,
-                Some(_) => i = (i + 1) & ((1 << SLOTS_LOG2) - 1),
-            }
-        }
-    }
+    lookup(text.get(at..at + len).unwrap_or_default())
 }
 
 /// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
 pub(crate) fn lookup(word: &[u8]) -> u32 {
-    key(word).map_or(0, lookup_key)
+    let table = &*LEXICON;
+    if word.len() <= 8 {
+        return short_key(word).map_or(0, |k| {
+            find(&table.short, &table.short_bits, k, short_slot(k))
+        });
+    }
+    key(word).map_or(0, |k| find(&table.long, &table.long_bits, k, long_slot(k)))
 }
 
 /// Street types that are not also common surnames (`Hill`, `Park`, `Green`
@@ -858,9 +895,16 @@ mod tests {
         }
         assert_eq!(lookup(b"0123456789abcdefg"), 0);
         assert_eq!(lookup("Stra\u{df}e".as_bytes()), 0);
-        // A third full at most: misses (most words) end at the first slot or two.
-        let used = LEXICON.keys.iter().filter(|k| **k != 0).count();
-        assert!(used * 3 <= LEXICON.keys.len(), "{used}");
+        // Two fifths full at most: misses (most words) end at the first slot or two.
+        let used = LEXICON.short.iter().filter(|k| **k != 0).count();
+        assert!(used * 5 <= LEXICON.short.len() * 2, "{used}");
+        let used = LEXICON.long.iter().filter(|k| **k != 0).count();
+        assert!(used * 5 <= LEXICON.long.len() * 2, "{used}");
+        // Eight bytes and more, both tables, and the byte after a short word.
+        assert_ne!(lookup(b"September") & MONTH, 0);
+        assert_ne!(lookup(b"SEPT") & MONTH, 0);
+        assert_eq!(lookup(b"sept\0"), 0);
+        assert_eq!(lookup(b"sep\xf4"), 0);
         // In a text, with or without sixteen bytes after the word.
         let text = b"x Avenue, then MARCH";
         assert_eq!(lookup_in(text, 2, 6), lookup(b"avenue"));
