@@ -570,12 +570,12 @@ fn split_words(
     let mut i = 0;
     let n = bytes.len();
     while i < n {
-        while bytes
-            .get(i)
-            .is_some_and(|&c| shape::of(c) & shape::SPACE != 0)
-        {
-            i += 1;
-        }
+        i += bytes
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&c| shape::of(c) & shape::SPACE != 0)
+            .count();
         if i >= n {
             break;
         }
@@ -583,7 +583,7 @@ fn split_words(
         let mut seen = 0;
         // The classes of the run's bytes but its last.
         let mut inner = 0;
-        while let Some(&c) = bytes.get(i) {
+        for &c in bytes.get(start..).unwrap_or_default() {
             let class = shape::of(c);
             if class & shape::SPACE != 0 {
                 break;

@@ -1,7 +1,8 @@
 //! Word tables (street types, months, field labels, titles…) behind one hash
-//! lookup: a word, ASCII-lowercased and packed with its length into a `u128`,
-//! maps to the bit set of the tables that list it. Words are asked about many
-//! times per kilobyte of text; one lookup replaces chains of comparisons.
+//! lookup: a word, ASCII-lowercased and packed into a `u64` (up to eight
+//! bytes) or a `u128`, maps to the bit set of the tables that list it. Words
+//! are asked about many times per kilobyte of text; one lookup replaces
+//! chains of comparisons. [`WordBits`] also holds the name dictionaries.
 
 use std::sync::LazyLock;
 
@@ -52,19 +53,89 @@ const TABLES: &[(u32, &[&str])] = &[
     (STREET_TYPE, STREET_TYPES),
 ];
 
-/// Open addressing, linear probing, two fifths full at most; key 0 (no word
-/// is empty) marks an empty slot. Words of up to eight bytes (nine in ten
-/// table words, and most words of a text) have a `u64` key, longer ones a
-/// `u128`: both tables together are about 20 KiB, so lookups, a few per
-/// word of text, stay in the first-level cache.
-const SHORT_LOG2: u32 = 11;
-const LONG_LOG2: u32 = 8;
-
-struct Table {
+/// Words (ASCII, case-insensitive) with a bit set each: open addressing,
+/// linear probing, two fifths full at most; key 0 (no word is empty) marks
+/// an empty slot. Words of up to eight bytes (nine in ten table words and
+/// names, and most words of a text) have a `u64` key, longer ones (up to
+/// [`MAX_LEN`]) a `u128`: the word tables take about 20 KiB, so lookups, a
+/// few per word of text, stay in the first-level cache.
+pub(crate) struct WordBits {
     short: Vec<u64>,
     short_bits: Vec<u16>,
     long: Vec<u128>,
     long_bits: Vec<u16>,
+}
+
+impl WordBits {
+    /// Room for `short` words of up to eight bytes and `long` longer ones.
+    pub(crate) fn with_capacity(short: usize, long: usize) -> WordBits {
+        // At most two fifths full.
+        let slots = |n: usize| (n * 5 / 2).max(16).next_power_of_two();
+        WordBits {
+            short: vec![0; slots(short)],
+            short_bits: vec![0; slots(short)],
+            long: vec![0; slots(long)],
+            long_bits: vec![0; slots(long)],
+        }
+    }
+
+    /// Adds `bit` to `word`'s bits; false when the word cannot be held
+    /// (empty or longer than [`MAX_LEN`]) or the table is full.
+    pub(crate) fn insert(&mut self, word: &[u8], bit: u16) -> bool {
+        if let Some(k) = short_key(word) {
+            let i = short_slot(k, &self.short);
+            insert(&mut self.short, &mut self.short_bits, k, i, bit)
+        } else if word.len() > 8
+            && let Some(k) = key(word)
+        {
+            let i = long_slot(k, &self.long);
+            insert(&mut self.long, &mut self.long_bits, k, i, bit)
+        } else {
+            false
+        }
+    }
+
+    /// The bits of `word`, ASCII case-insensitive; 0 when it is not listed.
+    pub(crate) fn get(&self, word: &[u8]) -> u32 {
+        if word.len() <= 8 {
+            return short_key(word).map_or(0, |k| self.short_bits(k));
+        }
+        key(word).map_or(0, |k| {
+            find(&self.long, &self.long_bits, k, long_slot(k, &self.long))
+        })
+    }
+
+    /// [`WordBits::get`] of `text[at..at + len]`, reading eight bytes at once
+    /// where the text has them.
+    pub(crate) fn get_in(&self, text: &[u8], at: usize, len: usize) -> u32 {
+        if (1..=8).contains(&len)
+            && let Some(b) = text
+                .get(at..at + 8)
+                .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        {
+            let x = u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len));
+            return short_key_of(x, len).map_or(0, |k| self.short_bits(k));
+        }
+        self.get(text.get(at..at + len).unwrap_or_default())
+    }
+
+    fn short_bits(&self, k: u64) -> u32 {
+        find(&self.short, &self.short_bits, k, short_slot(k, &self.short))
+    }
+
+    #[cfg(test)]
+    fn load(&self) -> (usize, usize, usize, usize) {
+        (
+            self.short.iter().filter(|k| **k != 0).count(),
+            self.short.len(),
+            self.long.iter().filter(|k| **k != 0).count(),
+            self.long.len(),
+        )
+    }
+}
+
+struct Table {
+    words: WordBits,
     /// A filter before hashing: bit `last & 31` of `ends[len][first & 31]`
     /// is set when a table word has that length, first and last byte (`& 31`
     /// folds ASCII case).
@@ -72,13 +143,6 @@ struct Table {
 }
 
 static LEXICON: LazyLock<Table> = LazyLock::new(|| {
-    let mut table = Table {
-        short: vec![0; 1 << SHORT_LOG2],
-        short_bits: vec![0; 1 << SHORT_LOG2],
-        long: vec![0; 1 << LONG_LOG2],
-        long_bits: vec![0; 1 << LONG_LOG2],
-        ends: [[0; 32]; MAX_LEN + 1],
-    };
     let states: Vec<&str> = crate::detect::INDIAN_STATES
         .iter()
         .filter_map(|s| s.split(' ').next())
@@ -88,11 +152,23 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         .map(|(k, _)| crate::context::keyword_start(k))
         .filter(|t| !t.is_empty())
         .collect();
-    let tables = TABLES.iter().copied().chain([
-        (INDIAN_STATE, states.as_slice()),
-        (KEYWORD_START, keyword_starts.as_slice()),
-    ]);
-    for (bit, words) in tables {
+    let tables: Vec<(u32, &[&str])> = TABLES
+        .iter()
+        .copied()
+        .chain([
+            (INDIAN_STATE, states.as_slice()),
+            (KEYWORD_START, keyword_starts.as_slice()),
+        ])
+        .collect();
+    let all = || tables.iter().flat_map(|(_, words)| words.iter());
+    let mut table = Table {
+        words: WordBits::with_capacity(
+            all().filter(|w| w.len() <= 8).count(),
+            all().filter(|w| w.len() > 8).count(),
+        ),
+        ends: [[0; 32]; MAX_LEN + 1],
+    };
+    for &(bit, words) in &tables {
         // Every table bit fits the tables' `u16`s.
         let bit = u16::try_from(bit).unwrap_or(0);
         for w in words {
@@ -103,45 +179,37 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
             {
                 *cell |= 1 << (last & 31);
             }
-            if let Some(k) = short_key(b) {
-                insert(
-                    &mut table.short,
-                    &mut table.short_bits,
-                    k,
-                    short_slot(k),
-                    bit,
-                );
-            } else if let Some(k) = key(b) {
-                insert(&mut table.long, &mut table.long_bits, k, long_slot(k), bit);
-            }
+            table.words.insert(b, bit);
         }
     }
     table
 });
 
-/// Adds `bit` to key `k`'s entry, from slot `i` on.
+/// Adds `bit` to key `k`'s entry, from slot `i` on; false when full.
 fn insert<K: Copy + Default + PartialEq>(
     keys: &mut [K],
     bits: &mut [u16],
     k: K,
     mut i: usize,
     bit: u16,
-) {
+) -> bool {
     let mask = keys.len() - 1;
-    while let (Some(key), Some(b)) = (keys.get(i).copied(), bits.get_mut(i)) {
-        if key == K::default() {
-            if let Some(slot) = keys.get_mut(i) {
-                *slot = k;
-            }
+    for _ in 0..keys.len() {
+        let (Some(slot), Some(b)) = (keys.get_mut(i), bits.get_mut(i)) else {
+            return false;
+        };
+        if *slot == K::default() {
+            *slot = k;
             *b = bit;
-            return;
+            return true;
         }
-        if key == k {
+        if *slot == k {
             *b |= bit;
-            return;
+            return true;
         }
         i = (i + 1) & mask;
     }
+    false
 }
 
 /// The bits of key `k`, from slot `i` on; 0 when absent.
@@ -156,25 +224,35 @@ fn find<K: Copy + Default + PartialEq>(keys: &[K], bits: &[u16], k: K, mut i: us
     }
 }
 
-fn long_slot(k: u128) -> usize {
+/// The slot to probe from for `k` in `keys` (a power of two long).
+fn long_slot(k: u128, keys: &[u128]) -> usize {
     let lo = u64::try_from(k & u128::from(u64::MAX)).unwrap_or(0);
     let hi = u64::try_from(k >> 64).unwrap_or(0);
     let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-    usize::try_from(h >> (64 - LONG_LOG2)).unwrap_or(0)
+    top_bits(h, keys.len())
 }
 
-fn short_slot(k: u64) -> usize {
-    usize::try_from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHORT_LOG2)).unwrap_or(0)
+fn short_slot(k: u64, keys: &[u64]) -> usize {
+    top_bits(k.wrapping_mul(0x9E37_79B9_7F4A_7C15), keys.len())
+}
+
+/// The top `log2(slots)` bits of `h`.
+fn top_bits(h: u64, slots: usize) -> usize {
+    let log2 = slots.trailing_zeros();
+    if log2 == 0 {
+        return 0;
+    }
+    usize::try_from(h >> (64 - log2)).unwrap_or(0)
 }
 
 const HIGH64: u64 = u64::from_le_bytes([0x80; 8]);
 
-/// The short-table key of `x`, the `len` (1 to 8) bytes of a word, its
-/// other bytes 0: ASCII-lowercased, with bit 7 of the last byte set (no
-/// ASCII byte has it) to tell `ab` from `ab\0`. `None` for a non-ASCII byte,
-/// which no table word has.
+/// The short key of `x`, the `len` (1 to 8) bytes of a word, its other
+/// bytes 0: ASCII-lowercased, with bit 7 of the last byte set (no ASCII byte
+/// has it) to tell `ab` from `ab\0`. `None` for a non-ASCII byte, which no
+/// listed word has.
 fn short_key_of(x: u64, len: usize) -> Option<u64> {
-    if x & HIGH64 != 0 || len == 0 {
+    if x & HIGH64 != 0 || !(1..=8).contains(&len) {
         return None;
     }
     Some(lower64(x) | (0x80 << (8 * (len - 1))))
@@ -188,7 +266,7 @@ fn short_key(word: &[u8]) -> Option<u64> {
 
 /// `word` ASCII-lowercased, its length in the last byte; `None` when it is
 /// empty or longer than any table word.
-pub(crate) fn key(word: &[u8]) -> Option<u128> {
+fn key(word: &[u8]) -> Option<u128> {
     if word.is_empty() || word.len() > MAX_LEN {
         return None;
     }
@@ -218,8 +296,7 @@ fn lower64(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
-/// [`lookup`] of `text[at..at + len]`, reading eight bytes at once where the
-/// text has them.
+/// [`lookup`] of `text[at..at + len]`.
 pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
     let table = &*LEXICON;
     let (Some(&first), Some(&last)) = (text.get(at), text.get(at + len.max(1) - 1)) else {
@@ -233,28 +310,12 @@ pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
     if len == 0 || !maybe {
         return 0;
     }
-    if len <= 8
-        && let Some(b) = text
-            .get(at..at + 8)
-            .and_then(|s| <[u8; 8]>::try_from(s).ok())
-    {
-        let x = u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len));
-        return short_key_of(x, len).map_or(0, |k| {
-            find(&table.short, &table.short_bits, k, short_slot(k))
-        });
-    }
-    lookup(text.get(at..at + len).unwrap_or_default())
+    table.words.get_in(text, at, len)
 }
 
 /// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
 pub(crate) fn lookup(word: &[u8]) -> u32 {
-    let table = &*LEXICON;
-    if word.len() <= 8 {
-        return short_key(word).map_or(0, |k| {
-            find(&table.short, &table.short_bits, k, short_slot(k))
-        });
-    }
-    key(word).map_or(0, |k| find(&table.long, &table.long_bits, k, long_slot(k)))
+    LEXICON.words.get(word)
 }
 
 /// Street types that are not also common surnames (`Hill`, `Park`, `Green`
@@ -896,10 +957,9 @@ mod tests {
         assert_eq!(lookup(b"0123456789abcdefg"), 0);
         assert_eq!(lookup("Stra\u{df}e".as_bytes()), 0);
         // Two fifths full at most: misses (most words) end at the first slot or two.
-        let used = LEXICON.short.iter().filter(|k| **k != 0).count();
-        assert!(used * 5 <= LEXICON.short.len() * 2, "{used}");
-        let used = LEXICON.long.iter().filter(|k| **k != 0).count();
-        assert!(used * 5 <= LEXICON.long.len() * 2, "{used}");
+        let (short, short_slots, long, long_slots) = LEXICON.words.load();
+        assert!(short * 5 <= short_slots * 2, "{short}");
+        assert!(long * 5 <= long_slots * 2, "{long}");
         // Eight bytes and more, both tables, and the byte after a short word.
         assert_ne!(lookup(b"September") & MONTH, 0);
         assert_ne!(lookup(b"SEPT") & MONTH, 0);

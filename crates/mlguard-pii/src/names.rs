@@ -1,28 +1,18 @@
 //! Name dictionaries: the US Census Bureau's 1990 first names and surnames
 //! (public domain; see `data/README.md`), embedded in the binary.
 
-use foldhash::HashSet;
-
-use crate::lexicon;
+use crate::lexicon::WordBits;
 
 static FIRST: &str = include_str!("../data/first-names.txt");
 static LAST: &str = include_str!("../data/surnames.txt");
 
-/// Name sets: each name keyed as the word tables key a word
-/// ([`lexicon::key`]: ASCII-lowercased, packed into a `u128`; the dictionaries
-/// are ASCII letters, at most 13 of them), so a lookup hashes and compares
-/// registers, not strings.
-pub(crate) struct Names {
-    first: HashSet<u128>,
-    last: HashSet<u128>,
-}
+const FIRST_NAME: u16 = 1;
+const LAST_NAME: u16 = 2;
 
-/// The key of `word` when it is ASCII letters (all a name can be).
-fn packed(word: &[u8]) -> Option<u128> {
-    word.iter()
-        .all(u8::is_ascii_alphabetic)
-        .then(|| lexicon::key(word))
-        .flatten()
+/// Both name lists in one [`WordBits`] set (ASCII case-insensitive), a bit
+/// for each list, so a lookup hashes and compares registers, not strings.
+pub(crate) struct Names {
+    set: WordBits,
 }
 
 /// Capitalized words that are also common first names or surnames but, as a
@@ -143,30 +133,39 @@ pub(crate) const NOT_NAMES: &[&str] = &[
 
 impl Names {
     pub(crate) fn load() -> Names {
-        // The embedded lists are capitalized ASCII (`Maria`); a name that
-        // cannot be packed (none) would be left out.
-        let set = |list: &'static str| list.lines().filter_map(|l| packed(l.as_bytes())).collect();
-        Names {
-            first: set(FIRST),
-            last: set(LAST),
+        let lists = [(FIRST, FIRST_NAME), (LAST, LAST_NAME)];
+        let names = || lists.iter().flat_map(|(list, _)| list.lines());
+        let mut set = WordBits::with_capacity(
+            names().filter(|n| n.len() <= 8).count(),
+            names().filter(|n| n.len() > 8).count(),
+        );
+        // The embedded lists are capitalized ASCII letters (`Maria`), at
+        // most 13 of them; a test checks every one is found.
+        for (list, bit) in lists {
+            for name in list.lines() {
+                set.insert(name.as_bytes(), bit);
+            }
         }
+        Names { set }
     }
 
     /// Whether `word` (capitalized as written: `Maria`, `MARIA`) is a first name.
     pub(crate) fn is_first(&self, word: &str) -> bool {
-        self.lookup(&self.first, word)
+        self.lookup(word) & u32::from(FIRST_NAME) != 0
     }
 
     /// Whether `word` is a surname.
     pub(crate) fn is_last(&self, word: &str) -> bool {
-        self.lookup(&self.last, word)
+        self.lookup(word) & u32::from(LAST_NAME) != 0
     }
 
-    fn lookup(&self, set: &HashSet<u128>, word: &str) -> bool {
+    fn lookup(&self, word: &str) -> u32 {
         // Any capitalization matches (`Maria`, `MARIA`, `maria`), as the
         // dictionaries' capitalized spellings did after normalizing to them.
-        let bytes = word.as_bytes();
-        bytes.len() >= 2 && packed(bytes).is_some_and(|k| set.contains(&k))
+        if word.len() < 2 {
+            return 0;
+        }
+        self.set.get(word.as_bytes())
     }
 }
 
