@@ -2151,21 +2151,30 @@ impl<'a> Scan<'a> {
             return Some(1);
         }
         // "AB 12 34 56 C"
-        if b.len() == 2 && b.iter().all(u8::is_ascii_uppercase) {
-            let parts: Vec<Word> = (0..5)
-                .filter_map(|k| self.words.get(i + k).copied())
-                .collect();
-            if parts.len() == 5 && (0..4).all(|k| self.single_gap(i + k)) {
-                let joined: Vec<u8> = parts
-                    .iter()
-                    .flat_map(|p| self.core_bytes(*p).to_vec())
-                    .collect();
-                let shape_ok = parts.iter().skip(1).take(3).all(|p| p.ce - p.cs == 2);
-                if shape_ok && checks::uk_nino(&joined) {
-                    let end = parts.last().map_or(w.ce, |p| p.ce);
-                    self.push(UkNationalInsuranceNumber, w.cs, end, 0.9);
-                    return Some(5);
+        if b.len() == 2
+            && b.iter().all(u8::is_ascii_uppercase)
+            && (1..4).all(|k| self.words.get(i + k).is_some_and(|p| p.ce - p.cs == 2))
+            && (0..4).all(|k| self.single_gap(i + k))
+            && let Some(&last) = self.words.get(i + 4)
+        {
+            // Nine characters and a check letter: joined on the stack.
+            let mut joined = [0u8; 9];
+            let mut n = 0;
+            for k in 0..5 {
+                let part = self
+                    .words
+                    .get(i + k)
+                    .map_or(&[][..], |p| self.core_bytes(*p));
+                for &c in part {
+                    if let Some(slot) = joined.get_mut(n) {
+                        *slot = c;
+                    }
+                    n += 1;
                 }
+            }
+            if n == 9 && checks::uk_nino(&joined) {
+                self.push(UkNationalInsuranceNumber, w.cs, last.ce, 0.9);
+                return Some(5);
             }
         }
         if b.len() == 10 && checks::in_pan(b) {
