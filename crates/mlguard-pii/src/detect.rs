@@ -2260,6 +2260,9 @@ impl<'a> Scan<'a> {
                     .unwrap_or_default()
                     .contains(&b'\n')
             });
+        if hit.is_none() && self.ctx.column & bits == 0 {
+            return None;
+        }
         let column = KEYED_TYPES
             .iter()
             .find(|t| self.ctx.column & t.bit() != 0)
