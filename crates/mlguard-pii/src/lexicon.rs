@@ -62,6 +62,8 @@ const TABLES: &[(u32, &[&str])] = &[
 pub(crate) struct WordBits {
     short: Vec<u64>,
     short_bits: Vec<u16>,
+    /// `64 - log2(short.len())`: a hash's top bits pick the first slot.
+    short_shift: u32,
     long: Vec<u128>,
     long_bits: Vec<u16>,
 }
@@ -74,6 +76,7 @@ impl WordBits {
         WordBits {
             short: vec![0; slots(short)],
             short_bits: vec![0; slots(short)],
+            short_shift: 64 - slots(short).trailing_zeros(),
             long: vec![0; slots(long)],
             long_bits: vec![0; slots(long)],
         }
@@ -120,7 +123,17 @@ impl WordBits {
     }
 
     fn short_bits(&self, k: u64) -> u32 {
-        find(&self.short, &self.short_bits, k, short_slot(k, &self.short))
+        let mask = self.short.len() - 1;
+        let mut i = usize::try_from(k.wrapping_mul(SHORT_HASH) >> self.short_shift).unwrap_or(0);
+        loop {
+            match self.short.get(i) {
+                Some(&x) if x == k => {
+                    return self.short_bits.get(i).map_or(0, |&b| u32::from(b));
+                }
+                Some(&x) if x != 0 => i = (i + 1) & mask,
+                _ => return 0,
+            }
+        }
     }
 
     #[cfg(test)]
@@ -134,15 +147,7 @@ impl WordBits {
     }
 }
 
-struct Table {
-    words: WordBits,
-    /// A filter before hashing: bit `last & 31` of `ends[len][first & 31]`
-    /// is set when a table word has that length, first and last byte (`& 31`
-    /// folds ASCII case).
-    ends: [[u32; 32]; MAX_LEN + 1],
-}
-
-static LEXICON: LazyLock<Table> = LazyLock::new(|| {
+static LEXICON: LazyLock<WordBits> = LazyLock::new(|| {
     let states: Vec<&str> = crate::detect::INDIAN_STATES
         .iter()
         .filter_map(|s| s.split(' ').next())
@@ -161,25 +166,15 @@ static LEXICON: LazyLock<Table> = LazyLock::new(|| {
         ])
         .collect();
     let all = || tables.iter().flat_map(|(_, words)| words.iter());
-    let mut table = Table {
-        words: WordBits::with_capacity(
-            all().filter(|w| w.len() <= 8).count(),
-            all().filter(|w| w.len() > 8).count(),
-        ),
-        ends: [[0; 32]; MAX_LEN + 1],
-    };
+    let mut table = WordBits::with_capacity(
+        all().filter(|w| w.len() <= 8).count(),
+        all().filter(|w| w.len() > 8).count(),
+    );
     for &(bit, words) in &tables {
         // Every table bit fits the tables' `u16`s.
         let bit = u16::try_from(bit).unwrap_or(0);
         for w in words {
-            let b = w.as_bytes();
-            if let (Some(&first), Some(&last)) = (b.first(), b.last())
-                && let Some(row) = table.ends.get_mut(b.len())
-                && let Some(cell) = row.get_mut(usize::from(first & 31))
-            {
-                *cell |= 1 << (last & 31);
-            }
-            table.words.insert(b, bit);
+            table.insert(w.as_bytes(), bit);
         }
     }
     table
@@ -232,8 +227,10 @@ fn long_slot(k: u128, keys: &[u128]) -> usize {
     top_bits(h, keys.len())
 }
 
+const SHORT_HASH: u64 = 0x9E37_79B9_7F4A_7C15;
+
 fn short_slot(k: u64, keys: &[u64]) -> usize {
-    top_bits(k.wrapping_mul(0x9E37_79B9_7F4A_7C15), keys.len())
+    top_bits(k.wrapping_mul(SHORT_HASH), keys.len())
 }
 
 /// The top `log2(slots)` bits of `h`.
@@ -298,24 +295,12 @@ fn lower64(x: u64) -> u64 {
 
 /// [`lookup`] of `text[at..at + len]`.
 pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
-    let table = &*LEXICON;
-    let (Some(&first), Some(&last)) = (text.get(at), text.get(at + len.max(1) - 1)) else {
-        return 0;
-    };
-    let maybe = table
-        .ends
-        .get(len)
-        .and_then(|row| row.get(usize::from(first & 31)))
-        .is_some_and(|cell| cell & (1 << (last & 31)) != 0);
-    if len == 0 || !maybe {
-        return 0;
-    }
-    table.words.get_in(text, at, len)
+    LEXICON.get_in(text, at, len)
 }
 
 /// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
 pub(crate) fn lookup(word: &[u8]) -> u32 {
-    LEXICON.words.get(word)
+    LEXICON.get(word)
 }
 
 /// Street types that are not also common surnames (`Hill`, `Park`, `Green`
@@ -957,7 +942,7 @@ mod tests {
         assert_eq!(lookup(b"0123456789abcdefg"), 0);
         assert_eq!(lookup("Stra\u{df}e".as_bytes()), 0);
         // Two fifths full at most: misses (most words) end at the first slot or two.
-        let (short, short_slots, long, long_slots) = LEXICON.words.load();
+        let (short, short_slots, long, long_slots) = LEXICON.load();
         assert!(short * 5 <= short_slots * 2, "{short}");
         assert!(long * 5 <= long_slots * 2, "{long}");
         // Eight bytes and more, both tables, and the byte after a short word.
