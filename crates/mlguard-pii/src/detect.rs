@@ -214,6 +214,7 @@ impl Detector {
             label_cursor: 0,
             labels: if labels_exact { Some(labels) } else { None },
             labels_next: 0,
+            labels_window: (0, 0),
             keyed_cursor: 0,
             digits,
         };
@@ -927,6 +928,8 @@ struct Scan<'a> {
     /// [`password_labels`], when exact.
     labels: Option<&'a [(usize, usize)]>,
     labels_next: usize,
+    /// [`Scan::may_follow_label`] is false for a start in this range.
+    labels_window: (usize, usize),
     keyed_cursor: usize,
     /// Scratch for [`digit_shape`], kept across numbers.
     digits: &'a mut Digits,
@@ -1025,6 +1028,12 @@ impl<'a> Scan<'a> {
     /// [`Scan::label_before`] would give neither type. Words are asked in
     /// order, so a cursor walks the keywords once per text.
     fn may_follow_label(&mut self, start: usize) -> bool {
+        // The next label ends after `start`, which is not before the place
+        // the cursor was last set for: nothing to walk (most words).
+        let (from, end) = self.labels_window;
+        if (from..end).contains(&start) {
+            return false;
+        }
         let bits = PiiType::Password.bit() | PiiType::Username.bit();
         let Some(labels) = self.labels else {
             return true;
@@ -1046,9 +1055,13 @@ impl<'a> Scan<'a> {
         {
             self.labels_next += 1;
         }
-        labels
+        // Labels before the cursor reach no word from `start` on; the one at
+        // it and those after end at or after its end.
+        let next_end = labels
             .get(self.labels_next)
-            .is_some_and(|&(end, _)| end <= start)
+            .map_or(usize::MAX, |&(end, _)| end);
+        self.labels_window = (start, next_end);
+        next_end <= start
     }
 
     fn core(&self, w: Word) -> &'a str {
