@@ -1757,6 +1757,33 @@ impl<'a> Scan<'a> {
         if total < 3 {
             return if count_words >= 3 { count_words } else { 0 };
         }
+        // One word of three to seven digits alone (most numbers): of what
+        // classify_number knows, only a CVV, a PIN or a driver's license
+        // number after its keyword (the same checks, in its order).
+        if count_words == 1
+            && total <= 7
+            && let Some(&w) = self.words.get(i)
+            && w.shape == shape::DIGIT
+            && w.start == w.cs
+        {
+            let (start, end) = (w.cs, w.ce);
+            let found = if total <= 4 && self.keyword_close(PiiType::CreditDebitCvv, start, 10) {
+                Some((PiiType::CreditDebitCvv, 0.9))
+            } else if total >= 4 && total <= 6 && self.keyword_close(PiiType::Pin, start, 24) {
+                Some((PiiType::Pin, 0.9))
+            } else if total >= 5 && self.before(PiiType::DriverId, start, 40) {
+                Some((PiiType::DriverId, 0.8))
+            } else {
+                None
+            };
+            return match found {
+                Some((t, score)) => {
+                    self.push(t, start, end, score);
+                    1
+                }
+                None => 0,
+            };
+        }
         let mut shape = std::mem::take(self.digits);
         let mut found = None;
         for k in (1..=count_words).rev() {
