@@ -2440,6 +2440,20 @@ impl<'a> Scan<'a> {
         // Only at a line's start, or after a "[04:45]" / "[2025-09-14 10:48]".
         // (A prefix longer than 40 bytes is not a timestamp: look no further.)
         let window = w.start.saturating_sub(41);
+        // Most words have another word before them on the line: the byte
+        // before the spaces is neither a line's end nor a `]`.
+        let mut q = w.start;
+        while q > window
+            && self
+                .bytes
+                .get(q - 1)
+                .is_some_and(|&c| c != b'\n' && c.is_ascii_whitespace())
+        {
+            q -= 1;
+        }
+        if q > 0 && !matches!(self.bytes.get(q - 1), Some(b'\n' | b']')) {
+            return false;
+        }
         let line_start = match self
             .bytes
             .get(window..w.start)
