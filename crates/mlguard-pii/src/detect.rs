@@ -791,7 +791,10 @@ fn name_like(core: &str, shape: u16, lex: u32) -> bool {
         return false;
     }
     if shape & shape::HIGH == 0 {
-        // ASCII: the same rules on bytes.
+        // ASCII: the same rules on bytes. Each needs letters, `'` and `-` only.
+        if shape & !(shape::UPPER | shape::LOWER | shape::HASH_QUOTE | shape::DASH) != 0 {
+            return false;
+        }
         let b = core.as_bytes();
         let Some((first, rest)) = b.split_first() else {
             return false;
