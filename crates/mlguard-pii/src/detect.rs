@@ -440,7 +440,7 @@ struct Word {
     /// The kinds of bytes in the core (`shape::*` bits).
     shape: u16,
     /// The word tables listing the core ([`lexicon`] bits).
-    lex: u32,
+    lex: u16,
     /// [`name_like`] of the core.
     name_like: bool,
     /// The word as written ends with `:` (a speaker's name, a label).
@@ -786,7 +786,7 @@ fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
 /// `Smith-Jones`, `McDonald`, `Amélie`, `MARIA` (five letters or more when
 /// all capitals, so `GP`, `USD` and `SDK` are not). `shape` and `lex` are the
 /// core's.
-fn name_like(core: &str, shape: u16, lex: u32) -> bool {
+fn name_like(core: &str, shape: u16, lex: u16) -> bool {
     if lex & lexicon::STREET_SUFFIX != 0 {
         return false;
     }

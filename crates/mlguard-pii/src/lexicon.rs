@@ -7,39 +7,39 @@
 use std::sync::LazyLock;
 
 /// Street types that are not also common surnames (`Hill`, `Park` are both).
-pub(crate) const STREET_SUFFIX: u32 = 1 << 0;
+pub(crate) const STREET_SUFFIX: u16 = 1 << 0;
 /// Unit words of an address (`Apt`, `Suite`, `#`).
-pub(crate) const UNIT: u32 = 1 << 1;
+pub(crate) const UNIT: u16 = 1 << 1;
 /// Words that, like a unit, may come before an address's house number.
-pub(crate) const UNIT_EXTRA: u32 = 1 << 2;
+pub(crate) const UNIT_EXTRA: u16 = 1 << 2;
 /// Titles before a name (`Mr`, `Dr`).
-pub(crate) const TITLE: u32 = 1 << 3;
+pub(crate) const TITLE: u16 = 1 << 3;
 /// Month names and abbreviations.
-pub(crate) const MONTH: u32 = 1 << 4;
+pub(crate) const MONTH: u16 = 1 << 4;
 /// Weekdays and their abbreviations.
-pub(crate) const WEEKDAY: u32 = 1 << 5;
+pub(crate) const WEEKDAY: u16 = 1 << 5;
 /// `am`/`pm` words.
-pub(crate) const AMPM: u32 = 1 << 6;
+pub(crate) const AMPM: u16 = 1 << 6;
 /// Words that start "Label: value" lines.
-pub(crate) const FIELD_LABEL: u32 = 1 << 7;
+pub(crate) const FIELD_LABEL: u16 = 1 << 7;
 /// Words that are not a password or username value.
-pub(crate) const FILLER: u32 = 1 << 8;
+pub(crate) const FILLER: u16 = 1 << 8;
 /// Capitalized words that are more often something else than a name.
-pub(crate) const NOT_NAME: u32 = 1 << 9;
+pub(crate) const NOT_NAME: u16 = 1 << 9;
 /// Street types: USPS Publication 28, UK street names, Indian locality words.
-pub(crate) const STREET_TYPE: u32 = 1 << 10;
+pub(crate) const STREET_TYPE: u16 = 1 << 10;
 /// First words of Indian states and union territories (`Andhra`, `Goa`).
-pub(crate) const INDIAN_STATE: u32 = 1 << 11;
+pub(crate) const INDIAN_STATE: u16 = 1 << 11;
 /// The letters and digits that start a built-in context keyword, up to its
 /// first other byte (`credit` of `credit card`, `a` of `a/c`): a word that
 /// is none of these starts no built-in keyword.
-pub(crate) const KEYWORD_START: u32 = 1 << 12;
+pub(crate) const KEYWORD_START: u16 = 1 << 12;
 
 /// Longest word a table may hold (the key's last byte is the length).
 pub(crate) const MAX_LEN: usize = 15;
 
 /// Every table with its bit.
-const TABLES: &[(u32, &[&str])] = &[
+const TABLES: &[(u16, &[&str])] = &[
     (STREET_SUFFIX, STREET_SUFFIXES),
     (UNIT, UNIT_WORDS),
     (UNIT_EXTRA, UNIT_EXTRAS),
@@ -99,7 +99,7 @@ impl WordBits {
     }
 
     /// The bits of `word`, ASCII case-insensitive; 0 when it is not listed.
-    pub(crate) fn get(&self, word: &[u8]) -> u32 {
+    pub(crate) fn get(&self, word: &[u8]) -> u16 {
         if word.len() <= 8 {
             return short_key(word).map_or(0, |k| self.short_bits(k));
         }
@@ -110,7 +110,7 @@ impl WordBits {
 
     /// [`WordBits::get`] of `text[at..at + len]`, reading eight bytes at once
     /// where the text has them.
-    pub(crate) fn get_in(&self, text: &[u8], at: usize, len: usize) -> u32 {
+    pub(crate) fn get_in(&self, text: &[u8], at: usize, len: usize) -> u16 {
         if (1..=8).contains(&len)
             && let Some(b) = text
                 .get(at..at + 8)
@@ -122,13 +122,13 @@ impl WordBits {
         self.get(text.get(at..at + len).unwrap_or_default())
     }
 
-    fn short_bits(&self, k: u64) -> u32 {
+    fn short_bits(&self, k: u64) -> u16 {
         let mask = self.short.len() - 1;
         let mut i = usize::try_from(k.wrapping_mul(SHORT_HASH) >> self.short_shift).unwrap_or(0);
         loop {
             match self.short.get(i) {
                 Some(&x) if x == k => {
-                    return self.short_bits.get(i).map_or(0, |&b| u32::from(b));
+                    return self.short_bits.get(i).copied().unwrap_or(0);
                 }
                 Some(&x) if x != 0 => i = (i + 1) & mask,
                 _ => return 0,
@@ -157,7 +157,7 @@ static LEXICON: LazyLock<WordBits> = LazyLock::new(|| {
         .map(|(k, _)| crate::context::keyword_start(k))
         .filter(|t| !t.is_empty())
         .collect();
-    let tables: Vec<(u32, &[&str])> = TABLES
+    let tables: Vec<(u16, &[&str])> = TABLES
         .iter()
         .copied()
         .chain([
@@ -171,8 +171,6 @@ static LEXICON: LazyLock<WordBits> = LazyLock::new(|| {
         all().filter(|w| w.len() > 8).count(),
     );
     for &(bit, words) in &tables {
-        // Every table bit fits the tables' `u16`s.
-        let bit = u16::try_from(bit).unwrap_or(0);
         for w in words {
             table.insert(w.as_bytes(), bit);
         }
@@ -208,11 +206,11 @@ fn insert<K: Copy + Default + PartialEq>(
 }
 
 /// The bits of key `k`, from slot `i` on; 0 when absent.
-fn find<K: Copy + Default + PartialEq>(keys: &[K], bits: &[u16], k: K, mut i: usize) -> u32 {
+fn find<K: Copy + Default + PartialEq>(keys: &[K], bits: &[u16], k: K, mut i: usize) -> u16 {
     let mask = keys.len() - 1;
     loop {
         match keys.get(i).copied() {
-            Some(x) if x == k => return bits.get(i).copied().map_or(0, u32::from),
+            Some(x) if x == k => return bits.get(i).copied().unwrap_or(0),
             Some(x) if x != K::default() => i = (i + 1) & mask,
             _ => return 0,
         }
@@ -293,13 +291,15 @@ fn lower64(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
-/// [`lookup`] of `text[at..at + len]`.
-pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u32 {
+/// The tables that list `text[at..at + len]` (ASCII case-insensitive, whole
+/// word), as bits.
+pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u16 {
     LEXICON.get_in(text, at, len)
 }
 
 /// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
-pub(crate) fn lookup(word: &[u8]) -> u32 {
+#[cfg(test)]
+fn lookup(word: &[u8]) -> u16 {
     LEXICON.get(word)
 }
 
@@ -892,7 +892,7 @@ const STREET_TYPES: &[&str] = &[
 mod tests {
     use super::*;
 
-    fn is(word: &[u8], tables: u32) -> bool {
+    fn is(word: &[u8], tables: u16) -> bool {
         lookup(word) & tables != 0
     }
 

@@ -151,15 +151,15 @@ impl Names {
 
     /// Whether `word` (capitalized as written: `Maria`, `MARIA`) is a first name.
     pub(crate) fn is_first(&self, word: &str) -> bool {
-        self.lookup(word) & u32::from(FIRST_NAME) != 0
+        self.lookup(word) & FIRST_NAME != 0
     }
 
     /// Whether `word` is a surname.
     pub(crate) fn is_last(&self, word: &str) -> bool {
-        self.lookup(word) & u32::from(LAST_NAME) != 0
+        self.lookup(word) & LAST_NAME != 0
     }
 
-    fn lookup(&self, word: &str) -> u32 {
+    fn lookup(&self, word: &str) -> u16 {
         // Any capitalization matches (`Maria`, `MARIA`, `maria`), as the
         // dictionaries' capitalized spellings did after normalizing to them.
         if word.len() < 2 {
