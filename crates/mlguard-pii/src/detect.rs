@@ -380,20 +380,26 @@ fn resolve_overlaps(
         return;
     }
     found.sort_by_key(|f| (f.start, f.end));
-    cluster.clear();
-    let mut cluster_end = 0;
-    for f in found.drain(..) {
-        if !cluster.is_empty() && f.start >= cluster_end {
+    // Clusters of findings that overlap one after another; a finding alone
+    // (most) goes straight through.
+    let mut k = 0;
+    while let Some(&first) = found.get(k) {
+        let mut end = first.end;
+        let mut j = k + 1;
+        while let Some(f) = found.get(j).filter(|f| f.start < end) {
+            end = end.max(f.end);
+            j += 1;
+        }
+        if j == k + 1 {
+            dest.push(moved(first, offset));
+        } else {
+            cluster.clear();
+            cluster.extend_from_slice(found.get(k..j).unwrap_or_default());
             settle(cluster, kept, offset, dest);
         }
-        cluster_end = if cluster.is_empty() {
-            f.end
-        } else {
-            cluster_end.max(f.end)
-        };
-        cluster.push(f);
+        k = j;
     }
-    settle(cluster, kept, offset, dest);
+    found.clear();
 }
 
 fn moved(mut f: Finding, offset: usize) -> Finding {
