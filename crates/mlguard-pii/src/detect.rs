@@ -5,7 +5,7 @@ use regex::{Regex, RegexSet};
 use crate::checks;
 use crate::context::{Context, Hit, Keywords};
 use crate::custom::{CustomIdentifier, CustomIdentifierError};
-use crate::lexicon;
+use crate::lexicon::{self, WordBits};
 use crate::names::Names;
 use crate::types::{Finding, Label, PiiType, Severity};
 
@@ -572,6 +572,7 @@ fn split_words(
 ) {
     use shape::{DIGIT, KINDS, LOWER, UPPER};
     let bytes = text.as_bytes();
+    let tables = lexicon::tables();
     words.clear();
     let mut skip = 0;
     let mut i = 0;
@@ -607,7 +608,7 @@ fn split_words(
         if seen & shape::LABEL == 0 && inner & shape::FIELD == 0 {
             // No separator but maybe a last one (which does not split) and no
             // `label:`/`key=`: the run is one word.
-            let w = word(text, start, i, seen);
+            let w = word(tables, text, start, i, seen);
             if keywords.as_ref().is_some_and(|(k, _)| k.builtin_only())
                 && w.shape & !(UPPER | LOWER | DIGIT) == 0
             {
@@ -624,7 +625,7 @@ fn split_words(
             }
             words.push(w);
         } else {
-            split_fields(text, start, i, seen, words);
+            split_fields(tables, text, start, i, seen, words);
         }
         if let Some((k, hits)) = &mut keywords
             && !keyword_free
@@ -639,12 +640,19 @@ fn split_words(
 /// semicolons. A separator ending the run stays (trimmed from the core), commas
 /// between digits (`1,234`) and anything inside a URL do not split.
 /// `seen` has the classes of the run's bytes.
-fn split_fields(text: &str, start: usize, end: usize, seen: u16, words: &mut Vec<Word>) {
+fn split_fields(
+    tables: &WordBits,
+    text: &str,
+    start: usize,
+    end: usize,
+    seen: u16,
+    words: &mut Vec<Word>,
+) {
     let bytes = text.as_bytes();
     let run = bytes.get(start..end).unwrap_or_default();
     if seen & shape::FIELD == 0 || (seen & shape::COLON != 0 && run.windows(3).any(|w| w == b"://"))
     {
-        push_split(text, start, end, words);
+        push_split(tables, text, start, end, words);
         return;
     }
     let mut from = start;
@@ -657,13 +665,13 @@ fn split_fields(text: &str, start: usize, end: usize, seen: u16, words: &mut Vec
         };
         if splits {
             if k > from {
-                push_split(text, from, k, words);
+                push_split(tables, text, from, k, words);
             }
             from = k + 1;
         }
     }
     if end > from {
-        push_split(text, from, end, words);
+        push_split(tables, text, from, end, words);
     }
 }
 
@@ -696,7 +704,7 @@ fn thousands_separator(bytes: &[u8], start: usize, k: usize) -> bool {
         && !lead.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'.'))
 }
 
-fn push_split(text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
+fn push_split(tables: &WordBits, text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
     let bytes = text.as_bytes();
     // Find a `label:` or `key=` prefix made of letters (and `_`), the label
     // containing a non-hex letter so `dead:beef::1` stays whole.
@@ -725,16 +733,16 @@ fn push_split(text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
             _ => false,
         };
     if splits {
-        words.push(word(text, start, j + 1, 0));
-        words.push(word(text, j + 1, end, 0));
+        words.push(word(tables, text, start, j + 1, 0));
+        words.push(word(tables, text, j + 1, end, 0));
     } else {
-        words.push(word(text, start, end, 0));
+        words.push(word(tables, text, start, end, 0));
     }
 }
 
 /// `seen`, when not 0, has the classes of every byte of `start..end`.
 #[inline(always)]
-fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
+fn word(tables: &WordBits, text: &str, start: usize, end: usize, seen: u16) -> Word {
     let bytes = text.as_bytes();
     let mut cs = start;
     let mut ce = end;
@@ -761,7 +769,7 @@ fn word(text: &str, start: usize, end: usize, seen: u16) -> Word {
     };
     // Word tables hold letters, `.`, `#` and `'` only.
     let lex = if shape & !(shape::UPPER | shape::LOWER | shape::DOT | shape::HASH_QUOTE) == 0 {
-        lexicon::lookup_in(bytes, cs, core.len())
+        tables.get_in(bytes, cs, core.len())
     } else {
         0
     };

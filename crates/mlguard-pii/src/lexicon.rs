@@ -110,6 +110,7 @@ impl WordBits {
 
     /// [`WordBits::get`] of `text[at..at + len]`, reading eight bytes at once
     /// where the text has them.
+    #[inline]
     pub(crate) fn get_in(&self, text: &[u8], at: usize, len: usize) -> u16 {
         if (1..=8).contains(&len)
             && let Some(b) = text
@@ -122,6 +123,7 @@ impl WordBits {
         self.get(text.get(at..at + len).unwrap_or_default())
     }
 
+    #[inline]
     fn short_bits(&self, k: u64) -> u16 {
         let mask = self.short.len() - 1;
         let mut i = usize::try_from(k.wrapping_mul(SHORT_HASH) >> self.short_shift).unwrap_or(0);
@@ -293,8 +295,14 @@ fn lower64(x: u64) -> u64 {
 
 /// The tables that list `text[at..at + len]` (ASCII case-insensitive, whole
 /// word), as bits.
-pub(crate) fn lookup_in(text: &[u8], at: usize, len: usize) -> u16 {
+#[cfg(test)]
+fn lookup_in(text: &[u8], at: usize, len: usize) -> u16 {
     LEXICON.get_in(text, at, len)
+}
+
+/// The word tables, for [`WordBits::get_in`] many times over.
+pub(crate) fn tables() -> &'static WordBits {
+    &LEXICON
 }
 
 /// The tables that list `word` (ASCII case-insensitive, whole word), as bits.
