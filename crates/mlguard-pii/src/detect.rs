@@ -2535,7 +2535,7 @@ impl<'a> Scan<'a> {
                     | "No"
                     | "OK"
             );
-        if self.d.names.is_first(core) || chatty {
+        if self.d.names.is_first_in(self.bytes, w.cs, w.ce - w.cs) || chatty {
             self.push(PiiType::Name, w.cs, w.ce, 0.8);
             return true;
         }
@@ -2697,11 +2697,11 @@ impl<'a> Scan<'a> {
         let next_is_comma = self.bytes.get(w.ce) == Some(&b',');
         // "Smith, John"
         if next_is_comma
-            && names.is_last(core)
+            && names.is_last_in(self.bytes, w.cs, core.len())
             && w.lex & lexicon::NOT_NAME == 0
             && let Some(&next) = self.words.get(i + 1)
             && self.name_like(next)
-            && names.is_first(self.core(next))
+            && names.is_first_in(self.bytes, next.cs, next.ce - next.cs)
             && self.ctx.near(PiiType::Name.bit(), w.cs, next.ce, 30)
         {
             self.push(PiiType::Name, w.cs, next.ce, 0.8);
@@ -2709,7 +2709,7 @@ impl<'a> Scan<'a> {
         }
         // A name keyword right before the word, on its line: `Name: `, `Dear `.
         let context = self.label_before(w.start).0 & PiiType::Name.bit() != 0;
-        if names.is_first(core) {
+        if names.is_first_in(self.bytes, w.cs, core.len()) {
             // First [Initial] Last [Last2]
             let mut j = i + 1;
             if let Some(&mid) = self.words.get(j)
@@ -2724,8 +2724,7 @@ impl<'a> Scan<'a> {
                 && self.single_gap(j - 1)
                 && self.name_like(last)
             {
-                let lcore = self.core(last);
-                let known = names.is_last(lcore);
+                let known = names.is_last_in(self.bytes, last.cs, last.ce - last.cs);
                 let common = last.lex & (lexicon::NOT_NAME | lexicon::MONTH) != 0;
                 let first_common = w.lex & lexicon::NOT_NAME != 0;
                 let score: f32 = match (known, common, first_common) {
@@ -2741,7 +2740,7 @@ impl<'a> Scan<'a> {
                         && self.bytes.get(last.ce) != Some(&b',')
                         && self.single_gap(j)
                         && self.name_like(extra)
-                        && names.is_last(self.core(extra))
+                        && names.is_last_in(self.bytes, extra.cs, extra.ce - extra.cs)
                         && extra.lex & lexicon::NOT_NAME == 0
                     {
                         end = extra.ce;

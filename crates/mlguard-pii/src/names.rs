@@ -150,6 +150,7 @@ impl Names {
     }
 
     /// Whether `word` (capitalized as written: `Maria`, `MARIA`) is a first name.
+    #[cfg(test)]
     pub(crate) fn is_first(&self, word: &str) -> bool {
         self.lookup(word) & FIRST_NAME != 0
     }
@@ -157,6 +158,25 @@ impl Names {
     /// Whether `word` is a surname.
     pub(crate) fn is_last(&self, word: &str) -> bool {
         self.lookup(word) & LAST_NAME != 0
+    }
+
+    /// The name lists (`FIRST_NAME`, `LAST_NAME` bits) that hold
+    /// `text[at..at + len]`, read from the text without a copy.
+    fn lookup_in(&self, text: &[u8], at: usize, len: usize) -> u16 {
+        if len < 2 {
+            return 0;
+        }
+        self.set.get_in(text, at, len)
+    }
+
+    /// [`Names::is_first`] of `text[at..at + len]`.
+    pub(crate) fn is_first_in(&self, text: &[u8], at: usize, len: usize) -> bool {
+        self.lookup_in(text, at, len) & FIRST_NAME != 0
+    }
+
+    /// [`Names::is_last`] of `text[at..at + len]`.
+    pub(crate) fn is_last_in(&self, text: &[u8], at: usize, len: usize) -> bool {
+        self.lookup_in(text, at, len) & LAST_NAME != 0
     }
 
     fn lookup(&self, word: &str) -> u16 {
