@@ -207,6 +207,22 @@ mod tests {
                 assert!(!is(&names, &format!("{name}x1")), "{name}");
             }
         }
+        // Read from a text: with eight bytes after the name, and at its end.
+        for (list, is) in [
+            (
+                FIRST,
+                Names::is_first_in as fn(&Names, &[u8], usize, usize) -> bool,
+            ),
+            (LAST, Names::is_last_in),
+        ] {
+            for name in list.lines().filter(|l| !l.is_empty()) {
+                let text = format!("Dear {name}, thanks");
+                assert!(is(&names, text.as_bytes(), 5, name.len()), "{name}");
+                assert!(!is(&names, text.as_bytes(), 5, name.len() + 1), "{name}");
+                let text = format!("to {}", name.to_ascii_uppercase());
+                assert!(is(&names, text.as_bytes(), 3, name.len()), "{name}");
+            }
+        }
         assert!(names.is_first("Maria") && names.is_last("Garcia"));
         assert!(!names.is_first("M") && !names.is_first("") && !names.is_first("Amélie"));
         assert!(!names.is_last("Garciagarciagarcia"));
