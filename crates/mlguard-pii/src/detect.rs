@@ -2837,6 +2837,16 @@ impl<'a> Scan<'a> {
                 j += 1;
                 break;
             }
+            // Neither capitalized, an ordinal (a digit first) nor a direction
+            // (two letters at most): most words after a number.
+            if core.len() > 2
+                && core
+                    .as_bytes()
+                    .first()
+                    .is_some_and(|c| c.is_ascii() && !c.is_ascii_uppercase() && !c.is_ascii_digit())
+            {
+                break;
+            }
             let first = core.chars().next().unwrap_or(' ');
             let ordinal = || {
                 let lower = lowered(core);
