@@ -112,15 +112,23 @@ impl WordBits {
     /// where the text has them.
     #[inline]
     pub(crate) fn get_in(&self, text: &[u8], at: usize, len: usize) -> u16 {
-        if (1..=8).contains(&len)
-            && let Some(b) = text
-                .get(at..at + 8)
-                .and_then(|s| <[u8; 8]>::try_from(s).ok())
-        {
-            let x = u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len));
-            return short_key_of(x, len).map_or(0, |k| self.short_bits(k));
+        if !(1..=8).contains(&len) {
+            return self.get(text.get(at..at + len).unwrap_or_default());
         }
-        self.get(text.get(at..at + len).unwrap_or_default())
+        let x = match text.get(at..at + 8) {
+            Some(b) => {
+                let b = <[u8; 8]>::try_from(b).unwrap_or_default();
+                u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len))
+            }
+            // Near the text's end (short CSV cells): byte by byte.
+            None => text
+                .get(at..at + len)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .fold(0, |x, &b| (x << 8) | u64::from(b)),
+        };
+        short_key_of(x, len).map_or(0, |k| self.short_bits(k))
     }
 
     #[inline]
