@@ -1786,7 +1786,7 @@ impl<'a> Scan<'a> {
             let (start, end) = (w.cs, w.ce);
             let found = if total <= 4 && self.keyword_close(PiiType::CreditDebitCvv, start, 10) {
                 Some((PiiType::CreditDebitCvv, 0.9))
-            } else if total >= 4 && total <= 6 && self.keyword_close(PiiType::Pin, start, 24) {
+            } else if (4..=6).contains(&total) && self.keyword_close(PiiType::Pin, start, 24) {
                 Some((PiiType::Pin, 0.9))
             } else if total >= 5 && self.before(PiiType::DriverId, start, 40) {
                 Some((PiiType::DriverId, 0.8))
