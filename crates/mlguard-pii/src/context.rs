@@ -451,7 +451,45 @@ impl Context<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Keywords, builtin};
+    use super::{Context, Hit, Keywords, builtin, index_hits};
+
+    #[test]
+    fn the_hit_index_answers_as_a_binary_search_does() {
+        // Hits ordered by end, some sharing an end, gaps wider than a bucket.
+        let ends = [
+            3, 3, 40, 41, 41, 41, 100, 101, 130, 250, 251, 252, 253, 254, 255, 256, 300, 301, 640,
+        ];
+        let hits: Vec<Hit> = ends
+            .iter()
+            .map(|&end| Hit {
+                start: end - 2,
+                end,
+                types: 0,
+                id: 0,
+            })
+            .collect();
+        for len in [640, 700] {
+            let mut index = Vec::new();
+            index_hits(&hits, len, &mut index);
+            assert!(!index.is_empty());
+            let ctx = Context {
+                hits: &hits,
+                index: &index,
+                column: 0,
+            };
+            for at in 0..len + 100 {
+                assert_eq!(
+                    ctx.first_ending_from(at),
+                    hits.partition_point(|h| h.end < at),
+                    "{at}"
+                );
+            }
+        }
+        // Few hits: no index, the same answers.
+        let mut index = Vec::new();
+        index_hits(&hits[..3], 640, &mut index);
+        assert!(index.is_empty());
+    }
 
     /// Whole-word keywords by brute force: at each place after a byte that is
     /// not a letter or digit, the longest keyword (ASCII case-insensitive);
