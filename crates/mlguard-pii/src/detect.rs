@@ -223,8 +223,10 @@ impl Detector {
             scan.whole_value(column.0);
         }
         self.custom_findings(text, hits, out);
-        out.retain(|f| f.score >= self.min_score);
-        resolve_overlaps(out, cluster, kept, offset, dest);
+        if !out.is_empty() {
+            out.retain(|f| f.score >= self.min_score);
+            resolve_overlaps(out, cluster, kept, offset, dest);
+        }
     }
 
     /// [`Detector::detect`] over a large text on `threads` threads (0: every
@@ -375,8 +377,9 @@ fn resolve_overlaps(
     offset: usize,
     dest: &mut Vec<Finding>,
 ) {
-    if found.len() <= 1 {
-        dest.extend(found.drain(..).map(|f| moved(f, offset)));
+    if let [f] = found.as_slice() {
+        dest.push(moved(*f, offset));
+        found.clear();
         return;
     }
     found.sort_by_key(|f| (f.start, f.end));
