@@ -1443,15 +1443,15 @@ impl<'a> Scan<'a> {
     /// IPv4 (optionally with `:port` or `/prefix`), not a version string.
     fn network(&mut self, w: Word) -> bool {
         let core = self.core(w);
-        let addr = core.split(['/', ':']).next().unwrap_or(core);
+        let addr = before_any(core, b"/:");
         if addr.bytes().filter(|&c| c == b'.').count() != 3 {
             return false;
         }
-        let octets_ok = addr.split('.').all(|o| {
+        let octets_ok = addr.as_bytes().split(|&c| c == b'.').all(|o| {
             !o.is_empty()
                 && o.len() <= 3
-                && o.bytes().all(|c| c.is_ascii_digit())
-                && !(o.len() > 1 && o.starts_with('0'))
+                && o.iter().all(u8::is_ascii_digit)
+                && !(o.len() > 1 && o.first() == Some(&b'0'))
         });
         if !octets_ok || addr.parse::<std::net::Ipv4Addr>().is_err() {
             return false;
@@ -1532,12 +1532,10 @@ impl<'a> Scan<'a> {
         let sh = w.shape;
         // Card expiry: MM/YY or MM/YYYY near an expiry keyword.
         if sh & (SLASH | DASH) != 0
-            && let Some((m, y)) = core.split_once('/').or_else(|| {
-                core.split_once('-')
-                    .filter(|_| self.near(PiiType::CreditDebitExpiry, w.cs, w.ce))
+            && let Some((m, y)) = split_byte(core, b'/').or_else(|| {
+                split_byte(core, b'-').filter(|_| self.near(PiiType::CreditDebitExpiry, w.cs, w.ce))
             })
-            && !y.contains('/')
-            && !y.contains('-')
+            && !y.bytes().any(|c| c == b'/' || c == b'-')
             && matches!(m.len(), 1 | 2)
             && matches!(y.len(), 2 | 4)
             && m.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
@@ -1555,7 +1553,7 @@ impl<'a> Scan<'a> {
         }
         // (The shape says which searches can find something.)
         let t = if sh & (UPPER | LOWER) != 0 {
-            core.find(['T', 't'])
+            core.bytes().position(|c| c == b'T' || c == b't')
         } else {
             None
         };
@@ -1564,14 +1562,9 @@ impl<'a> Scan<'a> {
             _ => (core, None),
         };
         if sh & (DASH | SLASH | DOT) != 0 && is_numeric_date(date_part) {
-            if time_part.is_some_and(|t| {
-                !is_time(
-                    t.trim_end_matches(['Z', 'z'])
-                        .split(['+', '-'])
-                        .next()
-                        .unwrap_or(t),
-                )
-            }) {
+            if time_part
+                .is_some_and(|t| !is_time(before_any(t.trim_end_matches(['Z', 'z']), b"+-")))
+            {
                 return false;
             }
             let mut end = w.ce;
@@ -2409,16 +2402,16 @@ impl<'a> Scan<'a> {
     /// household numbers, and the member after a slash (`UP-41-580-399-680353/96`).
     fn nrega(&mut self, w: Word) -> bool {
         let core = self.core(w);
-        let (card, member) = core.split_once('/').unwrap_or((core, ""));
-        let parts: Vec<&str> = card.split('-').collect();
-        let shape = parts.len() == 5
-            && parts
-                .first()
-                .is_some_and(|s| s.len() == 2 && s.bytes().all(|c| c.is_ascii_uppercase()))
-            && parts
-                .iter()
-                .skip(1)
-                .all(|p| (2..=7).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit()))
+        let (card, member) = split_byte(core, b'/').unwrap_or((core, ""));
+        let card = card.as_bytes();
+        let shape = card.iter().filter(|&&c| c == b'-').count() == 4
+            && card.split(|&c| c == b'-').enumerate().all(|(k, p)| {
+                if k == 0 {
+                    p.len() == 2 && p.iter().all(u8::is_ascii_uppercase)
+                } else {
+                    (2..=7).contains(&p.len()) && p.iter().all(u8::is_ascii_digit)
+                }
+            })
             && (member.is_empty()
                 || (1..=3).contains(&member.len()) && member.bytes().all(|c| c.is_ascii_digit()));
         if !shape {
@@ -3072,6 +3065,21 @@ fn lowered(s: &str) -> Lower<'_> {
     Lower::Short(buf, s.len())
 }
 
+/// `s` split at the first `sep` (an ASCII byte), like `str::split_once`;
+/// a byte loop, quicker than a char search on words this short.
+fn split_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let p = s.bytes().position(|c| c == sep)?;
+    Some((s.get(..p)?, s.get(p + 1..)?))
+}
+
+/// `s` up to its first byte in `seps` (ASCII), like `s.split(seps).next()`.
+fn before_any<'s>(s: &'s str, seps: &[u8]) -> &'s str {
+    s.bytes()
+        .position(|c| seps.contains(&c))
+        .and_then(|p| s.get(..p))
+        .unwrap_or(s)
+}
+
 /// A validator over an identifier's characters.
 type Check = fn(&[u8]) -> bool;
 
@@ -3236,20 +3244,20 @@ fn is_numeric_date(s: &str) -> bool {
 }
 
 fn is_time(s: &str) -> bool {
-    let s = s.split(['.', ',']).next().unwrap_or(s);
+    let s = before_any(s, b".,").as_bytes();
     // Two or three parts: `h:mm` or `h:mm:ss`, hours to 23, the rest to 59.
     let mut parts = 0;
-    for (i, p) in s.split(':').enumerate() {
+    for (i, p) in s.split(|&c| c == b':').enumerate() {
         let ok_len = if i == 0 {
             (1..=2).contains(&p.len())
         } else {
             p.len() == 2
         };
+        let most = if i == 0 { 23 } else { 59 };
         let ok = i < 3
             && ok_len
-            && p.bytes().all(|c| c.is_ascii_digit())
-            && p.parse::<u32>()
-                .is_ok_and(|v| if i == 0 { v <= 23 } else { v <= 59 });
+            && p.iter().all(u8::is_ascii_digit)
+            && p.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')) <= most;
         if !ok {
             return false;
         }
