@@ -86,7 +86,7 @@ impl WordBits {
     /// (empty or longer than [`MAX_LEN`]) or the table is full.
     pub(crate) fn insert(&mut self, word: &[u8], bit: u16) -> bool {
         if let Some(k) = short_key(word) {
-            let i = short_slot(k, &self.short);
+            let i = self.short_slot(k);
             insert(&mut self.short, &mut self.short_bits, k, i, bit)
         } else if word.len() > 8
             && let Some(k) = key(word)
@@ -120,30 +120,20 @@ impl WordBits {
                 let b = <[u8; 8]>::try_from(b).unwrap_or_default();
                 u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len))
             }
-            // Near the text's end (short CSV cells): byte by byte.
-            None => text
-                .get(at..at + len)
-                .unwrap_or_default()
-                .iter()
-                .rev()
-                .fold(0, |x, &b| (x << 8) | u64::from(b)),
+            // Near the text's end (short CSV cells).
+            None => return self.get(text.get(at..at + len).unwrap_or_default()),
         };
         short_key_of(x, len).map_or(0, |k| self.short_bits(k))
     }
 
     #[inline]
     fn short_bits(&self, k: u64) -> u16 {
-        let mask = self.short.len() - 1;
-        let mut i = usize::try_from(k.wrapping_mul(SHORT_HASH) >> self.short_shift).unwrap_or(0);
-        loop {
-            match self.short.get(i) {
-                Some(&x) if x == k => {
-                    return self.short_bits.get(i).copied().unwrap_or(0);
-                }
-                Some(&x) if x != 0 => i = (i + 1) & mask,
-                _ => return 0,
-            }
-        }
+        find(&self.short, &self.short_bits, k, self.short_slot(k))
+    }
+
+    /// The slot to probe from for short key `k`.
+    fn short_slot(&self, k: u64) -> usize {
+        usize::try_from(k.wrapping_mul(SHORT_HASH) >> self.short_shift).unwrap_or(0)
     }
 
     #[cfg(test)]
@@ -237,10 +227,6 @@ fn long_slot(k: u128, keys: &[u128]) -> usize {
 
 const SHORT_HASH: u64 = 0x9E37_79B9_7F4A_7C15;
 
-fn short_slot(k: u64, keys: &[u64]) -> usize {
-    top_bits(k.wrapping_mul(SHORT_HASH), keys.len())
-}
-
 /// The top `log2(slots)` bits of `h`.
 fn top_bits(h: u64, slots: usize) -> usize {
     let log2 = slots.trailing_zeros();
@@ -264,9 +250,15 @@ fn short_key_of(x: u64, len: usize) -> Option<u64> {
 }
 
 fn short_key(word: &[u8]) -> Option<u64> {
-    let mut buf = [0u8; 8];
-    buf.get_mut(..word.len())?.copy_from_slice(word);
-    short_key_of(u64::from_le_bytes(buf), word.len())
+    if word.len() > 8 {
+        return None;
+    }
+    // Byte by byte: a copy of a variable length would call `memcpy`.
+    let x = word
+        .iter()
+        .rev()
+        .fold(0u64, |x, &b| (x << 8) | u64::from(b));
+    short_key_of(x, word.len())
 }
 
 /// `word` ASCII-lowercased, its length in the last byte; `None` when it is

@@ -179,13 +179,9 @@ impl Names {
         self.lookup_in(text, at, len) & LAST_NAME != 0
     }
 
+    /// Any capitalization matches (`Maria`, `MARIA`, `maria`).
     fn lookup(&self, word: &str) -> u16 {
-        // Any capitalization matches (`Maria`, `MARIA`, `maria`), as the
-        // dictionaries' capitalized spellings did after normalizing to them.
-        if word.len() < 2 {
-            return 0;
-        }
-        self.set.get(word.as_bytes())
+        self.lookup_in(word.as_bytes(), 0, word.len())
     }
 }
 
