@@ -377,11 +377,6 @@ fn resolve_overlaps(
     offset: usize,
     dest: &mut Vec<Finding>,
 ) {
-    if let [f] = found.as_slice() {
-        dest.push(moved(*f, offset));
-        found.clear();
-        return;
-    }
     found.sort_by_key(|f| (f.start, f.end));
     // Clusters of findings that overlap one after another; a finding alone
     // (most) goes straight through.
@@ -418,10 +413,6 @@ fn settle(
     offset: usize,
     dest: &mut Vec<Finding>,
 ) {
-    if cluster.len() == 1 {
-        dest.extend(cluster.drain(..).map(|f| moved(f, offset)));
-        return;
-    }
     cluster.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -1082,6 +1073,16 @@ impl<'a> Scan<'a> {
             .map_or(usize::MAX, |&(end, _)| end);
         self.labels_window = (start, next_end);
         next_end <= start
+    }
+
+    /// Whether the word's core is a listed first name.
+    fn first_name(&self, w: Word) -> bool {
+        self.d.names.is_first_in(self.bytes, w.cs, w.ce - w.cs)
+    }
+
+    /// Whether the word's core is a listed surname.
+    fn last_name(&self, w: Word) -> bool {
+        self.d.names.is_last_in(self.bytes, w.cs, w.ce - w.cs)
     }
 
     fn core(&self, w: Word) -> &'a str {
@@ -2313,21 +2314,9 @@ impl<'a> Scan<'a> {
                     .unwrap_or_default()
                     .contains(&b'\n')
             });
-        if hit.is_none() && self.ctx.column & bits == 0 {
-            return None;
-        }
-        let column = KEYED_TYPES
-            .iter()
-            .find(|t| self.ctx.column & t.bit() != 0)
-            .copied();
-        let t = match (hit, column) {
-            (Some(h), _) => KEYED_TYPES
-                .iter()
-                .find(|t| h.types & t.bit() != 0)
-                .copied()?,
-            (None, Some(t)) => t,
-            (None, None) => return None,
-        };
+        // The keyword's type, else the column's.
+        let types = hit.map_or(self.ctx.column, |h| h.types);
+        let t = KEYED_TYPES.iter().find(|t| types & t.bit() != 0).copied()?;
         // Another identifier between the keyword and this word belongs to it.
         if let Some(h) = hit
             && self.out.last().is_some_and(|f| {
@@ -2531,7 +2520,7 @@ impl<'a> Scan<'a> {
                     | "No"
                     | "OK"
             );
-        if self.d.names.is_first_in(self.bytes, w.cs, w.ce - w.cs) || chatty {
+        if self.first_name(w) || chatty {
             self.push(PiiType::Name, w.cs, w.ce, 0.8);
             return true;
         }
@@ -2678,8 +2667,6 @@ impl<'a> Scan<'a> {
 
     fn name(&mut self, i: usize) -> Option<usize> {
         let &w = self.words.get(i)?;
-        let core = self.core(w).trim_end_matches('.');
-        let names = &self.d.names;
         // Mr./Dr. + name.
         if w.lex & lexicon::TITLE != 0 {
             let (end, used) = self.name_run(i + 1, 3)?;
@@ -2693,11 +2680,11 @@ impl<'a> Scan<'a> {
         let next_is_comma = self.bytes.get(w.ce) == Some(&b',');
         // "Smith, John"
         if next_is_comma
-            && names.is_last_in(self.bytes, w.cs, core.len())
+            && self.last_name(w)
             && w.lex & lexicon::NOT_NAME == 0
             && let Some(&next) = self.words.get(i + 1)
             && self.name_like(next)
-            && names.is_first_in(self.bytes, next.cs, next.ce - next.cs)
+            && self.first_name(next)
             && self.ctx.near(PiiType::Name.bit(), w.cs, next.ce, 30)
         {
             self.push(PiiType::Name, w.cs, next.ce, 0.8);
@@ -2705,7 +2692,7 @@ impl<'a> Scan<'a> {
         }
         // A name keyword right before the word, on its line: `Name: `, `Dear `.
         let context = self.label_before(w.start).0 & PiiType::Name.bit() != 0;
-        if names.is_first_in(self.bytes, w.cs, core.len()) {
+        if self.first_name(w) {
             // First [Initial] Last [Last2]
             let mut j = i + 1;
             if let Some(&mid) = self.words.get(j)
@@ -2720,7 +2707,7 @@ impl<'a> Scan<'a> {
                 && self.single_gap(j - 1)
                 && self.name_like(last)
             {
-                let known = names.is_last_in(self.bytes, last.cs, last.ce - last.cs);
+                let known = self.last_name(last);
                 let common = last.lex & (lexicon::NOT_NAME | lexicon::MONTH) != 0;
                 let first_common = w.lex & lexicon::NOT_NAME != 0;
                 let score: f32 = match (known, common, first_common) {
@@ -2736,7 +2723,7 @@ impl<'a> Scan<'a> {
                         && self.bytes.get(last.ce) != Some(&b',')
                         && self.single_gap(j)
                         && self.name_like(extra)
-                        && names.is_last_in(self.bytes, extra.cs, extra.ce - extra.cs)
+                        && self.last_name(extra)
                         && extra.lex & lexicon::NOT_NAME == 0
                     {
                         end = extra.ce;
