@@ -104,7 +104,8 @@ pub(crate) fn keyword_start(keyword: &str) -> &str {
 /// The keyword trie: built-in keywords first, then every custom
 /// identifier's keywords (their ids are returned by [`Keywords::new`]).
 pub(crate) struct Keywords {
-    /// Dense transitions: `next[node * classes + class]`, 0 for none.
+    /// Dense transitions: `next[node * classes + class]`, 0 for none, with
+    /// [`ENDS`] set when a keyword ends at the node.
     next: Vec<u32>,
     /// Per node: the keyword ending there, or `NONE`.
     ends: Vec<u32>,
@@ -128,6 +129,8 @@ const ALNUM: u8 = 1;
 const START: u8 = 2;
 /// No keyword ends at a node.
 const NONE: u32 = u32::MAX;
+/// Set in a transition into a node a keyword ends at.
+const ENDS: u32 = 1 << 31;
 /// The trie's root (node 0 is "no transition").
 const ROOT: usize = 1;
 
@@ -188,7 +191,9 @@ impl Keywords {
                         ends.push(NONE);
                         next.resize(next.len() + classes, 0);
                         if let Some(t) = next.get_mut(slot) {
-                            *t = u32::try_from(n).unwrap_or(0);
+                            // (Ids stay below `ENDS`: a trie of 2³¹ nodes
+                            // would not fit in memory.)
+                            *t = u32::try_from(n).ok().filter(|n| n & ENDS == 0).unwrap_or(0);
                         }
                         node = n;
                     }
@@ -200,6 +205,12 @@ impl Keywords {
                 && *e == NONE
             {
                 *e = u32::try_from(id).unwrap_or(NONE);
+            }
+        }
+        // Mark the transitions into a node a keyword ends at.
+        for t in &mut next {
+            if *t != 0 && ends.get(*t as usize).is_some_and(|&e| e != NONE) {
+                *t |= ENDS;
             }
         }
         let mut kinds = [0; 256];
@@ -242,22 +253,22 @@ impl Keywords {
     /// The longest keyword starting at `at`: its id and end.
     fn longest_at(&self, bytes: &[u8], at: usize) -> Option<(usize, usize)> {
         let mut node = ROOT;
-        let mut found = None;
+        // The last node a keyword ends at, and the length there.
+        let (mut last, mut len) = (0, 0);
         for (k, &b) in bytes.get(at..).unwrap_or_default().iter().enumerate() {
             let c = usize::from(self.class.get(usize::from(b)).copied().unwrap_or(0));
-            node = self
-                .next
-                .get(node * self.classes + c)
-                .map_or(0, |&n| n as usize);
-            if node == 0 {
+            let t = self.next.get(node * self.classes + c).copied().unwrap_or(0);
+            if t == 0 {
                 break;
             }
-            let id = self.ends.get(node).copied().unwrap_or(NONE);
-            if id != NONE {
-                found = Some((id as usize, at + k + 1));
+            node = (t & !ENDS) as usize;
+            // Without a branch: keywords end at unpredictable places.
+            if t & ENDS != 0 {
+                (last, len) = (node, k + 1);
             }
         }
-        found
+        let id = self.ends.get(last).copied().unwrap_or(NONE);
+        (id != NONE).then_some((id as usize, at + len))
     }
 
     /// Every whole-word keyword occurrence in `text`, ordered by end. At each

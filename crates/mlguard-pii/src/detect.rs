@@ -646,10 +646,12 @@ fn split_fields(
     let run = bytes.get(start..end).unwrap_or_default();
     if seen & shape::FIELD == 0 || (seen & shape::COLON != 0 && run.windows(3).any(|w| w == b"://"))
     {
-        push_split(tables, text, start, end, words);
+        push_split(tables, text, start, end, seen, words);
         return;
     }
     let mut from = start;
+    // The classes of the piece's bytes so far.
+    let mut piece = 0;
     for k in start..end.saturating_sub(1) {
         let Some(&c) = bytes.get(k) else { break };
         let splits = match c {
@@ -659,13 +661,17 @@ fn split_fields(
         };
         if splits {
             if k > from {
-                push_split(tables, text, from, k, words);
+                push_split(tables, text, from, k, piece, words);
             }
             from = k + 1;
+            piece = 0;
+        } else {
+            piece |= shape::of(c);
         }
     }
     if end > from {
-        push_split(tables, text, from, end, words);
+        let last = bytes.get(end - 1).map_or(0, |&c| shape::of(c));
+        push_split(tables, text, from, end, piece | last, words);
     }
 }
 
@@ -698,7 +704,21 @@ fn thousands_separator(bytes: &[u8], start: usize, k: usize) -> bool {
         && !lead.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'.'))
 }
 
-fn push_split(tables: &WordBits, text: &str, start: usize, end: usize, words: &mut Vec<Word>) {
+/// Pushes the word `start..end` (classes `seen`), or its `label:`/`key=`
+/// prefix and the value as two words.
+fn push_split(
+    tables: &WordBits,
+    text: &str,
+    start: usize,
+    end: usize,
+    seen: u16,
+    words: &mut Vec<Word>,
+) {
+    if seen & shape::LABEL == 0 {
+        // No `:` or `=` to split at.
+        words.push(word(tables, text, start, end, seen));
+        return;
+    }
     let bytes = text.as_bytes();
     // Find a `label:` or `key=` prefix made of letters (and `_`), the label
     // containing a non-hex letter so `dead:beef::1` stays whole.
@@ -730,7 +750,7 @@ fn push_split(tables: &WordBits, text: &str, start: usize, end: usize, words: &m
         words.push(word(tables, text, start, j + 1, 0));
         words.push(word(tables, text, j + 1, end, 0));
     } else {
-        words.push(word(tables, text, start, end, 0));
+        words.push(word(tables, text, start, end, seen));
     }
 }
 
@@ -808,12 +828,12 @@ fn name_like(core: &str, shape: u16, lex: u16) -> bool {
             return false;
         };
         let n = rest.len();
+        // With letters, `'` and `-` only: the rest is lowercase (and `'-`)
+        // when it has no capital, all capitals when the shape is capitals.
         return first.is_ascii_uppercase()
             && (1..=20).contains(&n)
-            && (rest
-                .iter()
-                .all(|c| c.is_ascii_lowercase() || *c == b'\'' || *c == b'-')
-                || (n >= 4 && rest.iter().all(u8::is_ascii_uppercase))
+            && (!rest.iter().any(u8::is_ascii_uppercase)
+                || (n >= 4 && shape == shape::UPPER)
                 || is_mc(b));
     }
     let mut chars = core.chars();
@@ -2691,8 +2711,9 @@ impl<'a> Scan<'a> {
             return Some(2);
         }
         // A name keyword right before the word, on its line: `Name: `, `Dear `.
-        let context = self.label_before(w.start).0 & PiiType::Name.bit() != 0;
+        let context = |scan: &mut Self| scan.label_before(w.start).0 & PiiType::Name.bit() != 0;
         if self.first_name(w) {
+            let context = context(self);
             // First [Initial] Last [Last2]
             let mut j = i + 1;
             if let Some(&mid) = self.words.get(j)
@@ -2741,7 +2762,7 @@ impl<'a> Scan<'a> {
             return None;
         }
         // Unknown capitalized words right after "Name:" / "Dear" / "patient".
-        if context && w.lex & lexicon::NOT_NAME == 0 {
+        if w.lex & lexicon::NOT_NAME == 0 && context(self) {
             let (end, used) = self.name_run(i, 3)?;
             self.push(PiiType::Name, w.cs, end, 0.75);
             return Some(used);
