@@ -11,7 +11,8 @@ Corpora (generated once into bench/data/pii-corpus/, git-ignored):
 
 Measured:
 - the engine alone (bench/src/bin/pii_throughput.rs: every default detector over
-  64 KiB pieces of the 100 MB text, 1 and 2 threads, best of --rounds);
+  64 KiB pieces of the 100 MB text, 1 and 2 threads, best of --rounds), and one
+  thread pinned to each CPU in turn (a VM's cores can differ in speed);
 - `mlguard scan` end to end (file reading, CSV parsing, grouping, JSON report) over
   each corpus directory with --threads 1 and 2 (one file per worker);
 - Presidio (regex recognizers + spaCy en_core_web_sm, as bench/pii_accuracy.py loads
@@ -24,6 +25,7 @@ Prints a Markdown table for docs/benchmarks.md.
 
 import argparse
 import json
+import os
 import pathlib
 import random
 import subprocess
@@ -102,6 +104,22 @@ def engine(text_dir, rounds):
     return {r["threads"]: r for r in map(json.loads, out.stdout.splitlines())}
 
 
+def engine_pinned(rounds):
+    """One thread pinned to each CPU in turn: a VM's cores need not run at one speed
+    (a host core shared with another guest), and an unpinned one-thread run lands on
+    either. Empty where CPU affinity is not available."""
+    if not hasattr(os, "sched_getaffinity"):
+        return {}
+    whole = DATA / "text-all.txt"
+    out = {}
+    for cpu in sorted(os.sched_getaffinity(0)):
+        run = subprocess.run([str(TARGET / "pii_throughput"), str(whole), "--threads", "1", "--rounds", str(rounds)],
+                             capture_output=True, text=True, check=True,
+                             preexec_fn=lambda c=cpu: os.sched_setaffinity(0, {c}))
+        out[cpu] = json.loads(run.stdout.splitlines()[0])
+    return out
+
+
 def scan(directory, threads, rounds):
     best = None
     findings = 0
@@ -148,6 +166,7 @@ def main():
     text_mb, csv_mb = size_of(text_dir) / 1e6, size_of(csv_dir) / 1e6
 
     eng = engine(text_dir, args.rounds)
+    pinned = engine_pinned(args.rounds)
     scans = {(name, t): scan(d, t, args.rounds) for name, d in (("text", text_dir), ("csv", csv_dir)) for t in (1, 2)}
     peer = None
     if not args.no_presidio:
@@ -174,6 +193,8 @@ def main():
     e1, e2 = eng[1], eng[2]
     print(f"| engine, text ({e1['bytes'] / 1e6:.0f} MB) | {e1['mb_per_s']:.1f} | {e2['mb_per_s']:.1f} | "
           f"{e2['mb_per_s'] / e1['mb_per_s']:.2f}× | {e1['findings']:,} |")
+    for cpu, r in pinned.items():
+        print(f"| engine, text, one thread pinned to CPU {cpu} | {r['mb_per_s']:.1f} | | | {r['findings']:,} |")
     for name, mb in (("text", text_mb), ("csv", csv_mb)):
         (t1, f1), (t2, _) = scans[(name, 1)], scans[(name, 2)]
         print(f"| `mlguard scan`, {name} | {mb / t1:.1f} | {mb / t2:.1f} | {t1 / t2:.2f}× | {f1:,} |")
