@@ -568,16 +568,18 @@ fn split_words(
     let bytes = text.as_bytes();
     let tables = lexicon::tables();
     words.clear();
+    // Built-in keywords only: the word tables tell which words start one.
+    let builtin_only = keywords.as_ref().is_some_and(|(k, _)| k.builtin_only());
     let mut skip = 0;
     let mut i = 0;
     let n = bytes.len();
-    while i < n {
-        i += bytes
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|&&c| shape::of(c) & shape::SPACE != 0)
-            .count();
+    loop {
+        while bytes
+            .get(i)
+            .is_some_and(|&c| shape::of(c) & shape::SPACE != 0)
+        {
+            i += 1;
+        }
         if i >= n {
             break;
         }
@@ -603,9 +605,7 @@ fn split_words(
             // No separator but maybe a last one (which does not split) and no
             // `label:`/`key=`: the run is one word.
             let w = word(tables, text, start, i, seen);
-            if keywords.as_ref().is_some_and(|(k, _)| k.builtin_only())
-                && w.shape & !(UPPER | LOWER | DIGIT) == 0
-            {
+            if builtin_only && w.shape & !(UPPER | LOWER | DIGIT) == 0 {
                 // A built-in keyword starts with a letter or digit after a
                 // byte that is neither: in a word whose core is letters and
                 // digits (brackets and punctuation around it), only at the
@@ -760,14 +760,17 @@ fn word(tables: &WordBits, text: &str, start: usize, end: usize, seen: u16) -> W
     let bytes = text.as_bytes();
     let mut cs = start;
     let mut ce = end;
-    while cs < ce
+    // (A run's classes tell when there is nothing to trim.)
+    while (seen == 0 || seen & shape::OPEN != 0)
+        && cs < ce
         && bytes
             .get(cs)
             .is_some_and(|&b| shape::of(b) & shape::OPEN != 0)
     {
         cs += 1;
     }
-    while ce > cs
+    while (seen == 0 || seen & shape::CLOSE != 0)
+        && ce > cs
         && bytes
             .get(ce - 1)
             .is_some_and(|&b| shape::of(b) & shape::CLOSE != 0)
