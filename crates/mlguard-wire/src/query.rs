@@ -288,7 +288,11 @@ pub fn map_element<K: ToXml, V: ToXml>(out: &mut String, name: &str, values: &BT
     out.push('>');
 }
 
-/// Escapes text for XML content.
+/// Escapes text for XML content and attribute values. A carriage return is
+/// written as a character reference so parsers keep it; characters XML 1.0
+/// cannot represent at all (control characters other than tab, line feed and
+/// carriage return; U+FFFE and U+FFFF) become U+FFFD, so the document stays
+/// well-formed.
 pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
@@ -298,9 +302,19 @@ pub fn escape_into(out: &mut String, text: &str) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
+}
+
+/// [`escape_into`] a new string.
+#[must_use]
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
 }
 
 /// Operations without output.
@@ -504,5 +518,12 @@ mod tests {
         let mut out = String::new();
         element(&mut out, "A", "<&'\">");
         assert_eq!(out, "<A>&lt;&amp;&apos;&quot;&gt;</A>");
+        assert_eq!(escape("a\tb\nc\rd"), "a\tb\nc&#13;d");
+        // Not representable in XML 1.0: replaced, so the document parses.
+        assert_eq!(
+            escape("x\u{0}y\u{1b}z\u{ffff}"),
+            "x\u{fffd}y\u{fffd}z\u{fffd}"
+        );
+        assert_eq!(escape("é ☃ 𝄞"), "é ☃ 𝄞");
     }
 }
