@@ -3,8 +3,11 @@
 //! samples and locations. A file that cannot be read or parsed is reported
 //! with its error and does not stop the scan.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use serde::Serialize;
 
@@ -253,9 +256,199 @@ fn sampled(index: u64, rate: f64) -> bool {
     fraction < rate
 }
 
-/// Scans one file.
+/// Scans one file on the calling thread.
 #[must_use]
 pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> FileReport {
+    scan_file_in(detector, path, options, None)
+}
+
+/// Scans every target on `threads` threads (0: every core); reports come
+/// back in the targets' order, and are the same for any number of threads.
+///
+/// Files are read one per reader thread (as many as threads, at most one per
+/// file); each reader cuts its file into batches (64 KiB of text, about as
+/// much of CSV rows or JSON lines) that a pool of `threads` workers detects,
+/// and merges their findings back in file order. So one large file uses
+/// every core, and a fast core takes more batches than a slow one. Parquet
+/// files are read and detected by their reader alone.
+#[must_use]
+pub fn scan_all<'d>(
+    detector: &'d Detector,
+    targets: &[Result<PathBuf, (PathBuf, String)>],
+    options: &ScanOptions,
+    threads: usize,
+) -> Vec<FileReport> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let report = |target: &Result<PathBuf, (PathBuf, String)>, pool: Option<&Pool<'d>>| match target
+    {
+        Ok(path) => scan_file_in(detector, path, options, pool),
+        Err((path, error)) => FileReport {
+            path: path.clone(),
+            format: Format::Text,
+            gzip: false,
+            bytes: 0,
+            records: 0,
+            malformed: 0,
+            error: Some(error.clone()),
+            findings: Vec::new(),
+        },
+    };
+    if threads <= 1 {
+        return targets.iter().map(|t| report(t, None)).collect();
+    }
+    let (jobs, queue) = mpsc::channel::<Job<'d>>();
+    let queue = Mutex::new(queue);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; targets.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| work(&queue));
+        }
+        let readers = threads.min(targets.len()).max(1);
+        // About two batches per worker out at once, over all files.
+        let pool = Pool {
+            jobs,
+            window: (2 * threads).div_ceil(readers).max(2),
+        };
+        std::thread::scope(|r| {
+            for _ in 0..readers.min(targets.len()) {
+                r.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(target) = targets.get(i) else { break };
+                        let done = report(target, Some(&pool));
+                        if let Ok(mut all) = results.lock()
+                            && let Some(slot) = all.get_mut(i)
+                        {
+                            *slot = Some(done);
+                        }
+                    }
+                });
+            }
+        });
+        // Dropping the pool closes the queue: the workers return.
+        drop(pool);
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// A detection job: runs on a pool worker and sends its result back.
+type Job<'d> = Box<dyn FnOnce() + Send + 'd>;
+
+/// The workers' side of [`scan_all`]'s pool: jobs until the queue closes.
+fn work(queue: &Mutex<mpsc::Receiver<Job<'_>>>) {
+    loop {
+        // (The lock is held only to take a job.)
+        let job = match queue.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Where readers send batches to be detected.
+struct Pool<'d> {
+    jobs: mpsc::Sender<Job<'d>>,
+    /// Batches one file may have out at once.
+    window: usize,
+}
+
+/// One file's batches: run on the pool (or at once, without one) and merged
+/// in the order they were cut.
+struct Batches<'p, 'd, R> {
+    pool: Option<&'p Pool<'d>>,
+    done: mpsc::Sender<(u64, Option<R>)>,
+    results: mpsc::Receiver<(u64, Option<R>)>,
+    sent: u64,
+    merged: u64,
+    early: BTreeMap<u64, Option<R>>,
+    /// A batch whose detection failed (a bug): the file's error.
+    failed: bool,
+}
+
+impl<'p, 'd, R: Send + 'd> Batches<'p, 'd, R> {
+    fn new(pool: Option<&'p Pool<'d>>) -> Self {
+        let (done, results) = mpsc::channel();
+        Batches {
+            pool,
+            done,
+            results,
+            sent: 0,
+            merged: 0,
+            early: BTreeMap::new(),
+            failed: false,
+        }
+    }
+
+    /// Detects a batch with `detect`; `merge` gets each batch's result in
+    /// order (perhaps later, from a later call).
+    fn submit(&mut self, detect: impl FnOnce() -> R + Send + 'd, merge: &mut impl FnMut(R)) {
+        let Some(pool) = self.pool else {
+            merge(detect());
+            return;
+        };
+        let seq = self.sent;
+        self.sent += 1;
+        let done = self.done.clone();
+        let job: Job<'d> = Box::new(move || {
+            // A panic is a bug; the reader reports it for the file and the
+            // worker lives on.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(detect)).ok();
+            let _ = done.send((seq, result));
+        });
+        if let Err(mpsc::SendError(job)) = pool.jobs.send(job) {
+            // No workers (they cannot be gone while readers run): here.
+            job();
+        }
+        while self.sent - self.merged > pool.window as u64 {
+            self.wait(merge);
+        }
+    }
+
+    /// Waits for one result and merges what is then in order.
+    fn wait(&mut self, merge: &mut impl FnMut(R)) {
+        let Ok((seq, result)) = self.results.recv() else {
+            // Unreachable: `self.done` keeps the channel open.
+            self.merged = self.sent;
+            return;
+        };
+        self.early.insert(seq, result);
+        while let Some(result) = self.early.remove(&self.merged) {
+            match result {
+                Some(r) => merge(r),
+                None => self.failed = true,
+            }
+            self.merged += 1;
+        }
+    }
+
+    /// Merges every batch still out.
+    fn finish(&mut self, merge: &mut impl FnMut(R)) {
+        while self.merged < self.sent {
+            self.wait(merge);
+        }
+    }
+}
+
+/// Scans one file, its batches detected on `pool` if there is one.
+fn scan_file_in<'d>(
+    detector: &'d Detector,
+    path: &Path,
+    options: &ScanOptions,
+    pool: Option<&Pool<'d>>,
+) -> FileReport {
     let (format, gzip) = Format::of(path);
     let mut report = FileReport {
         path: path.to_path_buf(),
@@ -303,9 +496,9 @@ pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> Fil
         groups: Vec::new(),
     };
     let result = match format {
-        Format::Text => scan_text(&mut groups, reader, options, &mut report),
-        Format::Csv => scan_csv(&mut groups, reader, options, &mut report, path),
-        Format::Jsonl => scan_jsonl(&mut groups, reader, options, &mut report),
+        Format::Text => scan_text(&mut groups, reader, options, &mut report, pool),
+        Format::Csv => scan_csv(&mut groups, reader, options, &mut report, path, pool),
+        Format::Jsonl => scan_jsonl(&mut groups, reader, options, &mut report, pool),
         // Read above, from the file itself (Parquet's footer comes first).
         Format::Parquet => Ok(()),
     };
@@ -355,37 +548,75 @@ impl Lines {
     }
 }
 
-fn scan_text(
-    groups: &mut Groups<'_>,
+/// Failure of a batch's detection (a bug, caught): the file's error.
+const DETECTION_FAILED: &str = "internal error: detection failed on part of the file";
+
+fn scan_text<'d>(
+    groups: &mut Groups<'d>,
     reader: Box<dyn Read>,
     options: &ScanOptions,
     report: &mut FileReport,
+    pool: Option<&Pool<'d>>,
 ) -> Result<(), String> {
+    let detector = groups.detector;
     let mut lines = Lines::new(BufReader::with_capacity(PIECE, reader));
-    let mut piece = String::with_capacity(PIECE * 2);
-    let mut piece_first_line = 1;
-    let mut piece_offset = 0;
-    let flush = |groups: &mut Groups<'_>, piece: &str, first_line: u64, base: u64| {
-        let found = groups.detector.detect(piece);
-        let mut line = first_line;
-        let mut at = 0;
-        for f in &found {
-            line += piece
-                .as_bytes()
-                .get(at..f.start)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u64);
-            at = f.start;
+    let mut batches = Batches::new(pool);
+    // Pieces come back with their findings and are filled again.
+    let spare = std::cell::RefCell::new(Vec::<String>::new());
+    let fresh = || {
+        spare
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(|| String::with_capacity(PIECE * 2))
+    };
+    // A piece's text, its first byte's offset in the file, and each finding
+    // with its line.
+    let mut merge = |(mut piece, base, found): (String, u64, Vec<(Finding, u64)>)| {
+        for (f, line) in &found {
             let value = piece.get(f.start..f.end).unwrap_or_default();
-            groups.add(f.label, None, f, value, line, Some(base + f.start as u64));
+            groups.add(f.label, None, f, value, *line, Some(base + f.start as u64));
+        }
+        piece.clear();
+        if let Ok(mut spare) = spare.try_borrow_mut() {
+            spare.push(piece);
         }
     };
-    while let Some((line_no, start)) = lines.next(report, options)? {
+    let detect = move |piece: String, first_line: u64, base: u64| {
+        move || {
+            let found = detector.detect(&piece);
+            let mut line = first_line;
+            let mut at = 0;
+            let found = found
+                .into_iter()
+                .map(|f| {
+                    line += piece
+                        .as_bytes()
+                        .get(at..f.start)
+                        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u64);
+                    at = f.start;
+                    (f, line)
+                })
+                .collect();
+            (piece, base, found)
+        }
+    };
+    let mut piece = fresh();
+    let mut piece_first_line = 1;
+    let mut piece_offset = 0;
+    // (A read error ends the file: what was read before it is reported.)
+    let read = loop {
+        let (line_no, start) = match lines.next(report, options) {
+            Ok(Some(line)) => line,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
         let raw = &lines.raw;
         if !sampled(line_no, options.sample_rate) {
             // A skipped line ends the piece, so line numbers stay exact.
             if !piece.is_empty() {
-                flush(groups, &piece, piece_first_line, piece_offset);
-                piece.clear();
+                let full = std::mem::replace(&mut piece, fresh());
+                batches.submit(detect(full, piece_first_line, piece_offset), &mut merge);
             }
             continue;
         }
@@ -404,22 +635,35 @@ fn scan_text(
             }
         }
         if piece.len() >= PIECE {
-            flush(groups, &piece, piece_first_line, piece_offset);
-            piece.clear();
+            let full = std::mem::replace(&mut piece, fresh());
+            batches.submit(detect(full, piece_first_line, piece_offset), &mut merge);
         }
+    };
+    if read.is_ok() && !piece.is_empty() {
+        batches.submit(detect(piece, piece_first_line, piece_offset), &mut merge);
     }
-    if !piece.is_empty() {
-        flush(groups, &piece, piece_first_line, piece_offset);
+    batches.finish(&mut merge);
+    read?;
+    if batches.failed {
+        return Err(DETECTION_FAILED.to_owned());
     }
     Ok(())
 }
 
-fn scan_csv(
-    groups: &mut Groups<'_>,
+/// CSV rows handed to the detector at once: about [`PIECE`] bytes, at most
+/// this many rows.
+const BATCH_ROWS: usize = 1024;
+
+/// Rows of a CSV batch: number, byte offset, cells.
+type Rows = Vec<(u64, u64, csv::StringRecord)>;
+
+fn scan_csv<'d>(
+    groups: &mut Groups<'d>,
     reader: Box<dyn Read>,
     options: &ScanOptions,
     report: &mut FileReport,
     path: &Path,
+    pool: Option<&Pool<'d>>,
 ) -> Result<(), String> {
     let tsv = path
         .to_string_lossy()
@@ -437,84 +681,263 @@ fn scan_csv(
         .iter()
         .map(str::to_owned)
         .collect();
-    let contexts: Vec<ColumnContext> = headers.iter().map(|h| groups.detector.column(h)).collect();
-    let mut record = csv::StringRecord::new();
+    let detector = groups.detector;
+    let contexts: std::sync::Arc<[ColumnContext]> =
+        headers.iter().map(|h| detector.column(h)).collect();
+    // Records come back with their batch's findings and are read into again.
+    let spare = std::cell::RefCell::new(Vec::<csv::StringRecord>::new());
+    let mut batches = Batches::new(pool);
+    // A batch's rows and its findings: row in the batch, column, finding.
+    let mut merge = |(rows, found): (Rows, Vec<(usize, usize, Finding)>)| {
+        for (k, col, f) in &found {
+            let Some((row, position, record)) = rows.get(*k) else {
+                continue;
+            };
+            let value = record.get(*col).unwrap_or_default();
+            let text = value.get(f.start..f.end).unwrap_or_default();
+            let field = headers.get(*col).map(String::as_str);
+            groups.add(f.label, field, f, text, *row, Some(*position));
+        }
+        if let Ok(mut spare) = spare.try_borrow_mut() {
+            spare.extend(rows.into_iter().map(|(_, _, record)| record));
+        }
+    };
+    let detect = |rows: Rows| {
+        let contexts = std::sync::Arc::clone(&contexts);
+        move || {
+            let mut found = Vec::new();
+            let mut cell = Vec::new();
+            for (k, (_, _, record)) in rows.iter().enumerate() {
+                for (col, value) in record.iter().enumerate() {
+                    if value.is_empty() {
+                        continue;
+                    }
+                    let context = contexts.get(col).copied().unwrap_or_default();
+                    cell.clear();
+                    detector.detect_into(value, context, &mut cell);
+                    found.extend(cell.drain(..).map(|f| (k, col, f)));
+                }
+            }
+            (rows, found)
+        }
+    };
+    let fresh = || {
+        spare
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default()
+    };
+    let mut rows: Rows = Vec::new();
+    let mut rows_bytes = 0;
     let mut row: u64 = 1;
-    let mut found = Vec::new();
-    loop {
+    let mut record = fresh();
+    // (A read error ends the file: what was read before it is reported.)
+    let read = loop {
         match csv.read_record(&mut record) {
-            Ok(false) => break,
+            Ok(false) => break Ok(()),
             Ok(true) => {}
             Err(e) => {
                 // A malformed row (bad quoting, invalid UTF-8) is skipped.
                 report.malformed += 1;
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(format!("read: {e}"));
+                    break Err(format!("read: {e}"));
                 }
                 continue;
             }
         }
         row += 1;
         let position = record.position().map_or(0, csv::Position::byte);
-        let read = position + record.as_slice().len() as u64;
-        options.advance(read.saturating_sub(report.bytes));
-        report.bytes = read;
+        let read_to = position + record.as_slice().len() as u64;
+        options.advance(read_to.saturating_sub(report.bytes));
+        report.bytes = read_to;
         if !sampled(row, options.sample_rate) {
             continue;
         }
         report.records += 1;
-        for (col, value) in record.iter().enumerate() {
-            if value.is_empty() {
-                continue;
-            }
-            let context = contexts.get(col).copied().unwrap_or_default();
-            let field = headers.get(col).map(String::as_str);
-            found.clear();
-            groups.detector.detect_into(value, context, &mut found);
-            for f in &found {
-                let text = value.get(f.start..f.end).unwrap_or_default();
-                groups.add(f.label, field, f, text, row, Some(position));
-            }
+        rows_bytes += record.as_slice().len();
+        rows.push((row, position, std::mem::replace(&mut record, fresh())));
+        if rows_bytes >= PIECE || rows.len() >= BATCH_ROWS {
+            batches.submit(detect(std::mem::take(&mut rows)), &mut merge);
+            rows_bytes = 0;
         }
+    };
+    // Rows read before an error are reported too.
+    if !rows.is_empty() {
+        batches.submit(detect(rows), &mut merge);
+    }
+    batches.finish(&mut merge);
+    read?;
+    if batches.failed {
+        return Err(DETECTION_FAILED.to_owned());
     }
     Ok(())
 }
 
-fn scan_jsonl(
-    groups: &mut Groups<'_>,
+/// Where a record's findings go: type, field, finding, value, line and byte
+/// offset, as [`Groups::add`] takes them.
+trait Sink {
+    fn found(
+        &mut self,
+        label: Label,
+        field: Option<&str>,
+        finding: &Finding,
+        value: &str,
+        line: u64,
+        offset: Option<u64>,
+    );
+}
+
+impl Sink for Groups<'_> {
+    fn found(
+        &mut self,
+        label: Label,
+        field: Option<&str>,
+        finding: &Finding,
+        value: &str,
+        line: u64,
+        offset: Option<u64>,
+    ) {
+        self.add(label, field, finding, value, line, offset);
+    }
+}
+
+/// A finding of a JSON Lines batch, owned until it is merged.
+struct Owned {
+    label: Label,
+    field: Option<String>,
+    finding: Finding,
+    value: String,
+    line: u64,
+    offset: Option<u64>,
+}
+
+impl Sink for Vec<Owned> {
+    fn found(
+        &mut self,
+        label: Label,
+        field: Option<&str>,
+        finding: &Finding,
+        value: &str,
+        line: u64,
+        offset: Option<u64>,
+    ) {
+        self.push(Owned {
+            label,
+            field: field.map(str::to_owned),
+            finding: *finding,
+            value: value.to_owned(),
+            line,
+            offset,
+        });
+    }
+}
+
+fn scan_jsonl<'d>(
+    groups: &mut Groups<'d>,
     reader: Box<dyn Read>,
     options: &ScanOptions,
     report: &mut FileReport,
+    pool: Option<&Pool<'d>>,
 ) -> Result<(), String> {
+    let detector = groups.detector;
     let mut lines = Lines::new(BufReader::new(reader));
-    while let Some((line, start)) = lines.next(report, options)? {
+    let mut batches = Batches::new(pool);
+    // Records parsed and lines that did not parse, counted as batches merge.
+    let (parsed, malformed) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let mut merge = |(found, ok, bad): (Vec<Owned>, u64, u64)| {
+        for o in &found {
+            groups.add(
+                o.label,
+                o.field.as_deref(),
+                &o.finding,
+                &o.value,
+                o.line,
+                o.offset,
+            );
+        }
+        parsed.set(parsed.get() + ok);
+        malformed.set(malformed.get() + bad);
+    };
+    // Lines of a batch: number, byte offset, bytes.
+    let detect = |batch: Vec<(u64, u64, Vec<u8>)>| {
+        move || {
+            let mut found = Vec::new();
+            let (mut ok, mut bad) = (0, 0);
+            let mut path = String::new();
+            for (line, start, raw) in &batch {
+                let value: serde_json::Value = match serde_json::from_slice(raw) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        bad += 1;
+                        continue;
+                    }
+                };
+                ok += 1;
+                path.clear();
+                visit(
+                    detector,
+                    &mut found,
+                    &value,
+                    &mut path,
+                    *line,
+                    Some(*start),
+                    0,
+                );
+            }
+            (found, ok, bad)
+        }
+    };
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    // (A read error ends the file: what was read before it is reported.)
+    let read = loop {
+        let (line, start) = match lines.next(report, options) {
+            Ok(Some(line)) => line,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
         let raw = &lines.raw;
         if raw.iter().all(u8::is_ascii_whitespace) || !sampled(line, options.sample_rate) {
             continue;
         }
-        let value: serde_json::Value = match serde_json::from_slice(raw) {
-            Ok(v) => v,
-            Err(_) => {
-                report.malformed += 1;
-                continue;
-            }
-        };
-        report.records += 1;
-        let mut path = String::new();
-        visit(groups, &value, &mut path, line, Some(start), 0);
+        batch_bytes += raw.len();
+        batch.push((line, start, raw.clone()));
+        if batch_bytes >= PIECE || batch.len() >= BATCH_ROWS {
+            batches.submit(detect(std::mem::take(&mut batch)), &mut merge);
+            batch_bytes = 0;
+        }
+    };
+    // Lines read before an error are reported too.
+    if !batch.is_empty() {
+        batches.submit(detect(batch), &mut merge);
+    }
+    batches.finish(&mut merge);
+    report.records += parsed.get();
+    report.malformed += malformed.get();
+    read?;
+    if batches.failed {
+        return Err(DETECTION_FAILED.to_owned());
     }
     Ok(())
 }
 
 /// Scans one value of a record; the last part of its field path (`user.email`
 /// → `email`) is its context.
-fn scan_value(groups: &mut Groups<'_>, text: &str, path: &str, line: u64, offset: Option<u64>) {
+fn scan_value(
+    detector: &Detector,
+    sink: &mut impl Sink,
+    text: &str,
+    path: &str,
+    line: u64,
+    offset: Option<u64>,
+) {
     let key = path.rsplit('.').next().unwrap_or(path);
-    let context = groups.detector.column(key);
-    for f in groups.detector.detect_in(text, context) {
+    let context = detector.column(key);
+    for f in detector.detect_in(text, context) {
         let v = text.get(f.start..f.end).unwrap_or_default();
         let field = (!path.is_empty()).then_some(path);
-        groups.add(f.label, field, &f, v, line, offset);
+        sink.found(f.label, field, &f, v, line, offset);
     }
 }
 
@@ -530,7 +953,8 @@ fn push_key(path: &mut String, key: &str) -> usize {
 
 /// Scans the strings (and numbers) of a JSON value.
 fn visit(
-    groups: &mut Groups<'_>,
+    detector: &Detector,
+    sink: &mut impl Sink,
     value: &serde_json::Value,
     path: &mut String,
     line: u64,
@@ -542,17 +966,17 @@ fn visit(
         return;
     }
     match value {
-        Value::String(s) => scan_value(groups, s, path, line, offset),
-        Value::Number(n) => scan_value(groups, &n.to_string(), path, line, offset),
+        Value::String(s) => scan_value(detector, sink, s, path, line, offset),
+        Value::Number(n) => scan_value(detector, sink, &n.to_string(), path, line, offset),
         Value::Array(items) => {
             for item in items {
-                visit(groups, item, path, line, offset, depth + 1);
+                visit(detector, sink, item, path, line, offset, depth + 1);
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
                 let len = push_key(path, k);
-                visit(groups, v, path, line, offset, depth + 1);
+                visit(detector, sink, v, path, line, offset, depth + 1);
                 path.truncate(len);
             }
         }
@@ -605,14 +1029,21 @@ fn visit_parquet(
         return;
     }
     match field {
-        Field::Str(s) => scan_value(groups, s, path, line, None),
+        Field::Str(s) => scan_value(groups.detector, groups, s, path, line, None),
         Field::Bytes(b) => {
             if let Ok(s) = std::str::from_utf8(b.data()) {
-                scan_value(groups, s, path, line, None);
+                scan_value(groups.detector, groups, s, path, line, None);
             }
         }
         Field::Int(_) | Field::Long(_) | Field::UInt(_) | Field::ULong(_) | Field::Decimal(_) => {
-            scan_value(groups, &field.to_string(), path, line, None);
+            scan_value(
+                groups.detector,
+                groups,
+                &field.to_string(),
+                path,
+                line,
+                None,
+            );
         }
         Field::Group(row) => {
             for (name, f) in row.get_column_iter() {
@@ -651,6 +1082,91 @@ mod tests {
             (0..100).filter(|&i| sampled(i, 0.5)).collect::<Vec<_>>(),
             (0..100).filter(|&i| sampled(i, 0.5)).collect::<Vec<_>>()
         );
+    }
+
+    /// Files of every format, each several batches long, with findings
+    /// throughout and a malformed record here and there.
+    fn write_corpus(dir: &Path) -> Vec<Result<PathBuf, (PathBuf, String)>> {
+        use std::fmt::Write as _;
+        let (mut text, mut csv, mut jsonl) = (String::new(), String::new(), String::new());
+        csv.push_str("id,name,email,notes\n");
+        for i in 0..6000 {
+            let _ = writeln!(
+                text,
+                "ticket {i}: Maria Garcia wrote from maria{i}@example.com, SSN 536-22-{:04}, \
+                 card 4111 1111 1111 1111 on 2024-03-05 at 10:30",
+                i % 10000
+            );
+            let _ = writeln!(
+                csv,
+                "{i},Jane Doe {i},jane{i}@example.org,call 555-010-{:04} or see 10.0.{}.7",
+                i % 10000,
+                i % 250
+            );
+            let _ = writeln!(
+                jsonl,
+                r#"{{"id":{i},"user":{{"name":"John Smith","email":"john{i}@example.net"}},"note":"IP 192.168.1.{} token AKIAIOSFODNN7EXAMPLE"}}"#,
+                i % 250
+            );
+            if i % 1000 == 999 {
+                jsonl.push_str("{not json\n");
+            }
+        }
+        let mut targets = Vec::new();
+        for (name, body) in [
+            ("notes.txt", &text),
+            ("people.csv", &csv),
+            ("events.jsonl", &jsonl),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, body).unwrap();
+            targets.push(Ok(path));
+        }
+        targets.push(Err((dir.join("gone"), "no such file".to_owned())));
+        targets
+    }
+
+    #[test]
+    fn reports_are_the_same_on_any_number_of_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let targets = write_corpus(dir.path());
+        let d = Detector::with_defaults();
+        for rate in [1.0, 0.5] {
+            let options = ScanOptions {
+                sample_rate: rate,
+                progress: None,
+            };
+            let one = serde_json::to_string(&scan_all(&d, &targets, &options, 1)).unwrap();
+            // The sequential scan of each file, as a library user calls it.
+            let files: Vec<FileReport> = targets
+                .iter()
+                .filter_map(|t| t.as_ref().ok())
+                .map(|p| scan_file(&d, p, &options))
+                .collect();
+            assert!(one.contains(&serde_json::to_string(&files[0]).unwrap()));
+            assert!(files.iter().all(|f| f.error.is_none() && f.records > 0));
+            if rate >= 1.0 {
+                let records: Vec<u64> = files.iter().map(|f| f.records).collect();
+                assert_eq!(records, [6000, 6000, 6000]);
+                assert_eq!(files[2].malformed, 6);
+            }
+            assert!(
+                files
+                    .iter()
+                    .all(|f| f.findings.iter().map(|g| g.count).sum::<u64>() > 1000)
+            );
+            for threads in [2, 3, 8] {
+                let many =
+                    serde_json::to_string(&scan_all(&d, &targets, &options, threads)).unwrap();
+                assert_eq!(one, many, "{threads} threads, sample rate {rate}");
+            }
+            // One large file alone on several threads.
+            let csv = &targets[1..2];
+            assert_eq!(
+                serde_json::to_string(&scan_all(&d, csv, &options, 1)).unwrap(),
+                serde_json::to_string(&scan_all(&d, csv, &options, 4)).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::{Args, ValueEnum};
 use mlguard_pii::files::{self, FileReport, ScanOptions};
@@ -158,7 +158,8 @@ fn with_progress<T>(
     })
 }
 
-/// Scans every target on `threads` workers; reports come back in input order.
+/// Scans every target on `threads` workers (all cores by default); reports
+/// come back in input order.
 fn scan_all(
     detector: &Detector,
     targets: &[Result<PathBuf, (PathBuf, String)>],
@@ -168,42 +169,7 @@ fn scan_all(
     let threads = threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, 64);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; targets.len()]);
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(targets.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(target) = targets.get(i) else { break };
-                    let report = match target {
-                        Ok(path) => files::scan_file(detector, path, options),
-                        Err((path, error)) => FileReport {
-                            path: path.clone(),
-                            format: files::Format::Text,
-                            gzip: false,
-                            bytes: 0,
-                            records: 0,
-                            malformed: 0,
-                            error: Some(error.clone()),
-                            findings: Vec::new(),
-                        },
-                    };
-                    if let Ok(mut r) = results.lock()
-                        && let Some(slot) = r.get_mut(i)
-                    {
-                        *slot = Some(report);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
+    files::scan_all(detector, targets, options, threads)
 }
 
 fn write_table(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io::Result<()> {
