@@ -48,7 +48,7 @@ pub(crate) struct ScanArgs {
     /// Exit 1 when a finding of this severity or higher is found.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
-    /// Files scanned at once (default: every core).
+    /// Detection threads (default: every core); a large file is spread over them too.
     #[arg(long)]
     threads: Option<usize>,
 }
