@@ -474,7 +474,7 @@ fn scan_file_in<'d>(
                 detector,
                 groups: Vec::new(),
             };
-            if let Err(e) = scan_parquet(&mut groups, file, options, &mut report) {
+            if let Err(e) = scan_parquet(&mut groups, file, options, &mut report, pool) {
                 report.error = Some(e);
             }
             report.findings = groups.groups;
@@ -985,11 +985,12 @@ fn visit(
 }
 
 #[cfg(feature = "parquet")]
-fn scan_parquet(
-    groups: &mut Groups<'_>,
+fn scan_parquet<'d>(
+    groups: &mut Groups<'d>,
     file: std::fs::File,
     options: &ScanOptions,
     report: &mut FileReport,
+    pool: Option<&Pool<'d>>,
 ) -> Result<(), String> {
     use parquet::file::reader::{FileReader as _, SerializedFileReader};
     report.bytes = file.metadata().map_or(0, |m| m.len());
@@ -998,19 +999,64 @@ fn scan_parquet(
     let rows = reader
         .get_row_iter(None)
         .map_err(|e| format!("reading rows: {e}"))?;
-    let mut path = String::new();
+    let detector = groups.detector;
+    let mut batches = Batches::new(pool);
+    let mut merge = |found: Vec<Owned>| {
+        for o in &found {
+            groups.add(
+                o.label,
+                o.field.as_deref(),
+                &o.finding,
+                &o.value,
+                o.line,
+                o.offset,
+            );
+        }
+    };
+    // Rows of a batch, each with its number.
+    let detect = |batch: Vec<(u64, parquet::record::Row)>| {
+        move || {
+            let mut found = Vec::new();
+            let mut path = String::new();
+            for (line, row) in &batch {
+                for (name, field) in row.get_column_iter() {
+                    let len = push_key(&mut path, name);
+                    visit_parquet(detector, &mut found, field, &mut path, *line, 0);
+                    path.truncate(len);
+                }
+            }
+            found
+        }
+    };
+    let mut batch = Vec::new();
+    // (A row that cannot be read ends the file: the rows before it are
+    // reported.)
+    let mut read = Ok(());
     for (index, row) in rows.enumerate() {
         let line = index as u64 + 1;
-        let row = row.map_err(|e| format!("row {line}: {e}"))?;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                read = Err(format!("row {line}: {e}"));
+                break;
+            }
+        };
         if !sampled(line, options.sample_rate) {
             continue;
         }
         report.records += 1;
-        for (name, field) in row.get_column_iter() {
-            let len = push_key(&mut path, name);
-            visit_parquet(groups, field, &mut path, line, 0);
-            path.truncate(len);
+        batch.push((line, row));
+        if batch.len() >= BATCH_ROWS {
+            batches.submit(detect(std::mem::take(&mut batch)), &mut merge);
         }
+    }
+    if !batch.is_empty() {
+        batches.submit(detect(batch), &mut merge);
+    }
+    batches.finish(&mut merge);
+    read?;
+    if batches.failed {
+        return Err(DETECTION_FAILED.to_owned());
     }
     Ok(())
 }
@@ -1018,7 +1064,8 @@ fn scan_parquet(
 /// Scans the strings and numbers of a Parquet cell (groups, lists and maps too).
 #[cfg(feature = "parquet")]
 fn visit_parquet(
-    groups: &mut Groups<'_>,
+    detector: &Detector,
+    sink: &mut impl Sink,
     field: &parquet::record::Field,
     path: &mut String,
     line: u64,
@@ -1029,38 +1076,31 @@ fn visit_parquet(
         return;
     }
     match field {
-        Field::Str(s) => scan_value(groups.detector, groups, s, path, line, None),
+        Field::Str(s) => scan_value(detector, sink, s, path, line, None),
         Field::Bytes(b) => {
             if let Ok(s) = std::str::from_utf8(b.data()) {
-                scan_value(groups.detector, groups, s, path, line, None);
+                scan_value(detector, sink, s, path, line, None);
             }
         }
         Field::Int(_) | Field::Long(_) | Field::UInt(_) | Field::ULong(_) | Field::Decimal(_) => {
-            scan_value(
-                groups.detector,
-                groups,
-                &field.to_string(),
-                path,
-                line,
-                None,
-            );
+            scan_value(detector, sink, &field.to_string(), path, line, None);
         }
         Field::Group(row) => {
             for (name, f) in row.get_column_iter() {
                 let len = push_key(path, name);
-                visit_parquet(groups, f, path, line, depth + 1);
+                visit_parquet(detector, sink, f, path, line, depth + 1);
                 path.truncate(len);
             }
         }
         Field::ListInternal(list) => {
             for f in list.elements() {
-                visit_parquet(groups, f, path, line, depth + 1);
+                visit_parquet(detector, sink, f, path, line, depth + 1);
             }
         }
         Field::MapInternal(map) => {
             for (k, v) in map.entries() {
-                visit_parquet(groups, k, path, line, depth + 1);
-                visit_parquet(groups, v, path, line, depth + 1);
+                visit_parquet(detector, sink, k, path, line, depth + 1);
+                visit_parquet(detector, sink, v, path, line, depth + 1);
             }
         }
         // Booleans, small integers, floats, dates and times carry no PII a
@@ -1122,8 +1162,66 @@ mod tests {
             std::fs::write(&path, body).unwrap();
             targets.push(Ok(path));
         }
+        #[cfg(feature = "parquet")]
+        {
+            let path = dir.join("people.parquet");
+            write_people(&path, 3000).unwrap();
+            targets.push(Ok(path));
+        }
         targets.push(Err((dir.join("gone"), "no such file".to_owned())));
         targets
+    }
+
+    /// A Parquet file of `rows` people: name, email and notes.
+    #[cfg(feature = "parquet")]
+    fn write_people(path: &Path, rows: usize) -> parquet::errors::Result<()> {
+        use parquet::data_type::{ByteArray, ByteArrayType};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        use parquet::schema::parser::parse_message_type;
+        use std::sync::Arc;
+
+        let schema = parse_message_type(
+            "message people {
+                REQUIRED BYTE_ARRAY name (UTF8);
+                REQUIRED BYTE_ARRAY email (UTF8);
+                REQUIRED BYTE_ARRAY notes (UTF8);
+            }",
+        )?;
+        let file = std::fs::File::create(path)?;
+        let mut writer = SerializedFileWriter::new(
+            file,
+            Arc::new(schema),
+            Arc::new(WriterProperties::builder().build()),
+        )?;
+        let columns: [Vec<ByteArray>; 3] = [
+            (0..rows)
+                .map(|i| ByteArray::from(format!("Maria Garcia {i}").as_str()))
+                .collect(),
+            (0..rows)
+                .map(|i| ByteArray::from(format!("maria{i}@example.com").as_str()))
+                .collect(),
+            (0..rows)
+                .map(|i| {
+                    ByteArray::from(
+                        format!("SSN 536-22-{:04} from 10.0.0.{}", i % 10000, i % 250).as_str(),
+                    )
+                })
+                .collect(),
+        ];
+        let mut group = writer.next_row_group()?;
+        let mut index = 0;
+        while let Some(mut column) = group.next_column()? {
+            let values = columns.get(index).cloned().unwrap_or_default();
+            column
+                .typed::<ByteArrayType>()
+                .write_batch(&values, None, None)?;
+            column.close()?;
+            index += 1;
+        }
+        group.close()?;
+        writer.close()?;
+        Ok(())
     }
 
     #[test]
@@ -1146,9 +1244,11 @@ mod tests {
             assert!(one.contains(&serde_json::to_string(&files[0]).unwrap()));
             assert!(files.iter().all(|f| f.error.is_none() && f.records > 0));
             if rate >= 1.0 {
-                let records: Vec<u64> = files.iter().map(|f| f.records).collect();
+                let records: Vec<u64> = files.iter().map(|f| f.records).take(3).collect();
                 assert_eq!(records, [6000, 6000, 6000]);
                 assert_eq!(files[2].malformed, 6);
+                #[cfg(feature = "parquet")]
+                assert_eq!(files[3].records, 3000);
             }
             assert!(
                 files
