@@ -267,10 +267,10 @@ pub fn scan_file(detector: &Detector, path: &Path, options: &ScanOptions) -> Fil
 ///
 /// Files are read one per reader thread (as many as threads, at most one per
 /// file); each reader cuts its file into batches (64 KiB of text, about as
-/// much of CSV rows or JSON lines) that a pool of `threads` workers detects,
-/// and merges their findings back in file order. So one large file uses
-/// every core, and a fast core takes more batches than a slow one. Parquet
-/// files are read and detected by their reader alone.
+/// much of CSV rows or JSON lines, 1,024 Parquet rows) that a pool of
+/// `threads` workers detects, and merges their findings back in file order.
+/// So one large file uses every core, and a fast core takes more batches
+/// than a slow one.
 #[must_use]
 pub fn scan_all<'d>(
     detector: &'d Detector,
