@@ -241,6 +241,22 @@ impl Groups<'_> {
     }
 }
 
+impl Groups<'_> {
+    /// [`Groups::add`] of each finding of a batch.
+    fn add_owned(&mut self, found: &[Owned]) {
+        for o in found {
+            self.add(
+                o.label,
+                o.field.as_deref(),
+                &o.finding,
+                &o.value,
+                o.line,
+                o.offset,
+            );
+        }
+    }
+}
+
 /// Whether record `index` is in a sample of `rate` (deterministic).
 fn sampled(index: u64, rate: f64) -> bool {
     if rate >= 1.0 {
@@ -439,6 +455,49 @@ impl<'p, 'd, R: Send + 'd> Batches<'p, 'd, R> {
         while self.merged < self.sent {
             self.wait(merge);
         }
+    }
+
+    /// Merges every batch still out; the file's result: its read error, else
+    /// a failed batch's, else none.
+    fn close(mut self, merge: &mut impl FnMut(R), read: Result<(), String>) -> Result<(), String> {
+        self.finish(merge);
+        read?;
+        if self.failed {
+            return Err(DETECTION_FAILED.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Records gathered into a batch: about [`PIECE`] bytes, at most
+/// [`BATCH_ROWS`] records.
+struct Gather<T> {
+    items: Vec<T>,
+    bytes: usize,
+}
+
+impl<T> Gather<T> {
+    fn new() -> Self {
+        Gather {
+            items: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a record of `bytes` bytes; the batch, when it is full.
+    fn push(&mut self, item: T, bytes: usize) -> Option<Vec<T>> {
+        self.items.push(item);
+        self.bytes += bytes;
+        if self.bytes < PIECE && self.items.len() < BATCH_ROWS {
+            return None;
+        }
+        self.bytes = 0;
+        Some(std::mem::take(&mut self.items))
+    }
+
+    /// What is left, if anything.
+    fn rest(self) -> Option<Vec<T>> {
+        (!self.items.is_empty()).then_some(self.items)
     }
 }
 
@@ -642,12 +701,7 @@ fn scan_text<'d>(
     if read.is_ok() && !piece.is_empty() {
         batches.submit(detect(piece, piece_first_line, piece_offset), &mut merge);
     }
-    batches.finish(&mut merge);
-    read?;
-    if batches.failed {
-        return Err(DETECTION_FAILED.to_owned());
-    }
-    Ok(())
+    batches.close(&mut merge, read)
 }
 
 /// CSV rows handed to the detector at once: about [`PIECE`] bytes, at most
@@ -728,8 +782,7 @@ fn scan_csv<'d>(
             .and_then(|mut s| s.pop())
             .unwrap_or_default()
     };
-    let mut rows: Rows = Vec::new();
-    let mut rows_bytes = 0;
+    let mut rows = Gather::new();
     let mut row: u64 = 1;
     let mut record = fresh();
     // (A read error ends the file: what was read before it is reported.)
@@ -755,54 +808,22 @@ fn scan_csv<'d>(
             continue;
         }
         report.records += 1;
-        rows_bytes += record.as_slice().len();
-        rows.push((row, position, std::mem::replace(&mut record, fresh())));
-        if rows_bytes >= PIECE || rows.len() >= BATCH_ROWS {
-            batches.submit(detect(std::mem::take(&mut rows)), &mut merge);
-            rows_bytes = 0;
+        let bytes = record.as_slice().len();
+        if let Some(full) = rows.push(
+            (row, position, std::mem::replace(&mut record, fresh())),
+            bytes,
+        ) {
+            batches.submit(detect(full), &mut merge);
         }
     };
     // Rows read before an error are reported too.
-    if !rows.is_empty() {
-        batches.submit(detect(rows), &mut merge);
+    if let Some(rest) = rows.rest() {
+        batches.submit(detect(rest), &mut merge);
     }
-    batches.finish(&mut merge);
-    read?;
-    if batches.failed {
-        return Err(DETECTION_FAILED.to_owned());
-    }
-    Ok(())
+    batches.close(&mut merge, read)
 }
 
-/// Where a record's findings go: type, field, finding, value, line and byte
-/// offset, as [`Groups::add`] takes them.
-trait Sink {
-    fn found(
-        &mut self,
-        label: Label,
-        field: Option<&str>,
-        finding: &Finding,
-        value: &str,
-        line: u64,
-        offset: Option<u64>,
-    );
-}
-
-impl Sink for Groups<'_> {
-    fn found(
-        &mut self,
-        label: Label,
-        field: Option<&str>,
-        finding: &Finding,
-        value: &str,
-        line: u64,
-        offset: Option<u64>,
-    ) {
-        self.add(label, field, finding, value, line, offset);
-    }
-}
-
-/// A finding of a JSON Lines batch, owned until it is merged.
+/// A finding of a JSON Lines or Parquet batch, owned until it is merged.
 struct Owned {
     label: Label,
     field: Option<String>,
@@ -810,27 +831,6 @@ struct Owned {
     value: String,
     line: u64,
     offset: Option<u64>,
-}
-
-impl Sink for Vec<Owned> {
-    fn found(
-        &mut self,
-        label: Label,
-        field: Option<&str>,
-        finding: &Finding,
-        value: &str,
-        line: u64,
-        offset: Option<u64>,
-    ) {
-        self.push(Owned {
-            label,
-            field: field.map(str::to_owned),
-            finding: *finding,
-            value: value.to_owned(),
-            line,
-            offset,
-        });
-    }
 }
 
 fn scan_jsonl<'d>(
@@ -846,16 +846,7 @@ fn scan_jsonl<'d>(
     // Records parsed and lines that did not parse, counted as batches merge.
     let (parsed, malformed) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let mut merge = |(found, ok, bad): (Vec<Owned>, u64, u64)| {
-        for o in &found {
-            groups.add(
-                o.label,
-                o.field.as_deref(),
-                &o.finding,
-                &o.value,
-                o.line,
-                o.offset,
-            );
-        }
+        groups.add_owned(&found);
         parsed.set(parsed.get() + ok);
         malformed.set(malformed.get() + bad);
     };
@@ -888,8 +879,7 @@ fn scan_jsonl<'d>(
             (found, ok, bad)
         }
     };
-    let mut batch = Vec::new();
-    let mut batch_bytes = 0;
+    let mut batch = Gather::new();
     // (A read error ends the file: what was read before it is reported.)
     let read = loop {
         let (line, start) = match lines.next(report, options) {
@@ -901,32 +891,25 @@ fn scan_jsonl<'d>(
         if raw.iter().all(u8::is_ascii_whitespace) || !sampled(line, options.sample_rate) {
             continue;
         }
-        batch_bytes += raw.len();
-        batch.push((line, start, raw.clone()));
-        if batch_bytes >= PIECE || batch.len() >= BATCH_ROWS {
-            batches.submit(detect(std::mem::take(&mut batch)), &mut merge);
-            batch_bytes = 0;
+        if let Some(full) = batch.push((line, start, raw.clone()), raw.len()) {
+            batches.submit(detect(full), &mut merge);
         }
     };
     // Lines read before an error are reported too.
-    if !batch.is_empty() {
-        batches.submit(detect(batch), &mut merge);
+    if let Some(rest) = batch.rest() {
+        batches.submit(detect(rest), &mut merge);
     }
-    batches.finish(&mut merge);
+    let result = batches.close(&mut merge, read);
     report.records += parsed.get();
     report.malformed += malformed.get();
-    read?;
-    if batches.failed {
-        return Err(DETECTION_FAILED.to_owned());
-    }
-    Ok(())
+    result
 }
 
 /// Scans one value of a record; the last part of its field path (`user.email`
 /// → `email`) is its context.
 fn scan_value(
     detector: &Detector,
-    sink: &mut impl Sink,
+    found: &mut Vec<Owned>,
     text: &str,
     path: &str,
     line: u64,
@@ -937,7 +920,14 @@ fn scan_value(
     for f in detector.detect_in(text, context) {
         let v = text.get(f.start..f.end).unwrap_or_default();
         let field = (!path.is_empty()).then_some(path);
-        sink.found(f.label, field, &f, v, line, offset);
+        found.push(Owned {
+            label: f.label,
+            field: field.map(str::to_owned),
+            finding: f,
+            value: v.to_owned(),
+            line,
+            offset,
+        });
     }
 }
 
@@ -954,7 +944,7 @@ fn push_key(path: &mut String, key: &str) -> usize {
 /// Scans the strings (and numbers) of a JSON value.
 fn visit(
     detector: &Detector,
-    sink: &mut impl Sink,
+    found: &mut Vec<Owned>,
     value: &serde_json::Value,
     path: &mut String,
     line: u64,
@@ -966,17 +956,17 @@ fn visit(
         return;
     }
     match value {
-        Value::String(s) => scan_value(detector, sink, s, path, line, offset),
-        Value::Number(n) => scan_value(detector, sink, &n.to_string(), path, line, offset),
+        Value::String(s) => scan_value(detector, found, s, path, line, offset),
+        Value::Number(n) => scan_value(detector, found, &n.to_string(), path, line, offset),
         Value::Array(items) => {
             for item in items {
-                visit(detector, sink, item, path, line, offset, depth + 1);
+                visit(detector, found, item, path, line, offset, depth + 1);
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
                 let len = push_key(path, k);
-                visit(detector, sink, v, path, line, offset, depth + 1);
+                visit(detector, found, v, path, line, offset, depth + 1);
                 path.truncate(len);
             }
         }
@@ -1001,18 +991,7 @@ fn scan_parquet<'d>(
         .map_err(|e| format!("reading rows: {e}"))?;
     let detector = groups.detector;
     let mut batches = Batches::new(pool);
-    let mut merge = |found: Vec<Owned>| {
-        for o in &found {
-            groups.add(
-                o.label,
-                o.field.as_deref(),
-                &o.finding,
-                &o.value,
-                o.line,
-                o.offset,
-            );
-        }
-    };
+    let mut merge = |found: Vec<Owned>| groups.add_owned(&found);
     // Rows of a batch, each with its number.
     let detect = |batch: Vec<(u64, parquet::record::Row)>| {
         move || {
@@ -1028,7 +1007,7 @@ fn scan_parquet<'d>(
             found
         }
     };
-    let mut batch = Vec::new();
+    let mut batch = Gather::new();
     // (A row that cannot be read ends the file: the rows before it are
     // reported.)
     let mut read = Ok(());
@@ -1045,27 +1024,22 @@ fn scan_parquet<'d>(
             continue;
         }
         report.records += 1;
-        batch.push((line, row));
-        if batch.len() >= BATCH_ROWS {
-            batches.submit(detect(std::mem::take(&mut batch)), &mut merge);
+        // (Rows are batched by count: a row's size is not known.)
+        if let Some(full) = batch.push((line, row), 0) {
+            batches.submit(detect(full), &mut merge);
         }
     }
-    if !batch.is_empty() {
-        batches.submit(detect(batch), &mut merge);
+    if let Some(rest) = batch.rest() {
+        batches.submit(detect(rest), &mut merge);
     }
-    batches.finish(&mut merge);
-    read?;
-    if batches.failed {
-        return Err(DETECTION_FAILED.to_owned());
-    }
-    Ok(())
+    batches.close(&mut merge, read)
 }
 
 /// Scans the strings and numbers of a Parquet cell (groups, lists and maps too).
 #[cfg(feature = "parquet")]
 fn visit_parquet(
     detector: &Detector,
-    sink: &mut impl Sink,
+    found: &mut Vec<Owned>,
     field: &parquet::record::Field,
     path: &mut String,
     line: u64,
@@ -1076,31 +1050,31 @@ fn visit_parquet(
         return;
     }
     match field {
-        Field::Str(s) => scan_value(detector, sink, s, path, line, None),
+        Field::Str(s) => scan_value(detector, found, s, path, line, None),
         Field::Bytes(b) => {
             if let Ok(s) = std::str::from_utf8(b.data()) {
-                scan_value(detector, sink, s, path, line, None);
+                scan_value(detector, found, s, path, line, None);
             }
         }
         Field::Int(_) | Field::Long(_) | Field::UInt(_) | Field::ULong(_) | Field::Decimal(_) => {
-            scan_value(detector, sink, &field.to_string(), path, line, None);
+            scan_value(detector, found, &field.to_string(), path, line, None);
         }
         Field::Group(row) => {
             for (name, f) in row.get_column_iter() {
                 let len = push_key(path, name);
-                visit_parquet(detector, sink, f, path, line, depth + 1);
+                visit_parquet(detector, found, f, path, line, depth + 1);
                 path.truncate(len);
             }
         }
         Field::ListInternal(list) => {
             for f in list.elements() {
-                visit_parquet(detector, sink, f, path, line, depth + 1);
+                visit_parquet(detector, found, f, path, line, depth + 1);
             }
         }
         Field::MapInternal(map) => {
             for (k, v) in map.entries() {
-                visit_parquet(detector, sink, k, path, line, depth + 1);
-                visit_parquet(detector, sink, v, path, line, depth + 1);
+                visit_parquet(detector, found, k, path, line, depth + 1);
+                visit_parquet(detector, found, v, path, line, depth + 1);
             }
         }
         // Booleans, small integers, floats, dates and times carry no PII a
@@ -1172,56 +1146,87 @@ mod tests {
         targets
     }
 
-    /// A Parquet file of `rows` people: name, email and notes.
+    /// A Parquet column's values.
     #[cfg(feature = "parquet")]
-    fn write_people(path: &Path, rows: usize) -> parquet::errors::Result<()> {
-        use parquet::data_type::{ByteArray, ByteArrayType};
+    enum Column {
+        Text(Vec<&'static str>),
+        Owned(Vec<String>),
+        Long(Vec<i64>),
+    }
+
+    /// Writes one row group of `columns` (in `schema`'s leaf order).
+    #[cfg(feature = "parquet")]
+    fn write_parquet(
+        path: &Path,
+        schema: &str,
+        compression: parquet::basic::Compression,
+        columns: &[Column],
+    ) -> parquet::errors::Result<()> {
+        use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
         use parquet::file::properties::WriterProperties;
         use parquet::file::writer::SerializedFileWriter;
         use parquet::schema::parser::parse_message_type;
         use std::sync::Arc;
 
-        let schema = parse_message_type(
-            "message people {
-                REQUIRED BYTE_ARRAY name (UTF8);
-                REQUIRED BYTE_ARRAY email (UTF8);
-                REQUIRED BYTE_ARRAY notes (UTF8);
-            }",
-        )?;
+        let props = WriterProperties::builder()
+            .set_compression(compression)
+            .build();
         let file = std::fs::File::create(path)?;
         let mut writer = SerializedFileWriter::new(
             file,
-            Arc::new(schema),
-            Arc::new(WriterProperties::builder().build()),
+            Arc::new(parse_message_type(schema)?),
+            Arc::new(props),
         )?;
-        let columns: [Vec<ByteArray>; 3] = [
-            (0..rows)
-                .map(|i| ByteArray::from(format!("Maria Garcia {i}").as_str()))
-                .collect(),
-            (0..rows)
-                .map(|i| ByteArray::from(format!("maria{i}@example.com").as_str()))
-                .collect(),
-            (0..rows)
-                .map(|i| {
-                    ByteArray::from(
-                        format!("SSN 536-22-{:04} from 10.0.0.{}", i % 10000, i % 250).as_str(),
-                    )
-                })
-                .collect(),
-        ];
         let mut group = writer.next_row_group()?;
         let mut index = 0;
         while let Some(mut column) = group.next_column()? {
-            let values = columns.get(index).cloned().unwrap_or_default();
-            column
-                .typed::<ByteArrayType>()
-                .write_batch(&values, None, None)?;
+            match columns.get(index) {
+                Some(Column::Long(v)) => {
+                    column.typed::<Int64Type>().write_batch(v, None, None)?;
+                }
+                Some(Column::Text(v)) => {
+                    let v: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(*s)).collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)?;
+                }
+                Some(Column::Owned(v)) => {
+                    let v: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)?;
+                }
+                None => {}
+            }
             column.close()?;
             index += 1;
         }
         group.close()?;
         writer.close()?;
         Ok(())
+    }
+
+    /// A Parquet file of `rows` people: name, email and notes.
+    #[cfg(feature = "parquet")]
+    fn write_people(path: &Path, rows: usize) -> parquet::errors::Result<()> {
+        write_parquet(
+            path,
+            "message people {
+                REQUIRED BYTE_ARRAY name (UTF8);
+                REQUIRED BYTE_ARRAY email (UTF8);
+                REQUIRED BYTE_ARRAY notes (UTF8);
+            }",
+            parquet::basic::Compression::UNCOMPRESSED,
+            &[
+                Column::Owned((0..rows).map(|i| format!("Maria Garcia {i}")).collect()),
+                Column::Owned((0..rows).map(|i| format!("maria{i}@example.com")).collect()),
+                Column::Owned(
+                    (0..rows)
+                        .map(|i| format!("SSN 536-22-{:04} from 10.0.0.{}", i % 10000, i % 250))
+                        .collect(),
+                ),
+            ],
+        )
     }
 
     #[test]
@@ -1280,13 +1285,8 @@ mod tests {
     /// stored as a number, a nested address group and free-text notes.
     #[cfg(feature = "parquet")]
     pub(crate) fn write_customers(path: &Path) -> parquet::errors::Result<()> {
-        use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
-        use parquet::file::properties::WriterProperties;
-        use parquet::file::writer::SerializedFileWriter;
-        use parquet::schema::parser::parse_message_type;
-        use std::sync::Arc;
-
-        let schema = parse_message_type(
+        write_parquet(
+            path,
             "message customers {
                 REQUIRED BYTE_ARRAY name (UTF8);
                 REQUIRED BYTE_ARRAY email (UTF8);
@@ -1294,42 +1294,23 @@ mod tests {
                 REQUIRED GROUP address { REQUIRED BYTE_ARRAY street (UTF8); }
                 REQUIRED BYTE_ARRAY notes (UTF8);
             }",
-        )?;
-        let props = WriterProperties::builder()
-            .set_compression(parquet::basic::Compression::SNAPPY)
-            .build();
-        let file = std::fs::File::create(path)?;
-        let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))?;
-        let text = |v: &[&str]| v.iter().map(|s| ByteArray::from(*s)).collect::<Vec<_>>();
-        let columns: Vec<Vec<ByteArray>> = vec![
-            text(&["John Smith", "Jane Roe", "n/a"]),
-            text(&["john@example.com", "jane@example.org", "none"]),
-            Vec::new(),
-            text(&["742 Evergreen Terrace, Springfield, IL 62704", "n/a", "n/a"]),
-            text(&[
-                "card 4111 1111 1111 1111",
-                "nothing here",
-                "version 1.2.3.4 deployed",
-            ]),
-        ];
-        let ssns = [536_228_451_i64, 987_654_321, 123];
-        let mut group = writer.next_row_group()?;
-        let mut index = 0;
-        while let Some(mut column) = group.next_column()? {
-            if index == 2 {
-                column.typed::<Int64Type>().write_batch(&ssns, None, None)?;
-            } else {
-                let values = columns.get(index).cloned().unwrap_or_default();
-                column
-                    .typed::<ByteArrayType>()
-                    .write_batch(&values, None, None)?;
-            }
-            column.close()?;
-            index += 1;
-        }
-        group.close()?;
-        writer.close()?;
-        Ok(())
+            parquet::basic::Compression::SNAPPY,
+            &[
+                Column::Text(vec!["John Smith", "Jane Roe", "n/a"]),
+                Column::Text(vec!["john@example.com", "jane@example.org", "none"]),
+                Column::Long(vec![536_228_451, 987_654_321, 123]),
+                Column::Text(vec![
+                    "742 Evergreen Terrace, Springfield, IL 62704",
+                    "n/a",
+                    "n/a",
+                ]),
+                Column::Text(vec![
+                    "card 4111 1111 1111 1111",
+                    "nothing here",
+                    "version 1.2.3.4 deployed",
+                ]),
+            ],
+        )
     }
 
     #[cfg(feature = "parquet")]
