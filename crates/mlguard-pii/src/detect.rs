@@ -1098,6 +1098,12 @@ impl<'a> Scan<'a> {
         next_end <= start
     }
 
+    /// Whether a name keyword ends right before the word, on its line:
+    /// `Name: `, `Dear `.
+    fn after_name_label(&mut self, w: Word) -> bool {
+        self.label_before(w.start).0 & PiiType::Name.bit() != 0
+    }
+
     /// Whether the word's core is a listed first name.
     fn first_name(&self, w: Word) -> bool {
         self.d.names.is_first_in(self.bytes, w.cs, w.ce - w.cs)
@@ -2713,10 +2719,8 @@ impl<'a> Scan<'a> {
             self.push(PiiType::Name, w.cs, next.ce, 0.8);
             return Some(2);
         }
-        // A name keyword right before the word, on its line: `Name: `, `Dear `.
-        let context = |scan: &mut Self| scan.label_before(w.start).0 & PiiType::Name.bit() != 0;
         if self.first_name(w) {
-            let context = context(self);
+            let context = self.after_name_label(w);
             // First [Initial] Last [Last2]
             let mut j = i + 1;
             if let Some(&mid) = self.words.get(j)
@@ -2765,7 +2769,7 @@ impl<'a> Scan<'a> {
             return None;
         }
         // Unknown capitalized words right after "Name:" / "Dear" / "patient".
-        if w.lex & lexicon::NOT_NAME == 0 && context(self) {
+        if w.lex & lexicon::NOT_NAME == 0 && self.after_name_label(w) {
             let (end, used) = self.name_run(i, 3)?;
             self.push(PiiType::Name, w.cs, end, 0.75);
             return Some(used);

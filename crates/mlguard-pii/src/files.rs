@@ -149,6 +149,20 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// A report of nothing scanned yet.
+    fn new(path: PathBuf, format: Format, gzip: bool) -> FileReport {
+        FileReport {
+            path,
+            format,
+            gzip,
+            bytes: 0,
+            records: 0,
+            malformed: 0,
+            error: None,
+            findings: Vec::new(),
+        }
+    }
+
     /// The most severe finding's severity.
     #[must_use]
     pub fn max_severity(&self) -> Option<Severity> {
@@ -239,9 +253,7 @@ impl Groups<'_> {
             });
         }
     }
-}
 
-impl Groups<'_> {
     /// [`Groups::add`] of each finding of a batch.
     fn add_owned(&mut self, found: &[Owned]) {
         for o in found {
@@ -302,14 +314,8 @@ pub fn scan_all<'d>(
     {
         Ok(path) => scan_file_in(detector, path, options, pool),
         Err((path, error)) => FileReport {
-            path: path.clone(),
-            format: Format::Text,
-            gzip: false,
-            bytes: 0,
-            records: 0,
-            malformed: 0,
             error: Some(error.clone()),
-            findings: Vec::new(),
+            ..FileReport::new(path.clone(), Format::Text, false)
         },
     };
     if threads <= 1 {
@@ -450,22 +456,42 @@ impl<'p, 'd, R: Send + 'd> Batches<'p, 'd, R> {
         }
     }
 
-    /// Merges every batch still out.
-    fn finish(&mut self, merge: &mut impl FnMut(R)) {
-        while self.merged < self.sent {
-            self.wait(merge);
-        }
-    }
-
     /// Merges every batch still out; the file's result: its read error, else
     /// a failed batch's, else none.
     fn close(mut self, merge: &mut impl FnMut(R), read: Result<(), String>) -> Result<(), String> {
-        self.finish(merge);
+        while self.merged < self.sent {
+            self.wait(merge);
+        }
         read?;
         if self.failed {
             return Err(DETECTION_FAILED.to_owned());
         }
         Ok(())
+    }
+}
+
+/// Buffers a file's reader fills and batches bring back, to be filled again.
+struct Spare<T>(std::cell::RefCell<Vec<T>>);
+
+impl<T> Spare<T> {
+    fn new() -> Self {
+        Spare(std::cell::RefCell::new(Vec::new()))
+    }
+
+    /// A buffer back from a batch, else `make()`.
+    fn take(&self, make: impl FnOnce() -> T) -> T {
+        self.0
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(make)
+    }
+
+    /// Keeps `buffers` for [`Spare::take`].
+    fn give(&self, buffers: impl IntoIterator<Item = T>) {
+        if let Ok(mut s) = self.0.try_borrow_mut() {
+            s.extend(buffers);
+        }
     }
 }
 
@@ -509,16 +535,7 @@ fn scan_file_in<'d>(
     pool: Option<&Pool<'d>>,
 ) -> FileReport {
     let (format, gzip) = Format::of(path);
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        format,
-        gzip,
-        bytes: 0,
-        records: 0,
-        malformed: 0,
-        error: None,
-        findings: Vec::new(),
-    };
+    let mut report = FileReport::new(path.to_path_buf(), format, gzip);
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -621,14 +638,8 @@ fn scan_text<'d>(
     let mut lines = Lines::new(BufReader::with_capacity(PIECE, reader));
     let mut batches = Batches::new(pool);
     // Pieces come back with their findings and are filled again.
-    let spare = std::cell::RefCell::new(Vec::<String>::new());
-    let fresh = || {
-        spare
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .unwrap_or_else(|| String::with_capacity(PIECE * 2))
-    };
+    let spare = Spare::new();
+    let fresh = || spare.take(|| String::with_capacity(PIECE * 2));
     // A piece's text, its first byte's offset in the file, and each finding
     // with its line.
     let mut merge = |(mut piece, base, found): (String, u64, Vec<(Finding, u64)>)| {
@@ -637,9 +648,7 @@ fn scan_text<'d>(
             groups.add(f.label, None, f, value, *line, Some(base + f.start as u64));
         }
         piece.clear();
-        if let Ok(mut spare) = spare.try_borrow_mut() {
-            spare.push(piece);
-        }
+        spare.give([piece]);
     };
     let detect = move |piece: String, first_line: u64, base: u64| {
         move || {
@@ -739,7 +748,7 @@ fn scan_csv<'d>(
     let contexts: std::sync::Arc<[ColumnContext]> =
         headers.iter().map(|h| detector.column(h)).collect();
     // Records come back with their batch's findings and are read into again.
-    let spare = std::cell::RefCell::new(Vec::<csv::StringRecord>::new());
+    let spare = Spare::new();
     let mut batches = Batches::new(pool);
     // A batch's rows and its findings: row in the batch, column, finding.
     let mut merge = |(rows, found): (Rows, Vec<(usize, usize, Finding)>)| {
@@ -752,9 +761,7 @@ fn scan_csv<'d>(
             let field = headers.get(*col).map(String::as_str);
             groups.add(f.label, field, f, text, *row, Some(*position));
         }
-        if let Ok(mut spare) = spare.try_borrow_mut() {
-            spare.extend(rows.into_iter().map(|(_, _, record)| record));
-        }
+        spare.give(rows.into_iter().map(|(_, _, record)| record));
     };
     let detect = |rows: Rows| {
         let contexts = std::sync::Arc::clone(&contexts);
@@ -775,13 +782,7 @@ fn scan_csv<'d>(
             (rows, found)
         }
     };
-    let fresh = || {
-        spare
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .unwrap_or_default()
-    };
+    let fresh = || spare.take(csv::StringRecord::new);
     let mut rows = Gather::new();
     let mut row: u64 = 1;
     let mut record = fresh();

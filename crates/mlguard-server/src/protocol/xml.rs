@@ -6,7 +6,7 @@ use http_body_util::Full;
 
 use crate::error::{ApiError, Fault};
 
-pub use mlguard_wire::query::escape;
+use mlguard_wire::query::escape;
 
 /// `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
 pub fn query_error_response(request_id: &str, error: &ApiError) -> Response<Full<Bytes>> {
