@@ -75,6 +75,30 @@ def test_table_output_and_fail_on_gates(tree):
     scan(tree / "people.csv", "--fail-on", "medium", "--min-score", "1", check_code=0)
 
 
+def test_table_names_formats_and_counts_records(tree):
+    out = scan(tree, check_code=0).stdout
+    assert "people.csv (CSV, 2 records)" in out
+    assert "events.jsonl (JSON Lines, 2 records, 1 malformed skipped)" in out
+    assert "notes.txt.gz (text, gzip, 2 records)" in out
+    assert "clean.txt (text, 1 record)" in out
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif"])
+def test_a_reader_that_goes_away_stops_the_scan_quietly(tree, fmt):
+    # `mlguard scan ... | head -c 10`: the report (300 files) is larger than a
+    # pipe's buffer, the reader closes early; the scan ends as after SIGPIPE,
+    # printing nothing.
+    for i in range(300):
+        (tree / f"more-{i}.txt").write_text(f"SSN 536-22-{1000 + i:04d} and mail person{i}@example.com\n")
+    proc = subprocess.Popen([binary(), "scan", str(tree), "--format", fmt],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert stderr == b""
+
+
 def test_sarif_output(tree):
     sarif = json.loads(scan(tree, "--format", "sarif", check_code=0).stdout)
     assert sarif["version"] == "2.1.0"

@@ -62,6 +62,20 @@ enum Command {
 /// Exit status for a command line or input the command cannot use.
 pub(crate) const EXIT_UNUSABLE: u8 = 2;
 
+/// Exit status after the reader of standard output went away (`| head`), as
+/// after SIGPIPE.
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// The message for a failed write of a report to standard output; when the
+/// reader went away (`mlguard scan ... | head`), stops quietly instead, as
+/// [`main`] does for `println!`.
+pub(crate) fn report_write_error(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
+    format!("writing the report: {e}")
+}
+
 fn main() -> ExitCode {
     // `mlguard ... | head`: when the reader goes away, stop quietly as
     // command-line tools do (status 141, as after SIGPIPE), instead of
@@ -75,7 +89,7 @@ fn main() -> ExitCode {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
         if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(141);
+            std::process::exit(EXIT_BROKEN_PIPE);
         }
         default_hook(info);
     }));

@@ -166,8 +166,10 @@ fn exit(found: bool) -> ExitCode {
 
 fn emit(value: &Value) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| e.to_string())?;
-    writeln!(out).map_err(|e| e.to_string())
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .map_err(|e| crate::report_write_error(&e))
 }
 
 fn sarif(results: Vec<Value>, rules: &[(&str, &str)]) -> Value {

@@ -96,7 +96,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     stdout
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("writing the report: {e}"))?;
+        .map_err(|e| crate::report_write_error(&e))?;
     for e in &report.errors {
         eprintln!("mlguard: {e}");
     }

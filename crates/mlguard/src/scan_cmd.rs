@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::{Args, ValueEnum};
-use mlguard_pii::files::{self, FileReport, ScanOptions};
+use mlguard_pii::files::{self, FileReport, Format, ScanOptions};
 use mlguard_pii::{CustomIdentifier, Detector, DetectorOptions, Severity};
 
 /// Exit status when findings reach `--fail-on`.
@@ -101,7 +101,7 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode, String> {
         OutputFormat::Json => write_json(&mut out, &reports),
         OutputFormat::Sarif => write_sarif(&mut out, &detector, &reports),
     };
-    written.map_err(|e| format!("writing the report: {e}"))?;
+    written.map_err(|e| crate::report_write_error(&e))?;
 
     let worst = reports.iter().filter_map(FileReport::max_severity).max();
     let threshold = args.fail_on.map(|f| match f {
@@ -184,13 +184,19 @@ fn write_table(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io
         } else {
             String::new()
         };
+        let format = match r.format {
+            Format::Text => "text",
+            Format::Csv => "CSV",
+            Format::Jsonl => "JSON Lines",
+            Format::Parquet => "Parquet",
+        };
         writeln!(
             out,
-            "{} ({:?}{}, {} records{malformed})",
+            "{} ({format}{}, {} record{}{malformed})",
             r.path.display(),
-            r.format,
             if r.gzip { ", gzip" } else { "" },
-            r.records
+            r.records,
+            if r.records == 1 { "" } else { "s" }
         )?;
         if r.findings.is_empty() {
             writeln!(out, "  no findings")?;
