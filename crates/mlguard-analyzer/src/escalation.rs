@@ -54,6 +54,11 @@ struct Entity {
     groups: Vec<String>,
     /// Its tags (`Tags` of the user or role; a user's groups have none).
     tags: Vec<(String, String)>,
+    /// Whom its trust policy can let in (`Nobody` for a user).
+    admits: Admits,
+    /// Bit `k`: its trust policy lets the service of `PASS_ROLE_COMPUTE[k]`
+    /// assume it.
+    services: u16,
     /// Per action, whether some Allow statement of its policies names it at
     /// all: the cheap test that spares the evaluator most questions (an
     /// account of 1,000 principals asks millions).
@@ -101,6 +106,76 @@ pub struct Finding {
     pub details: String,
 }
 
+/// How one principal acts as another: an edge of the search, kept small
+/// (an account of thousands of principals has millions of them); a [`Step`]
+/// is written out only for the paths reported.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    /// The principal acted as.
+    to: usize,
+    way: Way,
+    /// An action by which the principal can also rewrite `to`'s permissions.
+    modify: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Way {
+    /// sts:AssumeRole, which the trust policy allows.
+    Assume,
+    /// iam:UpdateAssumeRolePolicy to name itself, then sts:AssumeRole.
+    UpdateTrust,
+    /// iam:PassRole to the compute way `PASS_ROLE_COMPUTE[k]`.
+    PassRole(usize),
+    /// The user takeover `USER_TAKEOVER[k]`.
+    TakeOver(usize),
+}
+
+impl Edge {
+    /// The step as reported, from `from` (an ARN) to `to`.
+    fn step(&self, from: &str, to: &str) -> Step {
+        let (mut technique, mut actions): (String, Vec<String>) = match self.way {
+            Way::Assume => (
+                "AssumeRole (the trust policy allows it)".into(),
+                vec!["sts:AssumeRole".into()],
+            ),
+            Way::UpdateTrust => (
+                "UpdateAssumeRolePolicy to name itself, then AssumeRole".into(),
+                vec!["iam:UpdateAssumeRolePolicy".into()],
+            ),
+            Way::PassRole(k) => {
+                let (service, started) = PASS_ROLE_COMPUTE.get(k).copied().unwrap_or_default();
+                (
+                    format!(
+                        "PassRole to {service} with {}: the code it runs acts as the role",
+                        started.join(" + ")
+                    ),
+                    std::iter::once("iam:PassRole")
+                        .chain(started.iter().copied())
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            }
+            Way::TakeOver(k) => {
+                let (action, what) = USER_TAKEOVER.get(k).copied().unwrap_or_default();
+                (what.into(), vec![action.into()])
+            }
+        };
+        if let Some(action) = self.modify {
+            technique = format!(
+                "{technique}, and {} on it",
+                action.trim_start_matches("iam:")
+            );
+            actions.push(action.to_owned());
+        }
+        Step {
+            from: from.to_owned(),
+            technique,
+            actions,
+            to: to.to_owned(),
+        }
+    }
+}
+
 /// The report.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,6 +221,73 @@ pub const PASS_ROLE_COMPUTE: &[(&str, &[&str])] = &[
         &["cloudformation:CreateStack"],
     ),
 ];
+
+// (`Entity::services` has a bit per way.)
+const _: () = assert!(PASS_ROLE_COMPUTE.len() <= 16);
+
+/// The context key PassRole questions carry.
+const PASSED_TO_SERVICE: &str = "iam:PassedToService";
+
+/// Actions by which a principal takes over another user, in the order they
+/// are reported.
+const USER_TAKEOVER: &[(&str, &str)] = &[
+    ("iam:CreateAccessKey", "CreateAccessKey for the user"),
+    (
+        "iam:CreateLoginProfile",
+        "CreateLoginProfile (a console password) for the user",
+    ),
+    (
+        "iam:UpdateLoginProfile",
+        "UpdateLoginProfile (resets the user's console password)",
+    ),
+];
+
+/// Which users and roles a role's trust policy can let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admits {
+    /// None: no Allow statement names an AWS principal (services only, or no
+    /// trust policy).
+    Nobody,
+    /// Only whole accounts (`arn:aws:iam::123456789012:root`, `123456789012`),
+    /// which delegate to the account: the caller's identity policies must
+    /// allow `sts:AssumeRole` too.
+    Accounts,
+    /// Principals by name, `*` or `NotPrincipal`: the policy engine decides.
+    Named,
+}
+
+impl Admits {
+    fn of(trust: Option<&Policy>) -> Admits {
+        let mut admits = Admits::Nobody;
+        for s in trust.iter().flat_map(|t| &t.statements) {
+            if s.effect.value != Effect::Allow {
+                continue;
+            }
+            let Some(p) = &s.principal else { continue };
+            if p.negated {
+                return Admits::Named;
+            }
+            for entry in p.entries.iter().filter(|e| e.kind == PrincipalType::Aws) {
+                if !is_account(&entry.text) {
+                    return Admits::Named;
+                }
+                admits = Admits::Accounts;
+            }
+        }
+        admits
+    }
+}
+
+/// Whether an AWS principal names a whole account: `123456789012` or
+/// `arn:aws:iam::123456789012:root`.
+fn is_account(text: &str) -> bool {
+    let id = text
+        .strip_suffix(":root")
+        .and_then(|arn| arn.strip_prefix("arn:"))
+        .and_then(|arn| arn.split_once(":iam::"))
+        .map_or(text, |(_, id)| id);
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// Actions that read data when granted on every resource.
 pub const EXFILTRATION: &[&str] = &[
@@ -390,6 +532,8 @@ impl Account {
                 attached,
                 groups: u.group_list.clone(),
                 tags: tags(&u.tags),
+                admits: Admits::Nobody,
+                services: 0,
                 named: std::cell::RefCell::default(),
             });
         }
@@ -412,7 +556,14 @@ impl Account {
             let trust = read_trust(&r.assume_role_policy_document)
                 .map_err(|e| warn(format!("{} trust policy: {e}", r.arn)))
                 .ok();
+            let services = PASS_ROLE_COMPUTE
+                .iter()
+                .enumerate()
+                .filter(|(_, (service, _))| Self::trusts_service(trust.as_ref(), service))
+                .fold(0, |bits, (k, _)| bits | 1 << k);
             entities.push(Entity {
+                admits: Admits::of(trust.as_ref()),
+                services,
                 kind: Kind::Role,
                 arn: r.arn.clone(),
                 principal,
@@ -464,7 +615,11 @@ impl Account {
     /// [`Account::base`] for a request of `e` acting on the user or role `t`:
     /// with `t`'s tags as `iam:ResourceTag/<key>` and `aws:ResourceTag/<key>`.
     fn on(e: &Entity, t: &Entity) -> Context {
-        let mut ctx = Self::base(e);
+        Self::on_base(Self::base(e), t)
+    }
+
+    /// [`Account::on`] from `e`'s [`Account::base`].
+    fn on_base(mut ctx: Context, t: &Entity) -> Context {
         for (k, v) in &t.tags {
             for prefix in ["iam:ResourceTag", "aws:ResourceTag"] {
                 ctx.insert(&format!("{prefix}/{k}"), ContextValue::string(v.as_str()));
@@ -530,19 +685,16 @@ impl Account {
 
     /// Whether `who` may assume `role`: its identity policies allow
     /// sts:AssumeRole on the role and the role's trust policy names it.
-    fn can_assume(&self, who: &Entity, role: &Entity) -> bool {
+    /// `ctx` is [`Account::on`] of the two.
+    fn can_assume(&self, who: &Entity, role: &Entity, ctx: &Context) -> bool {
         let Some(trust) = &role.trust else {
             return false;
         };
-        // Only a trust statement naming AWS principals lets a user or role in.
-        let names_aws = trust.statements.iter().any(|s| {
-            s.effect.value == Effect::Allow
-                && s.principal.as_ref().is_some_and(|p| {
-                    p.negated || p.entries.iter().any(|e| e.kind == PrincipalType::Aws)
-                })
-        });
-        if !names_aws {
-            return false;
+        match role.admits {
+            Admits::Nobody => return false,
+            // An account's trust needs the identity's allow too.
+            Admits::Accounts if !who.may_allow("sts:AssumeRole") => return false,
+            Admits::Accounts | Admits::Named => {}
         }
         let identity: Vec<&Policy> = who.policies.iter().collect();
         let boundary: Vec<&Policy> = who.boundary.iter().collect();
@@ -553,13 +705,12 @@ impl Account {
             resource_policy_mandatory: true,
             ..PolicySet::default()
         };
-        let ctx = Self::on(who, role);
         let request = Request {
             principal: &who.principal,
             action: "sts:AssumeRole",
             resource: &role.arn,
             resource_account: None,
-            context: &ctx,
+            context: ctx,
         };
         authorize(&set, &request).decision == Decision::Allowed
     }
@@ -578,6 +729,8 @@ impl Account {
             attached: Vec::new(),
             groups: Vec::new(),
             tags: e.tags.clone(),
+            admits: Admits::Nobody,
+            services: 0,
             named: std::cell::RefCell::default(),
         };
         self.is_admin(&probe)
@@ -595,8 +748,8 @@ impl Account {
     }
 
     /// Whether a role's trust policy lets a service assume it.
-    fn trusts_service(role: &Entity, service: &str) -> bool {
-        role.trust.as_ref().is_some_and(|t| {
+    fn trusts_service(role: Option<&Policy>, service: &str) -> bool {
+        role.is_some_and(|t| {
             t.statements.iter().any(|s| {
                 s.effect.value == Effect::Allow
                     && s.action.items.iter().any(|a| a.matches("sts:AssumeRole"))
@@ -722,82 +875,92 @@ impl Account {
     }
 
     /// Ways `e` can act as another principal.
-    fn edges(&self, i: usize) -> Vec<(usize, Step)> {
+    fn edges(&self, i: usize) -> Vec<Edge> {
         let Some(e) = self.entities.get(i) else {
             return Vec::new();
         };
-        let empty = Self::base(e);
+        let base = Self::base(e);
+        // What `e` may do at all is asked once, not for every other principal:
+        // most principals can do none of it, and their search costs a few
+        // comparisons per pair.
+        let update_trust = e.may_allow("iam:UpdateAssumeRolePolicy");
+        let pass = e.may_allow("iam:PassRole");
+        let user_takeover: Vec<usize> = (0..USER_TAKEOVER.len())
+            .filter(|&k| USER_TAKEOVER.get(k).is_some_and(|(a, _)| e.may_allow(a)))
+            .collect();
+        // Per compute way, whether `e` can start the code (asked on first need).
+        let mut starts: Vec<Option<bool>> = vec![None; PASS_ROLE_COMPUTE.len()];
+        // The request context of `e` on a target, per set of target tags:
+        // principals share a few tag sets, and building a context is most of
+        // the cost of a question.
+        let mut contexts: HashMap<&[(String, String)], Context> = HashMap::new();
         let mut out = Vec::new();
         for (j, t) in self.entities.iter().enumerate() {
             if j == i {
                 continue;
             }
-            let on_t = Self::on(e, t);
-            let mut add = |technique: String, actions: Vec<&str>| {
-                out.push((
-                    j,
-                    Step {
-                        from: e.arn.clone(),
-                        technique,
-                        actions: actions.into_iter().map(str::to_owned).collect(),
-                        to: t.arn.clone(),
-                    },
-                ));
+            let mut add = |way| {
+                out.push(Edge {
+                    to: j,
+                    way,
+                    modify: None,
+                });
             };
             match t.kind {
                 Kind::Role => {
-                    if self.can_assume(e, t) {
-                        add(
-                            "AssumeRole (the trust policy allows it)".into(),
-                            vec!["sts:AssumeRole"],
-                        );
-                    } else if self.allowed(e, "iam:UpdateAssumeRolePolicy", &t.arn, &on_t) {
+                    let assume = t.admits != Admits::Nobody;
+                    if !(assume || update_trust || (pass && t.services != 0)) {
+                        continue;
+                    }
+                    let on_t = contexts
+                        .entry(&t.tags)
+                        .or_insert_with(|| Self::on_base(base.clone(), t));
+                    if assume && self.can_assume(e, t, on_t) {
+                        add(Way::Assume);
+                    } else if update_trust
+                        && self.allowed(e, "iam:UpdateAssumeRolePolicy", &t.arn, on_t)
+                    {
                         // Within the account a trust policy naming the caller
                         // admits it on its own: no identity allow is needed.
-                        add(
-                            "UpdateAssumeRolePolicy to name itself, then AssumeRole".into(),
-                            vec!["iam:UpdateAssumeRolePolicy"],
-                        );
+                        add(Way::UpdateTrust);
                     }
-                    for (service, actions) in PASS_ROLE_COMPUTE {
-                        if !Self::trusts_service(t, service) {
+                    if !pass {
+                        continue;
+                    }
+                    for (k, ((service, actions), start)) in
+                        PASS_ROLE_COMPUTE.iter().zip(&mut starts).enumerate()
+                    {
+                        if t.services & (1 << k) == 0 {
                             continue;
                         }
-                        let mut ctx = on_t.clone();
-                        ctx.insert("iam:PassedToService", ContextValue::string(*service));
-                        if !self.allowed(e, "iam:PassRole", &t.arn, &ctx) {
+                        // (Taken out again below: only PassRole carries it.)
+                        on_t.insert(PASSED_TO_SERVICE, ContextValue::string(*service));
+                        if !self.allowed(e, "iam:PassRole", &t.arn, on_t) {
                             continue;
                         }
-                        if actions.iter().all(|a| self.allowed_anywhere(e, a, &empty)) {
-                            let mut all = vec!["iam:PassRole"];
-                            all.extend(actions.iter().copied());
-                            add(
-                                format!(
-                                    "PassRole to {service} with {}: the code it runs acts as the role",
-                                    actions.join(" + ")
-                                ),
-                                all,
-                            );
+                        let can_start = *start.get_or_insert_with(|| {
+                            actions.iter().all(|a| self.allowed_anywhere(e, a, &base))
+                        });
+                        if can_start {
+                            add(Way::PassRole(k));
                             break;
                         }
                     }
+                    on_t.remove(PASSED_TO_SERVICE);
                 }
                 Kind::User => {
-                    for (a, what) in [
-                        ("iam:CreateAccessKey", "CreateAccessKey for the user"),
-                        (
-                            "iam:CreateLoginProfile",
-                            "CreateLoginProfile (a console password) for the user",
-                        ),
-                        (
-                            "iam:UpdateLoginProfile",
-                            "UpdateLoginProfile (resets the user's console password)",
-                        ),
-                    ] {
-                        if self.allowed(e, a, &t.arn, &on_t) {
-                            add(what.into(), vec![a]);
-                            break;
-                        }
+                    if user_takeover.is_empty() {
+                        continue;
+                    }
+                    let on_t = contexts
+                        .entry(&t.tags)
+                        .or_insert_with(|| Self::on_base(base.clone(), t));
+                    if let Some(&k) = user_takeover.iter().find(|&&k| {
+                        USER_TAKEOVER
+                            .get(k)
+                            .is_some_and(|(a, _)| self.allowed(e, a, &t.arn, on_t))
+                    }) {
+                        add(Way::TakeOver(k));
                     }
                 }
             }
@@ -826,30 +989,20 @@ pub fn analyze(json: &str) -> Result<Report, String> {
     // Each edge once: whether the principal can also rewrite the one it acts
     // as (an administrator in the making), and each principal's ways to change
     // its own permissions — every search reads them.
-    let edges: Vec<Vec<(usize, Step, bool)>> = (0..n)
+    let edges: Vec<Vec<Edge>> = (0..n)
         .map(|i| {
-            account
-                .edges(i)
-                .into_iter()
-                .map(|(j, mut step)| {
-                    let modify = account
-                        .entities
-                        .get(i)
-                        .zip(account.entities.get(j))
-                        .and_then(|(from, to)| account.can_modify(from, to));
-                    if let Some(action) = modify {
-                        step.technique = format!(
-                            "{}, and {} on it",
-                            step.technique,
-                            action.trim_start_matches("iam:")
-                        );
-                        step.actions.push(action.to_owned());
-                    }
-                    (j, step, modify.is_some())
-                })
-                .collect()
+            let mut out = account.edges(i);
+            for edge in &mut out {
+                edge.modify = account
+                    .entities
+                    .get(i)
+                    .zip(account.entities.get(edge.to))
+                    .and_then(|(from, to)| account.can_modify(from, to));
+            }
+            out
         })
         .collect();
+    let arn = |k: usize| account.entities.get(k).map_or("", |e| e.arn.as_str());
     // (An administrator needs none: it already has everything.)
     let self_escalations: Vec<Vec<Step>> = account
         .entities
@@ -899,24 +1052,27 @@ pub fn analyze(json: &str) -> Result<Report, String> {
         }
         // Breadth-first over principals it can act as: the shortest path to
         // an administrator, else every direct gain of sensitive actions.
-        let mut prev: HashMap<usize, (usize, Step)> = HashMap::new();
+        // (Each reached principal keeps the edge it was reached by; steps are
+        // cloned for the path found alone.)
+        let mut prev: HashMap<usize, (usize, &Edge)> = HashMap::new();
         let mut queue = VecDeque::from([i]);
         let mut seen = HashSet::from([i]);
         let mut found_admin = None;
         while let Some(k) = queue.pop_front() {
-            for (j, step, modifies) in edges.get(k).into_iter().flatten() {
-                if !seen.insert(*j) {
+            for edge in edges.get(k).into_iter().flatten() {
+                let j = edge.to;
+                if !seen.insert(j) {
                     continue;
                 }
-                prev.insert(*j, (k, step.clone()));
-                let escalates = *modifies
-                    || admin.get(*j).copied().unwrap_or(false)
-                    || self_escalations.get(*j).is_some_and(|v| !v.is_empty());
+                prev.insert(j, (k, edge));
+                let escalates = edge.modify.is_some()
+                    || admin.get(j).copied().unwrap_or(false)
+                    || self_escalations.get(j).is_some_and(|v| !v.is_empty());
                 if escalates {
-                    found_admin = Some(*j);
+                    found_admin = Some(j);
                     break;
                 }
-                queue.push_back(*j);
+                queue.push_back(j);
             }
             if found_admin.is_some() {
                 break;
@@ -925,9 +1081,9 @@ pub fn analyze(json: &str) -> Result<Report, String> {
         if let Some(target) = found_admin {
             let mut path = Vec::new();
             let mut at = target;
-            while let Some((from, step)) = prev.get(&at) {
-                path.push(step.clone());
-                at = *from;
+            while let Some(&(from, edge)) = prev.get(&at) {
+                path.push(edge.step(arn(from), arn(at)));
+                at = from;
             }
             path.reverse();
             let ml = path
@@ -958,9 +1114,9 @@ pub fn analyze(json: &str) -> Result<Report, String> {
             continue;
         }
         let mine = probes.get(i).cloned().unwrap_or_default();
-        for (j, step, _) in edges.get(i).into_iter().flatten() {
+        for edge in edges.get(i).into_iter().flatten() {
             let mut gained: Vec<String> = probes
-                .get(*j)
+                .get(edge.to)
                 .into_iter()
                 .flatten()
                 .filter(|a| !mine.contains(**a))
@@ -970,6 +1126,7 @@ pub fn analyze(json: &str) -> Result<Report, String> {
             if gained.is_empty() {
                 continue;
             }
+            let step = edge.step(&e.arn, arn(edge.to));
             report.findings.push(Finding {
                 kind: "PRIVILEGE_ESCALATION".into(),
                 severity: "MEDIUM".into(),
@@ -981,7 +1138,7 @@ pub fn analyze(json: &str) -> Result<Report, String> {
                     gained.join(", "),
                     step.technique
                 ),
-                path: vec![step.clone()],
+                path: vec![step],
                 gains: gained,
             });
         }

@@ -376,3 +376,60 @@ fn resource_tags_of_the_target_decide_tag_conditions() {
     assert_eq!(f.len(), 1, "{:?}", sandbox.findings);
     assert!(f[0].path[0].technique.contains("CreateAccessKey"));
 }
+
+#[test]
+fn an_account_trust_needs_the_identity_allow_and_a_named_one_does_not() {
+    // A trust policy naming an account (its root ARN or its id) delegates to
+    // the account: the caller's own policies must allow sts:AssumeRole. One
+    // naming the user admits it on its own.
+    let trust = |who: &str| {
+        doc(
+            serde_json::json!([{"Effect": "Allow", "Principal": {"AWS": who}, "Action": "sts:AssumeRole"}]),
+        )
+    };
+    let assume = |role: &str| {
+        doc(
+            serde_json::json!([{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Resource": format!("arn:aws:iam::111122223333:role/{role}")}]),
+        )
+    };
+    let reads =
+        doc(serde_json::json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]));
+    let r = account(
+        vec![
+            user_json("no-sts", reads, &[], &[]),
+            user_json("by-root", assume("RootTrust"), &[], &[]),
+            user_json("by-id", assume("IdTrust"), &[], &[]),
+            // Its policy allows the role, whose trust names someone else.
+            user_json("not-named", assume("NamedTrust"), &[], &[]),
+            user_json("named", serde_json::Value::Null, &[], &[]),
+        ],
+        vec![
+            admin_role("RootTrust", trust("arn:aws:iam::111122223333:root")),
+            admin_role("IdTrust", trust("111122223333")),
+            admin_role("NamedTrust", trust(&user("named"))),
+        ],
+        serde_json::json!([]),
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let reached = |who: &str| -> Vec<String> {
+        escalations(&r, who)
+            .iter()
+            .map(|f| {
+                f.path
+                    .last()
+                    .unwrap()
+                    .to
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert!(reached("no-sts").is_empty(), "{:?}", r.findings);
+    assert_eq!(reached("by-root"), ["RootTrust"]);
+    assert_eq!(reached("by-id"), ["IdTrust"]);
+    assert!(reached("not-named").is_empty(), "{:?}", r.findings);
+    assert_eq!(reached("named"), ["NamedTrust"]);
+}
