@@ -10,6 +10,7 @@ import pathlib
 import struct
 import time
 
+import botocore.exceptions
 import pytest
 
 from helpers import audit_text, error_of, unique
@@ -665,3 +666,55 @@ def test_aws_managed_policies_grant_what_they_say(server, iam):
     for arn in (AWS_POLICY + "AWSKeyManagementServicePowerUser", AWS_POLICY + "IAMReadOnlyAccess"):
         iam.detach_user_policy(UserName=name, PolicyArn=arn)
     server.client("kms").schedule_key_deletion(KeyId=created["KeyId"], PendingWindowInDays=7)
+
+
+def trusting(account, *principals, actions=("sts:AssumeRole",)):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": list(actions)}]})
+
+
+def test_the_root_user_cannot_assume_a_role(server, iam, sts):
+    account = sts.get_caller_identity()["Account"]
+    role = unique("rootless")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trusting(account, f"arn:aws:iam::{account}:root"))
+    try:
+        sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="root-session")
+        raise AssertionError("root assumed a role")
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "AccessDenied"
+        assert e.response["Error"]["Message"] == "Roles may not be assumed by root accounts."
+        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_a_source_identity_needs_set_source_identity_on_both_sides(server, iam, sts):
+    account = sts.get_caller_identity()["Account"]
+    both = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"], "Resource": "*"}]}
+    name, _, user_sts, _ = user_with_key(server, iam, both)
+    role = unique("sourced")
+    role_arn = f"arn:aws:iam::{account}:role/{role}"
+    # The account's trust delegates to the user's policies, for each action.
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trusting(account, f"arn:aws:iam::{account}:root"))
+    assert user_sts.assume_role(RoleArn=role_arn, RoleSessionName="plain")
+    code, message = error_of(user_sts.assume_role, RoleArn=role_arn, RoleSessionName="sourced", SourceIdentity="alice")
+    assert code == "AccessDenied" and "sts:SetSourceIdentity" in message
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=trusting(
+        account, f"arn:aws:iam::{account}:root", actions=("sts:AssumeRole", "sts:SetSourceIdentity")))
+    assert user_sts.assume_role(RoleArn=role_arn, RoleSessionName="sourced",
+                                SourceIdentity="alice")["SourceIdentity"] == "alice"
+    # Without it in the user's own policy, the account's trust does not grant it.
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    code, _ = error_of(user_sts.assume_role, RoleArn=role_arn, RoleSessionName="sourced", SourceIdentity="alice")
+    assert code == "AccessDenied"
+
+
+def test_iam_access_denied_is_403(server, iam):
+    _, _, _, key = user_with_key(server, iam)
+    user_iam = server.client("iam", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    try:
+        user_iam.list_users()
+        raise AssertionError("a user without policies listed users")
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "AccessDenied"
+        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 403

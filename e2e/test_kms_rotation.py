@@ -155,6 +155,8 @@ def test_rotate_on_demand_does_not_change_the_schedule(kms):
     assert after["KeyRotationEnabled"] is True
     assert after["RotationPeriodInDays"] == 90
     assert after["NextRotationDate"] == before["NextRotationDate"]
+    # "Once the on-demand rotation is complete, KMS removes this field."
+    assert "OnDemandRotationStartDate" not in after
 
 
 def test_rotate_on_demand_errors(kms):

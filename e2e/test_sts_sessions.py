@@ -79,8 +79,15 @@ def test_assumed_role_session_expires(controlled):
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}]}))
     iam.put_role_policy(RoleName=role, PolicyName="list", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*"}]}))
-    assumed = controlled.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
-                                                   RoleSessionName="job", DurationSeconds=900)
+    # (Roles may not be assumed by the root user: an IAM user assumes it.)
+    user = unique("runner")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    user_sts = controlled.client("sts", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assumed = user_sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
+                                   RoleSessionName="job", DurationSeconds=900)
     creds = assumed["Credentials"]
     kms = session_client(controlled, "kms", creds)
     sts = session_client(controlled, "sts", creds)

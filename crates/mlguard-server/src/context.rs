@@ -289,7 +289,8 @@ impl RequestContext {
             Protocol::Json => (400, "AccessDeniedException"),
             // Access Analyzer's model: AccessDeniedException, HTTP 403.
             Protocol::RestJson => (403, "AccessDeniedException"),
-            Protocol::Query | Protocol::RestXml => (400, "AccessDenied"),
+            // IAM, STS (and S3) answer 403 Forbidden.
+            Protocol::Query | Protocol::RestXml => (403, "AccessDenied"),
         };
         ApiError::new(status, code, message)
     }

@@ -189,6 +189,7 @@ pub async fn start(
             account_id.clone(),
             Arc::clone(&credentials),
             Arc::clone(&iam),
+            config.emulate,
         )
         .map_err(|e| ServeError::State(e.to_string()))?,
     );

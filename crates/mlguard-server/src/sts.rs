@@ -86,6 +86,9 @@ pub struct Sts {
     account_id: String,
     credentials: Arc<Credentials>,
     iam: Arc<Iam>,
+    /// `--emulate`: every caller is root, and root may assume roles there as
+    /// in moto (AWS refuses root).
+    emulate: bool,
 }
 
 /// How long an expired session is remembered so that its requests get
@@ -127,6 +130,7 @@ impl Sts {
         account_id: String,
         credentials: Arc<Credentials>,
         iam: Arc<Iam>,
+        emulate: bool,
     ) -> Result<Sts, ApiError> {
         let sts = Sts {
             store,
@@ -135,6 +139,7 @@ impl Sts {
             account_id,
             credentials,
             iam,
+            emulate,
         };
         let now = sts.clock.now();
         for record in sts.store.load_all(STORE_KIND).map_err(internal)? {
@@ -397,12 +402,16 @@ impl Sts {
     ) -> Result<(w::AssumeRoleResponse, AuditInfo), ApiError> {
         let role_arn = req.role_arn.clone().unwrap_or_default();
         let session_name = req.role_session_name.clone().unwrap_or_default();
-        let denied = || {
+        if ctx.caller.kind == CallerKind::Root && !self.emulate {
+            return Err(access_denied("Roles may not be assumed by root accounts."));
+        }
+        let denied_for = |action: &str| {
             access_denied(format!(
-                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                "User: {} is not authorized to perform: {action} on resource: {role_arn}",
                 ctx.caller.arn
             ))
         };
+        let denied = || denied_for("sts:AssumeRole");
         // The role: by ARN, in this account.
         let role_name = role_arn.rsplit('/').next().unwrap_or("");
         let role = {
@@ -471,12 +480,16 @@ impl Sts {
             &mut context,
             tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
-        let action = if tags.is_empty() {
-            "sts:AssumeRole"
-        } else {
-            "sts:TagSession"
-        };
-        for action in ["sts:AssumeRole", action] {
+        // Session tags and a source identity each need their own permission,
+        // in the trust policy and the caller's policies alike.
+        let actions = std::iter::once("sts:AssumeRole")
+            .chain((!tags.is_empty()).then_some("sts:TagSession"))
+            .chain(
+                req.source_identity
+                    .is_some()
+                    .then_some("sts:SetSourceIdentity"),
+            );
+        for action in actions {
             ctx.authorize(&AuthzCheck {
                 action,
                 resource: &role_arn,
@@ -486,7 +499,7 @@ impl Sts {
                 context: &context,
                 granted: false,
             })
-            .map_err(|_| denied())?;
+            .map_err(|_| denied_for(action))?;
         }
         // Durations: the role's maximum; one hour when chaining roles.
         let max = i64::from(role.max_session_duration.unwrap_or(3_600));

@@ -21,6 +21,16 @@ fn is_uuid(s: &str) -> bool {
     mlguard_crypto::random::parse_uuid(s).is_some()
 }
 
+/// The alias name a `KeyId` names a key by: `alias/x`, or the name in an
+/// alias ARN (`arn:aws:kms:us-east-1:111122223333:alias/x`).
+fn alias_named(key_id: &str) -> Option<&str> {
+    if key_id.starts_with("alias/") {
+        return Some(key_id);
+    }
+    let resource = key_id.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    resource.starts_with("alias/").then_some(resource)
+}
+
 /// How a `KeyId` parameter may name a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Naming {
@@ -40,6 +50,29 @@ impl Kms {
     ) -> Result<Arc<Key>, ApiError> {
         let inner = self.state.read()?;
         resolve_in(&inner, &ctx.caller.account_id, &ctx.region, key_id, naming)
+    }
+
+    /// [`Kms::authorize_key`] for an operation whose `KeyId` may be an alias
+    /// (the cryptographic operations, DescribeKey, GetPublicKey): when the
+    /// request named the key by an alias, `kms:RequestAlias` is that alias
+    /// name (`alias/ExampleAlias`, also for an alias ARN).
+    pub(crate) fn authorize_named(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        key_id: Option<&str>,
+        operation: &str,
+        extra: &dyn Fn(&mut Context),
+        encryption_context: Option<&BTreeMap<String, String>>,
+    ) -> Result<(), ApiError> {
+        let Some(alias) = key_id.and_then(alias_named) else {
+            return self.authorize_key(ctx, key, operation, extra, encryption_context);
+        };
+        let with_alias = |context: &mut Context| {
+            extra(context);
+            context.insert("kms:RequestAlias", ContextValue::string(alias));
+        };
+        self.authorize_key(ctx, key, operation, &with_alias, encryption_context)
     }
 
     /// Authorizes `kms:<operation>` on `key`: the key policy is mandatory (with
@@ -191,13 +224,21 @@ fn grantee_matches(grant: &Grant, caller: &crate::identity::Caller) -> bool {
 pub fn constraints_hold(grant: &Grant, context: Option<&BTreeMap<String, String>>) -> bool {
     let empty = BTreeMap::new();
     let ctx = context.unwrap_or(&empty);
+    // "The key in each key-value pair is not case sensitive, but the value is
+    // case sensitive" (GrantConstraints).
+    let has = |pairs: &BTreeMap<String, String>, key: &str, value: &str| {
+        pairs
+            .iter()
+            .any(|(k, v)| v == value && k.to_lowercase() == key.to_lowercase())
+    };
     if let Some(subset) = &grant.context_subset
-        && !subset.iter().all(|(k, v)| ctx.get(k) == Some(v))
+        && !subset.iter().all(|(k, v)| has(ctx, k, v))
     {
         return false;
     }
     if let Some(equals) = &grant.context_equals
-        && equals != ctx
+        && !(equals.iter().all(|(k, v)| has(ctx, k, v))
+            && ctx.iter().all(|(k, v)| has(equals, k, v)))
     {
         return false;
     }

@@ -108,7 +108,14 @@ impl Kms {
     ) -> Result<Arc<Key>, ApiError> {
         let key = self.resolve(ctx, key_id, Naming::AnyForm)?;
         let _ = operation;
-        self.authorize_key(ctx, &key, grant_operation, extra, encryption_context)?;
+        self.authorize_named(
+            ctx,
+            &key,
+            Some(key_id),
+            grant_operation,
+            extra,
+            encryption_context,
+        )?;
         require_state(&key, USABLE)?;
         Ok(key)
     }
@@ -298,9 +305,10 @@ impl Kms {
             .encryption_algorithm
             .clone()
             .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
-        self.authorize_key(
+        self.authorize_named(
             ctx,
             &key,
+            Some(key_id),
             "Encrypt",
             &Self::algorithm_context("kms:EncryptionAlgorithm", &alg_name),
             req.encryption_context.as_ref(),
@@ -366,9 +374,10 @@ impl Kms {
             })?;
             let key = self.resolve(ctx, key_id, Naming::AnyForm)?;
             let alg = algorithm.unwrap_or_default();
-            self.authorize_key(
+            self.authorize_named(
                 ctx,
                 &key,
+                Some(key_id),
                 operation,
                 &Self::decrypt_keys(alg, via_service),
                 None,
@@ -385,9 +394,10 @@ impl Kms {
             return Ok((key, plaintext, algorithm, None));
         }
         let (key, parsed) = self.blob_key(ctx, blob, key_id)?;
-        self.authorize_key(
+        self.authorize_named(
             ctx,
             &key,
+            key_id,
             operation,
             &Self::decrypt_keys("SYMMETRIC_DEFAULT", via_service),
             context.as_ref(),
@@ -418,9 +428,10 @@ impl Kms {
             )
         })?;
         let key = self.resolve(ctx, key_id, Naming::AnyForm)?;
-        self.authorize_key(
+        self.authorize_named(
             ctx,
             &key,
+            Some(key_id),
             operation,
             &Self::algorithm_context(
                 "kms:EncryptionAlgorithm",
@@ -527,9 +538,10 @@ impl Kms {
             .destination_encryption_algorithm
             .clone()
             .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
-        self.authorize_key(
+        self.authorize_named(
             ctx,
             &dest,
+            Some(dest_id),
             "ReEncryptTo",
             &Self::algorithm_context("kms:EncryptionAlgorithm", &dest_alg_name),
             req.destination_encryption_context.as_ref(),

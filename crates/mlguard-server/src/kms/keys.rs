@@ -313,7 +313,6 @@ impl Kms {
                 pending_window_days: None,
                 rotation_period_days: None,
                 next_rotation: None,
-                on_demand_rotation_started: None,
                 on_demand_rotations: 0,
                 tags,
             },
@@ -411,7 +410,6 @@ impl Kms {
                 pending_window_days: None,
                 rotation_period_days: Some(DEFAULT_ROTATION_DAYS),
                 next_rotation: Some(now + i64::from(DEFAULT_ROTATION_DAYS) * DAY),
-                on_demand_rotation_started: None,
                 on_demand_rotations: 0,
                 tags: BTreeMap::new(),
             },
@@ -449,12 +447,9 @@ impl Kms {
         ctx: &RequestContext,
         req: w::DescribeKeyRequest,
     ) -> Out<w::DescribeKeyResponse> {
-        let key = self.resolve(
-            ctx,
-            req.key_id.as_deref().unwrap_or_default(),
-            Naming::AnyForm,
-        )?;
-        self.authorize_key(ctx, &key, "DescribeKey", &|_| {}, None)?;
+        let key_id = req.key_id.as_deref().unwrap_or_default();
+        let key = self.resolve(ctx, key_id, Naming::AnyForm)?;
+        self.authorize_named(ctx, &key, Some(key_id), "DescribeKey", &|_| {}, None)?;
         Ok((
             w::DescribeKeyResponse {
                 key_metadata: Some(metadata(&key)),
@@ -831,10 +826,9 @@ impl Kms {
                     .next_rotation
                     .filter(|_| enabled)
                     .map(Timestamp::from_unix),
-                on_demand_rotation_start_date: key
-                    .meta
-                    .on_demand_rotation_started
-                    .map(Timestamp::from_unix),
+                // "Once the on-demand rotation is complete, KMS removes this
+                // field from the response": ours completes within the call.
+                on_demand_rotation_start_date: None,
             },
             key_resource(&key),
         ))
@@ -861,7 +855,6 @@ impl Kms {
         changed.versions.push(Arc::clone(&version));
         if on_demand {
             changed.meta.on_demand_rotations += 1;
-            changed.meta.on_demand_rotation_started = Some(now);
         }
         // On-demand rotation leaves the automatic schedule as it was
         // ("doesn't change existing automatic rotation schedules").

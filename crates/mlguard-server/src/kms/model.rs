@@ -135,7 +135,6 @@ pub struct KeyDoc {
     pub pending_window_days: Option<i32>,
     pub rotation_period_days: Option<i32>,
     pub next_rotation: Option<i64>,
-    pub on_demand_rotation_started: Option<i64>,
     pub on_demand_rotations: u32,
     pub tags: BTreeMap<String, String>,
 }

@@ -1,0 +1,71 @@
+"""Grant constraints and condition keys as non-root principals see them: the
+encryption-context keys of a grant constraint are not case-sensitive (its values
+are), and `kms:RequestAlias` is the alias the request named the key by."""
+
+import json
+
+from kms_helpers import create_key, expect_error, unique
+
+
+def user(server, policy=None):
+    """An IAM user with an access key, and its KMS client and ARN."""
+    iam = server.client("iam")
+    name = unique("kms-user")
+    iam.create_user(UserName=name)
+    if policy:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    return server.client("kms", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"]), arn
+
+
+def test_grant_constraint_keys_ignore_case_and_values_do_not(server, kms):
+    meta = create_key(kms)
+    grantee, arn = user(server)
+    kms.create_grant(KeyId=meta["KeyId"], GranteePrincipal=arn, Operations=["Decrypt"],
+                     Constraints={"EncryptionContextSubset": {"purpose": "Test"}})
+    blob = kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x", EncryptionContext={"Purpose": "Test"})["CiphertextBlob"]
+    # "The key in each key-value pair is not case sensitive, but the value is."
+    assert grantee.decrypt(CiphertextBlob=blob, EncryptionContext={"Purpose": "Test"})["Plaintext"] == b"x"
+    other = kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"y", EncryptionContext={"purpose": "test"})["CiphertextBlob"]
+    expect_error(lambda: grantee.decrypt(CiphertextBlob=other, EncryptionContext={"purpose": "test"}),
+                 "AccessDeniedException")
+
+
+def test_grant_constraint_equals_ignores_key_case(server, kms):
+    meta = create_key(kms)
+    grantee, arn = user(server)
+    kms.create_grant(KeyId=meta["KeyId"], GranteePrincipal=arn, Operations=["Encrypt"],
+                     Constraints={"EncryptionContextEquals": {"Project": "vision"}})
+    assert grantee.encrypt(KeyId=meta["Arn"], Plaintext=b"x", EncryptionContext={"project": "vision"})
+    expect_error(lambda: grantee.encrypt(KeyId=meta["Arn"], Plaintext=b"x",
+                                         EncryptionContext={"project": "vision", "extra": "1"}),
+                 "AccessDeniedException")
+
+
+def test_request_alias_is_the_alias_the_request_names(server, kms):
+    meta = create_key(kms)
+    alias = unique("alias/cond")
+    kms.create_alias(AliasName=alias, TargetKeyId=meta["KeyId"])
+    other_alias = unique("alias/other")
+    kms.create_alias(AliasName=other_alias, TargetKeyId=meta["KeyId"])
+    client, arn = user(server)
+    account = meta["AWSAccountId"]
+    kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*",
+             "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": arn},
+             "Action": ["kms:GenerateDataKey", "kms:DescribeKey", "kms:Decrypt"], "Resource": "*",
+             "Condition": {"StringEquals": {"kms:RequestAlias": alias}}},
+        ],
+    }))
+    data_key = client.generate_data_key(KeyId=alias, KeySpec="AES_256")
+    alias_arn = f"arn:aws:kms:us-east-1:{account}:{alias}"
+    assert client.describe_key(KeyId=alias_arn)["KeyMetadata"]["Arn"] == meta["Arn"]
+    assert client.decrypt(CiphertextBlob=data_key["CiphertextBlob"], KeyId=alias)["Plaintext"] == data_key["Plaintext"]
+    # The key's id, its ARN or another alias of it is not the alias.
+    for key_id in (meta["KeyId"], meta["Arn"], other_alias):
+        expect_error(lambda: client.generate_data_key(KeyId=key_id, KeySpec="AES_256"), "AccessDeniedException")
+    expect_error(lambda: client.decrypt(CiphertextBlob=data_key["CiphertextBlob"]), "AccessDeniedException")
