@@ -9,6 +9,7 @@ by its PID when the fixture ends.
 import json
 import os
 import pathlib
+import resource
 import shutil
 import signal
 import socket
@@ -43,7 +44,7 @@ def free_port():
 class Server:
     """A running `mlguard serve`."""
 
-    def __init__(self, data_dir, http=False, emulate=False, extra=(), env=None, port=None):
+    def __init__(self, data_dir, http=False, emulate=False, extra=(), env=None, port=None, max_files=None):
         self.data_dir = pathlib.Path(data_dir)
         self.http = http
         self.emulate = emulate
@@ -62,7 +63,11 @@ class Server:
         full_env = dict(os.environ)
         full_env.pop("MLGUARD_ROOT_KEY", None)
         full_env.update(env or {})
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=full_env)
+        def limit_files():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
+
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=full_env,
+                                     preexec_fn=limit_files if max_files else None)
         self.wait_ready()
 
     @property

@@ -226,3 +226,32 @@ def test_request_parameters_keep_encryption_context_keys(fresh_server):
     assert params["encryptionContext"] == {"Department": "IT", "ProjectID": "p1"}, params
     assert params["keyId"] == meta["KeyId"]
     assert params["plaintext"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def signed_query(server, body, query="", service="iam"):
+    """A signed awsQuery POST whose form body (and URL query string) are exactly these."""
+    import botocore.awsrequest
+    from kms_helpers import send, sign
+    request = botocore.awsrequest.AWSRequest(
+        method="POST", url=f"{server.endpoint}/{'?' + query if query else ''}", data=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    akid, secret = server.credentials()
+    return send(server, sign(request, akid, secret, service=service))
+
+
+def test_request_parameters_are_the_ones_the_operation_read(fresh_server):
+    # A repeated parameter takes its first value, and the URL's query string
+    # counts too: the event records what was done, not another reading of it.
+    server = fresh_server(http=True)
+    suffix = uuid.uuid4().hex[:8]
+    assert signed_query(server, f"Action=CreateUser&UserName=first{suffix}&UserName=second{suffix}"
+                                "&Version=2010-05-08").status == 200
+    assert signed_query(server, "Action=CreateUser&Version=2010-05-08", query=f"UserName=inurl{suffix}").status == 200
+    names = {u["UserName"] for u in server.client("iam").list_users()["Users"]}
+    assert {f"first{suffix}", f"inurl{suffix}"} <= names and f"second{suffix}" not in names
+    # (Events reach the log a moment after the response.)
+    from helpers import audit_text, wait_for
+    assert wait_for(lambda: f"inurl{suffix}" in audit_text(server))
+    events = [json.loads(line)["event"] for line in audit_text(server).splitlines()]
+    created = [e["requestParameters"]["userName"] for e in events if e["eventName"] == "CreateUser"]
+    assert sorted(created) == sorted([f"first{suffix}", f"inurl{suffix}"])

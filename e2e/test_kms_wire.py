@@ -66,6 +66,19 @@ def test_malformed_json_body(server):
     assert response.json()["__type"].split("#")[-1] in {"SerializationException", "ValidationException"}
 
 
+def test_a_body_that_is_not_an_object_is_refused(server):
+    # (serde would read a structure from an array; AWS wants an object.)
+    before = len(server.client("kms").list_keys(Limit=1000)["Keys"])
+    for body in (b"[]", b'[null, "description"]', b'"CreateKey"', b"7"):
+        akid, secret = server.credentials()
+        request = build_request(server, "CreateKey", {})
+        request.data = body
+        response = send(server, sign(request, akid, secret))
+        assert response.status == 400, body
+        assert response.json()["__type"].split("#")[-1] == "SerializationException"
+    assert len(server.client("kms").list_keys(Limit=1000)["Keys"]) == before
+
+
 def test_wrong_type_in_json(server):
     response = call(server, "GenerateRandom", {"NumberOfBytes": "many"})
     assert response.status == 400

@@ -26,6 +26,8 @@ use crate::sts::Sts;
 
 /// The largest request body accepted (KMS requests are a few kilobytes).
 const MAX_BODY: usize = 8 << 20;
+/// How long a request's body may take to arrive, all of it.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Keys whose values never reach the audit log, beyond the audit crate's defaults.
 const SENSITIVE: &[&str] = &[
@@ -168,10 +170,11 @@ pub async fn handle(
     }
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            let protocol = Protocol::detect(&parts.headers, b"");
+    let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect());
+    let body = match read.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => {
+            let protocol = Protocol::detect(&parts.headers);
             let error = ApiError::new(
                 413,
                 "RequestEntityTooLarge",
@@ -179,8 +182,20 @@ pub async fn handle(
             );
             return protocol.error_response(&request_id, &error);
         }
+        Err(_) => {
+            let protocol = Protocol::detect(&parts.headers);
+            let error = ApiError::new(
+                408,
+                "RequestTimeout",
+                format!(
+                    "The request body was not received within {} seconds.",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            );
+            return protocol.error_response(&request_id, &error);
+        }
     };
-    let protocol = Protocol::detect(&parts.headers, &body);
+    let protocol = Protocol::detect(&parts.headers);
     let outcome = serve(&services, &conn, &parts, &body, protocol, &request_id).await;
     match outcome {
         Ok(response) => response,
@@ -570,8 +585,19 @@ async fn serve(
         }
     };
     let source = format!("{service}.amazonaws.com");
-    record(services, &ctx, &source, body, audit, error.as_ref());
+    let request = Recorded {
+        body,
+        url_query: parts.uri.query(),
+    };
+    record(services, &ctx, &source, &request, audit, error.as_ref());
     response
+}
+
+/// What a request carried that its audit event records.
+struct Recorded<'r> {
+    body: &'r [u8],
+    /// The URL's query string: the query protocol reads parameters there too.
+    url_query: Option<&'r str>,
 }
 
 /// The caller of a request as CloudTrail's `userIdentity`.
@@ -599,10 +625,11 @@ fn record(
     services: &Services,
     ctx: &RequestContext,
     source: &str,
-    body: &[u8],
+    request: &Recorded<'_>,
     audit: AuditInfo,
     error: Option<&ApiError>,
 ) {
+    let body = request.body;
     let mut event = Event::new(source, &ctx.operation, &ctx.region, identity_of(ctx));
     event.event_time = event_time(ctx.now);
     event.source_ip_address = ctx.source_ip.to_string();
@@ -617,7 +644,7 @@ fn record(
     event.recipient_account_id = services.account_id.clone();
     event.request_parameters = match ctx.protocol {
         Protocol::Query => {
-            let params = query_parameters(body);
+            let params = query_parameters(body, request.url_query);
             serde_json::to_vec(&params)
                 .ok()
                 .and_then(|b| RedactedJson::from_request_body(&b, SENSITIVE, &[]))
@@ -698,11 +725,15 @@ fn record_unauthenticated(
 /// An awsQuery form as CloudTrail shows it: `Tags.member.1.Key=a` becomes
 /// `{"Tags": [{"Key": "a"}]}` (names are camelCased by the audit crate);
 /// `Action` and `Version` are the event's name, not parameters.
-fn query_parameters(body: &[u8]) -> serde_json::Value {
+fn query_parameters(body: &[u8], url_query: Option<&str>) -> serde_json::Value {
     use serde_json::{Map, Value};
     let mut root = Value::Object(Map::new());
-    for (key, value) in form_urlencoded::parse(body) {
-        if key == "Action" || key == "Version" {
+    // The parameters as the operation read them ([`QueryParams`]): the
+    // body's, then the URL's, a repeated key keeping its first value.
+    let mut seen = std::collections::HashSet::new();
+    let url = form_urlencoded::parse(url_query.unwrap_or_default().as_bytes());
+    for (key, value) in form_urlencoded::parse(body).chain(url) {
+        if key == "Action" || key == "Version" || !seen.insert(key.clone()) {
             continue;
         }
         let mut node = &mut root;

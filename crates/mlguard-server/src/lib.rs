@@ -28,7 +28,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use zeroize::Zeroizing;
@@ -357,13 +357,25 @@ pub async fn run(
         })
     };
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    // At most MAX_CONNECTIONS at once: past it, new connections wait in the
+    // listen backlog instead of taking the process's last file descriptors.
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!("accept: {e}");
+        let (slot, (stream, peer)) = tokio::select! {
+            accepted = async {
+                let slot = Arc::clone(&slots).acquire_owned().await;
+                (slot, listener.accept().await)
+            } => match accepted {
+                (Ok(slot), Ok(a)) => (slot, a),
+                (Err(_), _) => break,
+                (Ok(_), Err(e)) => {
+                    // Out of descriptors (EMFILE) or a connection reset before
+                    // it was taken: wait a moment rather than spin, and say so
+                    // at most once a second.
+                    accept_errors.failed(&e);
+                    tokio::time::sleep(ACCEPT_RETRY).await;
                     continue;
                 }
             },
@@ -373,12 +385,19 @@ pub async fn run(
         let services = Arc::clone(&services);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             match acceptor {
                 Some(acceptor) => {
-                    let tls_stream = match acceptor.accept(stream).await {
-                        Ok(s) => s,
-                        Err(e) => {
+                    let handshake =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    let tls_stream = match handshake.await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
                             tracing::debug!("TLS handshake with {peer}: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake with {peer}: timed out");
                             return;
                         }
                     };
@@ -398,6 +417,16 @@ pub async fn run(
                     serve_connection(TokioIo::new(tls_stream), services, conn).await;
                 }
                 None => {
+                    // (hyper's header timeout starts with a request's first
+                    // byte; a connection that never sends one ends here.)
+                    let mut first = [0u8; 1];
+                    if tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first))
+                        .await
+                        .is_err()
+                    {
+                        tracing::debug!("connection from {peer}: nothing sent");
+                        return;
+                    }
                     let conn = Arc::new(ConnInfo { peer, tls: None });
                     serve_connection(TokioIo::new(stream), services, conn).await;
                 }
@@ -421,11 +450,57 @@ where
         let conn = Arc::clone(&conn);
         async move { Ok::<_, Infallible>(http::handle(services, conn, req).await) }
     });
-    if let Err(e) = auto::Builder::new(TokioExecutor::new())
-        .serve_connection(io, service)
-        .await
-    {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client must send a request's headers within HEADER_TIMEOUT of being
+    // ready for one (idle keep-alive connections included), or be closed.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(HEADER_TIMEOUT)
+        .keep_alive_timeout(HEADER_TIMEOUT);
+    if let Err(e) = builder.serve_connection(io, service).await {
         tracing::debug!("connection: {e}");
+    }
+}
+
+/// Connections served at once; more wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 4_096;
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a connection may take to send a request's headers, or stay idle
+/// between requests.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The pause after a failed accept.
+const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Failed accepts, logged at most once a second with how many were not.
+#[derive(Default)]
+struct AcceptErrors {
+    last_logged: Option<std::time::Instant>,
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    fn failed(&mut self, e: &std::io::Error) {
+        let now = std::time::Instant::now();
+        if self
+            .last_logged
+            .is_some_and(|t| now.duration_since(t) < std::time::Duration::from_secs(1))
+        {
+            self.unlogged += 1;
+            return;
+        }
+        tracing::warn!(
+            more_since_last = self.unlogged,
+            "accept: {e} (retrying in {} ms)",
+            ACCEPT_RETRY.as_millis()
+        );
+        self.last_logged = Some(now);
+        self.unlogged = 0;
     }
 }
 

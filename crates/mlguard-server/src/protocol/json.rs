@@ -26,6 +26,14 @@ pub fn decode<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError
     } else {
         body
     };
+    // An input is a JSON object: serde would also take a structure's fields
+    // from an array (`[null, "description"]`), which AWS refuses.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "SerializationException",
+            "Unable to parse the request: the body is not a JSON object",
+        ));
+    }
     let value: T = serde_json::from_slice(body).map_err(|e| {
         // serde's message can quote the offending value; keep only its position.
         let message = match e.classify() {

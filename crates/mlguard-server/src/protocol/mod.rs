@@ -35,7 +35,7 @@ pub enum Protocol {
 impl Protocol {
     /// Recognizes the protocol of a request before authentication, so even an
     /// unsigned request gets its error in the shape its client parses.
-    pub fn detect(headers: &HeaderMap, body: &[u8]) -> Protocol {
+    pub fn detect(headers: &HeaderMap) -> Protocol {
         if headers.contains_key("x-amz-target") {
             return Protocol::Json;
         }
@@ -43,7 +43,10 @@ impl Protocol {
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        if form && (body.starts_with(b"Action=") || body.windows(8).any(|w| w == b"&Action=")) {
+        // A form body is the query protocol's (IAM, STS), with or without its
+        // `Action` (which the query dispatcher then asks for), and even when
+        // it was too large to read.
+        if form {
             return Protocol::Query;
         }
         let json = headers
