@@ -182,6 +182,18 @@ def test_signature_scoped_to_another_service(server):
     assert 400 <= response.status < 500, response
 
 
+@pytest.mark.parametrize("region", ["a:b", "", "x" * 40, "EU-WEST-1", "zz<x>"])
+def test_a_scope_region_that_cannot_be_a_region_is_refused(server, region):
+    # Another real region is served as its own; a scope that no ARN can carry is not.
+    akid, secret = server.credentials()
+    response = send(server, sign(build_request(server, "CreateKey", {}), akid, secret, region=region))
+    assert response.status == 400, response
+    assert error_type(response) == "InvalidSignatureException"
+    assert response.json()["message"].startswith("Credential should be scoped to a valid region")
+    other = send(server, sign(build_request(server, "ListKeys", {}), akid, secret, region="eu-west-1"))
+    assert other.status == 200, other
+
+
 def test_malformed_authorization_header(server):
     request = build_request(server, "ListKeys", {}, headers={
         "Authorization": "AWS4-HMAC-SHA256 Credential=garbage", "X-Amz-Date": utcnow().strftime("%Y%m%dT%H%M%SZ")})

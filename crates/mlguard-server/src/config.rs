@@ -51,3 +51,16 @@ impl ServeConfig {
         }
     }
 }
+
+/// Whether `name` can be a region: what ARNs and credential scopes can carry
+/// (`us-east-1`, `us-gov-west-1`, a test suite's `local`): 1 to 32 lowercase
+/// letters, digits and inner hyphens, from a letter. A `:` or `/` would break
+/// every ARN made in it.
+pub fn valid_region(name: &str) -> bool {
+    let b = name.as_bytes();
+    (1..=32).contains(&b.len())
+        && b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.last() != Some(&b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}

@@ -296,6 +296,15 @@ fn authenticate(
         headers: &headers,
     };
     let auth = mlguard_sigv4::parse_auth(&request)?;
+    // Another region is served as its own (keys, secrets are per region);
+    // a scope that cannot be a region is refused, as AWS refuses it.
+    if !crate::config::valid_region(&auth.region) {
+        return Err(SigV4Error::WrongRegion {
+            region: auth.region.clone(),
+            expected: services.region.clone(),
+            location: auth.location,
+        });
+    }
     let now = services.clock.now();
     if services.emulate {
         // Emulation accepts any well-formed credentials as the account's root.

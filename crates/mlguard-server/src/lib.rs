@@ -86,6 +86,12 @@ pub async fn start(
             config.listen
         )));
     }
+    if !config::valid_region(&config.region) {
+        return Err(ServeError::Config(format!(
+            "--region {:?} is not a region name (lowercase letters, digits and hyphens, like us-east-1)",
+            config.region
+        )));
+    }
     let rotation_functions = config
         .rotation_functions
         .iter()
