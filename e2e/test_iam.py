@@ -718,3 +718,18 @@ def test_iam_access_denied_is_403(server, iam):
     except botocore.exceptions.ClientError as e:
         assert e.response["Error"]["Code"] == "AccessDenied"
         assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_aws_prefixed_tag_keys_are_reserved(server, iam):
+    name = unique("tagged")
+    iam.create_user(UserName=name)
+    for key in ("aws:x", "AWS:team", "Aws:cost"):
+        code, message = error_of(iam.tag_user, UserName=name, Tags=[{"Key": key, "Value": "1"}])
+        assert code == "InvalidInput" and "aws:" in message
+    code, _ = error_of(iam.create_role, RoleName=unique("tagged"), Tags=[{"Key": "aws:x", "Value": "1"}],
+                       AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                           "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}]}))
+    assert code == "InvalidInput"
+    iam.tag_user(UserName=name, Tags=[{"Key": "awsome", "Value": "1"}])
+    assert iam.list_user_tags(UserName=name)["Tags"] == [{"Key": "awsome", "Value": "1"}]

@@ -90,11 +90,17 @@ pub fn wire_role(r: &Entity, full: bool) -> w::Role {
     }
 }
 
-/// Tags from the wire, checked: at most 50, keys unique case-insensitively.
+/// Tags from the wire, checked: at most 50, keys unique case-insensitively and
+/// not in the `aws:` prefix AWS reserves (in any case).
 fn tags_from(wire: Option<&Vec<w::Tag>>) -> Result<Vec<Tag>, ApiError> {
     let mut out: Vec<Tag> = Vec::new();
     for t in wire.into_iter().flatten() {
         let key = t.key.clone().unwrap_or_default();
+        if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            return Err(super::invalid_input(
+                "Tag keys starting with 'aws:' are reserved for AWS use.",
+            ));
+        }
         if out.iter().any(|o| o.key.eq_ignore_ascii_case(&key)) {
             return Err(super::invalid_input(
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",

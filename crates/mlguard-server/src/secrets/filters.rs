@@ -1,7 +1,8 @@
 //! ListSecrets (and BatchGetSecretValue) filters as AWS applies them: `name`,
 //! `tag-key`, `tag-value`, `primary-region` and `owning-service` match a prefix
-//! (case-sensitive); `description` matches words (every word of the value is the
-//! start of a word of the description, any case); `all` matches words of every
+//! (case-sensitive); `description` matches words (every whitespace-separated word
+//! of the value is the start of a word of the description, any case); `all`
+//! matches words of every
 //! attribute, words being split at `/ _ + = . @ -`, spaces and case changes. A
 //! value starting with `!` negates. Values of one filter are OR'ed, filters AND'ed.
 
@@ -36,9 +37,11 @@ pub fn matches(subject: &Subject<'_>, filters: &[Filter<'_>]) -> bool {
 fn match_one(s: &Subject<'_>, key: &str, value: &str) -> bool {
     match key {
         "name" => s.name.starts_with(value),
+        // (The value's words are split as the description's are: at
+        // whitespace, so `v2` or `desc3` is one word on both sides.)
         "description" => s
             .description
-            .is_some_and(|d| words_match(value, &plain_words(d))),
+            .is_some_and(|d| words_start(&plain_words(value), &plain_words(d))),
         "tag-key" => s.tags.iter().any(|(k, _)| k.starts_with(value)),
         "tag-value" => s.tags.iter().any(|(_, v)| v.starts_with(value)),
         "primary-region" => s.primary_region.is_some_and(|r| r.starts_with(value)),
@@ -64,7 +67,12 @@ fn match_one(s: &Subject<'_>, key: &str, value: &str) -> bool {
 /// Every word of `value` starts some word of `words`, ignoring case. A value
 /// with no word (only separators) matches nothing.
 fn words_match(value: &str, words: &[String]) -> bool {
-    let wanted = split_words(value);
+    words_start(&split_words(value), words)
+}
+
+/// Every word of `wanted` (lower-cased) starts some word of `words`; none
+/// wanted matches nothing.
+fn words_start(wanted: &[String], words: &[String]) -> bool {
     !wanted.is_empty()
         && wanted.iter().all(|w| {
             words
@@ -159,6 +167,17 @@ mod tests {
         assert!(!one("description", &["!a"], &s));
         let two = subject("n", Some("one two"), &[]);
         assert!(one("description", &["t"], &two));
+        // Words with digits, a whole description, and a camel-case prefix.
+        let v2 = subject("n", Some("Production database v2"), &[]);
+        for value in ["Production database v2", "v2", "database v2", "PRODUCTION"] {
+            assert!(one("description", &[value], &v2), "{value}");
+        }
+        assert!(!one("description", &["prodData"], &v2));
+        assert!(one(
+            "description",
+            &["prodData"],
+            &subject("n", Some("prodDatabase"), &[])
+        ));
         assert!(!one("description", &["x"], &subject("n", None, &[])));
     }
 
