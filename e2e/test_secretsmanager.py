@@ -350,3 +350,25 @@ def test_aws_cli_and_audit_without_values(server):
     assert decrypt["resources"][0]["type"] == "AWS::KMS::Key"
     assert "cli-hunter2" not in text
     assert b"cli-hunter2" not in b"".join(p.read_bytes() for p in server.data_dir.rglob("*") if p.is_file())
+
+
+def test_a_caller_without_access_cannot_tell_which_secrets_exist(server, sm):
+    name = unique("exists")
+    sm.create_secret(Name=name, SecretString="v")
+    nobody, _ = user_client(server, None)
+    reader, _ = user_client(server, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+         "Resource": "*"}]})
+    missing = unique("missing")
+    for call in (nobody.get_secret_value, nobody.describe_secret):
+        # Authorization comes first: the same answer whether the secret exists or not.
+        assert error_of(call, SecretId=name)[0] == "AccessDeniedException"
+        assert error_of(call, SecretId=missing)[0] == "AccessDeniedException"
+    for call in (reader.get_secret_value, reader.describe_secret):
+        assert error_of(call, SecretId=missing)[0] == "ResourceNotFoundException"
+    assert reader.get_secret_value(SecretId=name)["SecretString"] == "v"
+    batcher, _ = user_client(server, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:BatchGetSecretValue", "Resource": "*"}]})
+    batch = batcher.batch_get_secret_value(SecretIdList=[missing, name])
+    assert [e["ErrorCode"] for e in batch["Errors"]] == ["AccessDeniedException"] * 2
+    sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)

@@ -373,10 +373,27 @@ impl Secrets {
             .ok_or_else(not_found)
     }
 
-    /// A secret that must exist.
-    fn secret(&self, ctx: &RequestContext, id: &str) -> Result<Arc<Secret>, ApiError> {
+    /// A secret that must exist, for a request that will `action` it. When it
+    /// does not, the caller learns so only if its policies allow `action` on
+    /// the secret it named (AWS authorizes first): otherwise AccessDenied, as
+    /// for a secret that exists, so a caller with no access cannot probe names.
+    fn secret(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        action: &str,
+    ) -> Result<Arc<Secret>, ApiError> {
         check_secret_id(id)?;
-        self.find(ctx, id)?.ok_or_else(not_found)
+        if let Some(secret) = self.find(ctx, id)? {
+            return Ok(secret);
+        }
+        let named = if id.starts_with("arn:") {
+            id.to_owned()
+        } else {
+            format!("{}{id}", self.arn_prefix(&ctx.region))
+        };
+        self.allow(ctx, action, None, &named, &|_| {})?;
+        Err(not_found())
     }
 
     /// Writes a secret (and any values) to the store, then memory.

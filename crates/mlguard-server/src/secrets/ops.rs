@@ -300,7 +300,7 @@ impl Secrets {
         id: Option<&str>,
         action: &str,
     ) -> Result<Arc<Secret>, ApiError> {
-        let secret = self.secret(ctx, id.unwrap_or_default())?;
+        let secret = self.secret(ctx, id.unwrap_or_default(), action)?;
         self.allow(ctx, action, Some(&secret), &secret.arn, &|_| {})?;
         if secret.deleted.is_some() {
             return Err(marked_for_deletion());
@@ -567,7 +567,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::GetSecretValueRequest,
     ) -> Out<w::GetSecretValueResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "GetSecretValue",
+        )?;
         let version_id = req.version_id.as_deref();
         let stage = req.version_stage.as_deref();
         self.allow(ctx, "GetSecretValue", Some(&secret), &secret.arn, &|c| {
@@ -619,7 +623,7 @@ impl Secrets {
         let targets: Vec<(String, Result<Arc<Secret>, ApiError>)> = match (&ids, &filters) {
             (Some(ids), _) => ids
                 .iter()
-                .map(|id| (id.clone(), self.secret(ctx, id)))
+                .map(|id| (id.clone(), self.secret(ctx, id, "GetSecretValue")))
                 .collect(),
             (None, Some(filters)) => {
                 let (page, next) = self.listed(
@@ -674,7 +678,11 @@ impl Secrets {
         req: w::PutSecretValueRequest,
     ) -> Out<w::PutSecretValueResponse> {
         let token = require_token(req.client_request_token.as_ref(), "InvalidRequestException")?;
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "PutSecretValue",
+        )?;
         let labels = req.version_stages.clone();
         self.allow(ctx, "PutSecretValue", Some(&secret), &secret.arn, &|c| {
             if let Some(l) = &labels {
@@ -741,7 +749,11 @@ impl Secrets {
             )?),
             None => None,
         };
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "UpdateSecret",
+        )?;
         self.allow(ctx, "UpdateSecret", Some(&secret), &secret.arn, &|c| {
             if let Some(k) = &req.kms_key_id {
                 c.insert("secretsmanager:KmsKeyId", ContextValue::string(k.as_str()));
@@ -826,7 +838,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::UpdateSecretVersionStageRequest,
     ) -> Out<w::UpdateSecretVersionStageResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "UpdateSecretVersionStage",
+        )?;
         let label = req.version_stage.clone().unwrap_or_default();
         self.allow(
             ctx,
@@ -872,7 +888,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::DescribeSecretRequest,
     ) -> Out<w::DescribeSecretResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "DescribeSecret",
+        )?;
         self.allow(ctx, "DescribeSecret", Some(&secret), &secret.arn, &|_| {})?;
         let e = list_entry(&secret);
         Ok((
@@ -992,7 +1012,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::ListSecretVersionIdsRequest,
     ) -> Out<w::ListSecretVersionIdsResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "ListSecretVersionIds",
+        )?;
         self.allow(
             ctx,
             "ListSecretVersionIds",
@@ -1134,7 +1158,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::RestoreSecretRequest,
     ) -> Out<w::RestoreSecretResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "RestoreSecret",
+        )?;
         self.allow(ctx, "RestoreSecret", Some(&secret), &secret.arn, &|_| {})?;
         let saved = if secret.deleted.is_some() {
             self.modify(&secret, |latest| {
@@ -1214,7 +1242,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::PutResourcePolicyRequest,
     ) -> Out<w::PutResourcePolicyResponse> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "PutResourcePolicy",
+        )?;
         let block = req.block_public_policy.unwrap_or(false);
         self.allow(ctx, "PutResourcePolicy", Some(&secret), &secret.arn, &|c| {
             c.insert(
@@ -1289,7 +1321,7 @@ impl Secrets {
         req: w::ValidateResourcePolicyRequest,
     ) -> Out<w::ValidateResourcePolicyResponse> {
         let secret = match req.secret_id.as_deref() {
-            Some(id) => Some(self.secret(ctx, id)?),
+            Some(id) => Some(self.secret(ctx, id, "ValidateResourcePolicy")?),
             None => None,
         };
         let resource = secret.as_ref().map_or("*", |s| s.arn.as_str());
@@ -1326,7 +1358,11 @@ impl Secrets {
     }
 
     pub(crate) fn tag_resource(&self, ctx: &RequestContext, req: w::TagResourceRequest) -> Out<()> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "TagResource",
+        )?;
         let tags = request_tags(req.tags.as_ref())?;
         self.allow(ctx, "TagResource", Some(&secret), &secret.arn, &|c| {
             tag_context(c, &tags);
@@ -1355,7 +1391,11 @@ impl Secrets {
         ctx: &RequestContext,
         req: w::UntagResourceRequest,
     ) -> Out<()> {
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "UntagResource",
+        )?;
         let keys = req.tag_keys.clone().unwrap_or_default();
         for k in &keys {
             if k.to_ascii_lowercase().starts_with("aws:") {

@@ -47,7 +47,11 @@ impl Secrets {
             req.client_request_token.as_ref(),
             "InvalidParameterException",
         )?;
-        let secret = self.secret(ctx, req.secret_id.as_deref().unwrap_or_default())?;
+        let secret = self.secret(
+            ctx,
+            req.secret_id.as_deref().unwrap_or_default(),
+            "RotateSecret",
+        )?;
         let lambda = req
             .rotation_lambda_arn
             .clone()
