@@ -3,6 +3,7 @@ cannot call IAM, and every session stops working when it expires (the clock is
 moved through --test-controls, with real authentication throughout)."""
 
 import json
+import urllib.error
 
 import boto3
 import botocore.config
@@ -135,3 +136,36 @@ def test_access_key_last_use_survives_a_restart(fresh_server):
         assert error_of(iam.get_access_key_last_used, AccessKeyId=key["AccessKeyId"])[0] == "NoSuchEntity"
     finally:
         again.stop()
+
+
+def test_presigned_get_caller_identity_as_eks_and_vault_send_it(fresh_server):
+    # IAM and STS answer GET as well as POST; a presigned GetCallerIdentity URL is
+    # how EKS tokens (`aws eks get-token`) and Vault's AWS auth prove an identity.
+    import urllib.request
+    server = fresh_server(http=True)
+    iam = server.client("iam")
+    iam.create_user(UserName="builder")
+    key = iam.create_access_key(UserName="builder")["AccessKey"]
+    sts = server.client("sts", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    account = server.client("sts").get_caller_identity()["Account"]
+    # As `aws eks get-token` makes it: GET, and the cluster id as a signed header.
+    def add_cluster_header(request, **kwargs):
+        request.headers["x-k8s-aws-id"] = "ml-cluster"
+    sts.meta.events.register("before-sign.sts.GetCallerIdentity", add_cluster_header)
+    url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
+    request = urllib.request.Request(url, headers={"x-k8s-aws-id": "ml-cluster"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        body = r.read().decode()
+    assert f"<Arn>arn:aws:iam::{account}:user/builder</Arn>" in body
+    # Without the signed header the signature does not hold.
+    try:
+        urllib.request.urlopen(url, timeout=10)
+        raise AssertionError("a presigned URL held without its signed header")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in e.read()
+    # Nothing of the signature reaches the trail.
+    from helpers import audit_text, wait_for
+    assert wait_for(lambda: "GetCallerIdentity" in audit_text(server))
+    trail = audit_text(server)
+    assert "X-Amz-Signature" not in trail and "x-Amz-Signature" not in trail
+    assert url.split("X-Amz-Signature=")[1][:64] not in trail

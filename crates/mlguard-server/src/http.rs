@@ -174,7 +174,7 @@ pub async fn handle(
     let body = match read.await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => {
-            let protocol = Protocol::detect(&parts.headers);
+            let protocol = Protocol::detect(&parts.headers, parts.uri.query());
             let error = ApiError::new(
                 413,
                 "RequestEntityTooLarge",
@@ -183,7 +183,7 @@ pub async fn handle(
             return protocol.error_response(&request_id, &error);
         }
         Err(_) => {
-            let protocol = Protocol::detect(&parts.headers);
+            let protocol = Protocol::detect(&parts.headers, parts.uri.query());
             let error = ApiError::new(
                 408,
                 "RequestTimeout",
@@ -195,7 +195,7 @@ pub async fn handle(
             return protocol.error_response(&request_id, &error);
         }
     };
-    let protocol = Protocol::detect(&parts.headers);
+    let protocol = Protocol::detect(&parts.headers, parts.uri.query());
     let outcome = serve(&services, &conn, &parts, &body, protocol, &request_id).await;
     match outcome {
         Ok(response) => response,
@@ -742,7 +742,12 @@ fn query_parameters(body: &[u8], url_query: Option<&str>) -> serde_json::Value {
     let mut seen = std::collections::HashSet::new();
     let url = form_urlencoded::parse(url_query.unwrap_or_default().as_bytes());
     for (key, value) in form_urlencoded::parse(body).chain(url) {
-        if key == "Action" || key == "Version" || !seen.insert(key.clone()) {
+        // (A presigned request's `X-Amz-*` are its signature, credential and
+        // session token, not parameters: never recorded.)
+        let signing = key
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+        if key == "Action" || key == "Version" || signing || !seen.insert(key.clone()) {
             continue;
         }
         let mut node = &mut root;

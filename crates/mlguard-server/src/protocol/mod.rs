@@ -35,9 +35,17 @@ pub enum Protocol {
 impl Protocol {
     /// Recognizes the protocol of a request before authentication, so even an
     /// unsigned request gets its error in the shape its client parses.
-    pub fn detect(headers: &HeaderMap) -> Protocol {
+    pub fn detect(headers: &HeaderMap, url_query: Option<&str>) -> Protocol {
         if headers.contains_key("x-amz-target") {
             return Protocol::Json;
+        }
+        // "IAM and STS support GET and POST requests for all actions": an
+        // `Action` in the URL (a presigned GetCallerIdentity, as EKS and Vault
+        // send) is the query protocol too.
+        if url_query
+            .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "Action"))
+        {
+            return Protocol::Query;
         }
         let form = headers
             .get(http::header::CONTENT_TYPE)
