@@ -733,3 +733,25 @@ def test_aws_prefixed_tag_keys_are_reserved(server, iam):
     assert code == "InvalidInput"
     iam.tag_user(UserName=name, Tags=[{"Key": "awsome", "Value": "1"}])
     assert iam.list_user_tags(UserName=name)["Tags"] == [{"Key": "awsome", "Value": "1"}]
+
+
+def test_a_trust_policy_may_name_only_principals_that_exist(server, iam, sts):
+    account = sts.get_caller_identity()["Account"]
+    ghost = f"arn:aws:iam::{account}:user/{unique('ghost')}"
+    role = unique("trusting")
+    code, message = error_of(iam.create_role, RoleName=role, AssumeRolePolicyDocument=trusting(account, ghost))
+    assert code == "MalformedPolicyDocument"
+    assert message == f'Invalid principal in policy: "AWS":"{ghost}"'
+    name = unique("real")
+    iam.create_user(UserName=name, Path="/team/")
+    # The ARN must be the user's own, path included.
+    code, _ = error_of(iam.create_role, RoleName=role,
+                       AssumeRolePolicyDocument=trusting(account, f"arn:aws:iam::{account}:user/{name}"))
+    assert code == "MalformedPolicyDocument"
+    real = f"arn:aws:iam::{account}:user/team/{name}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trusting(account, real))
+    code, _ = error_of(iam.update_assume_role_policy, RoleName=role, PolicyDocument=trusting(account, real, ghost))
+    assert code == "MalformedPolicyDocument"
+    # Accounts, other accounts' principals and services are not checked.
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=trusting(
+        account, f"arn:aws:iam::{account}:root", "arn:aws:iam::111122223333:role/elsewhere", real))

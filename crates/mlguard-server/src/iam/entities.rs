@@ -119,6 +119,47 @@ fn tags_from(wire: Option<&Vec<w::Tag>>) -> Result<Vec<Tag>, ApiError> {
     Ok(out)
 }
 
+impl Iam {
+    /// A trust policy may name only users and roles of this account that
+    /// exist: IAM refuses one that names another ("Invalid principal in
+    /// policy"). Other accounts' principals, accounts, services and `*` are not
+    /// checked.
+    fn check_principals(&self, trust: &Doc) -> Result<(), ApiError> {
+        let Some(policy) = &trust.policy else {
+            return Ok(());
+        };
+        let inner = self.read()?;
+        let own = format!("arn:aws:iam::{}:", self.account_id);
+        for s in &policy.statements {
+            let entries = s.principal.iter().flat_map(|p| &p.entries);
+            for entry in entries.filter(|e| e.kind == mlguard_policy::PrincipalType::Aws) {
+                let Some(resource) = entry.text.strip_prefix(&own) else {
+                    continue;
+                };
+                let kind = if resource.starts_with("user/") {
+                    Kind::User
+                } else if resource.starts_with("role/") {
+                    Kind::Role
+                } else {
+                    continue;
+                };
+                let name = resource.rsplit('/').next().unwrap_or_default();
+                let exists = inner
+                    .entities(kind)
+                    .get(&name.to_ascii_lowercase())
+                    .is_some_and(|e| e.arn == entry.text);
+                if !exists {
+                    return Err(super::malformed_policy(format!(
+                        "Invalid principal in policy: \"AWS\":\"{}\"",
+                        entry.text
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Parses a trust policy with AWS's errors.
 pub fn parse_trust(text: &str) -> Result<Doc, ApiError> {
     match Policy::parse(text, PolicyKind::RoleTrust) {
@@ -645,9 +686,9 @@ impl Iam {
         self.allow(ctx, "iam:CreateRole", &role.arn, &|c| {
             request_tags(c, &tags)
         })?;
-        role.trust = Some(parse_trust(
-            req.assume_role_policy_document.as_deref().unwrap_or(""),
-        )?);
+        let trust = parse_trust(req.assume_role_policy_document.as_deref().unwrap_or(""))?;
+        self.check_principals(&trust)?;
+        role.trust = Some(trust);
         role.tags = tags_from(Some(&tags))?;
         role.description = req.description;
         role.max_session_duration = req.max_session_duration;
@@ -760,6 +801,7 @@ impl Iam {
     ) -> Out<()> {
         let name = req.role_name.unwrap_or_default();
         let trust = parse_trust(req.policy_document.as_deref().unwrap_or(""))?;
+        self.check_principals(&trust)?;
         let role = self.change_role(ctx, "iam:UpdateAssumeRolePolicy", &name, |r| {
             r.trust = Some(trust);
             Ok(())
