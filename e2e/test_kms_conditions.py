@@ -69,3 +69,32 @@ def test_request_alias_is_the_alias_the_request_names(server, kms):
     for key_id in (meta["KeyId"], meta["Arn"], other_alias):
         expect_error(lambda: client.generate_data_key(KeyId=key_id, KeySpec="AES_256"), "AccessDeniedException")
     expect_error(lambda: client.decrypt(CiphertextBlob=data_key["CiphertextBlob"]), "AccessDeniedException")
+
+
+def test_constraints_are_for_symmetric_encryption_keys_only(kms):
+    rsa = create_key(kms, "RSA_2048", "ENCRYPT_DECRYPT")
+    expect_error(lambda: kms.create_grant(KeyId=rsa["KeyId"], GranteePrincipal=f"arn:aws:iam::{rsa['AWSAccountId']}:root",
+                                          Operations=["Decrypt"], Constraints={"EncryptionContextEquals": {"a": "b"}}),
+                 "ValidationException")
+
+
+def test_a_constrained_grant_creates_only_grants_as_strict(server, kms):
+    # "If a grant with a grant constraint includes the CreateGrant operation, the
+    # constraint requires that any grants created with the CreateGrant permission
+    # have an equally strict or stricter encryption context constraint."
+    meta = create_key(kms)
+    delegate, delegate_arn = user(server)
+    _, worker_arn = user(server)
+    kms.create_grant(KeyId=meta["KeyId"], GranteePrincipal=delegate_arn, Operations=["Decrypt", "CreateGrant"],
+                     Constraints={"EncryptionContextSubset": {"project": "vision"}})
+
+    def sub_grant(constraints=None):
+        kwargs = {"Constraints": constraints} if constraints is not None else {}
+        return delegate.create_grant(KeyId=meta["Arn"], GranteePrincipal=worker_arn, Operations=["Decrypt"], **kwargs)
+
+    assert sub_grant({"EncryptionContextSubset": {"project": "vision"}})["GrantId"]
+    assert sub_grant({"EncryptionContextSubset": {"Project": "vision", "stage": "train"}})["GrantId"]
+    assert sub_grant({"EncryptionContextEquals": {"project": "vision", "stage": "eval"}})["GrantId"]
+    for weaker in (None, {"EncryptionContextSubset": {"stage": "train"}},
+                   {"EncryptionContextSubset": {"project": "other"}}):
+        expect_error(lambda: sub_grant(weaker), "AccessDeniedException")

@@ -86,8 +86,24 @@ impl Kms {
         extra: &dyn Fn(&mut Context),
         encryption_context: Option<&BTreeMap<String, String>>,
     ) -> Result<(), ApiError> {
+        let constraints = |g: &Grant| constraints_hold(g, encryption_context);
+        self.authorize_key_with(ctx, key, operation, extra, encryption_context, &constraints)
+    }
+
+    /// [`Kms::authorize_key`] where a grant counts when `grant_applies` says
+    /// its constraints allow the request (CreateGrant compares them with the
+    /// new grant's, not with an encryption context).
+    pub(crate) fn authorize_key_with(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        operation: &str,
+        extra: &dyn Fn(&mut Context),
+        encryption_context: Option<&BTreeMap<String, String>>,
+        grant_applies: &dyn Fn(&Grant) -> bool,
+    ) -> Result<(), ApiError> {
         let action = format!("kms:{operation}");
-        let granted = self.granted(ctx, key, operation, encryption_context)?;
+        let granted = self.granted(ctx, key, operation, grant_applies)?;
         if !ctx.needs_condition_context(Some(&key.policy)) {
             return ctx
                 .authorize(&AuthzCheck {
@@ -158,14 +174,14 @@ impl Kms {
         ctx: &RequestContext,
         key: &Key,
         operation: &str,
-        encryption_context: Option<&BTreeMap<String, String>>,
+        grant_applies: &dyn Fn(&Grant) -> bool,
     ) -> Result<bool, ApiError> {
         let inner = self.state.read()?;
         let caller = &ctx.caller;
         Ok(inner.grants_of(&key.path()).any(|g| {
             grantee_matches(g, caller)
                 && g.operations.iter().any(|op| op == operation)
-                && constraints_hold(g, encryption_context)
+                && grant_applies(g)
         }))
     }
 
@@ -241,6 +257,37 @@ pub fn constraints_hold(grant: &Grant, context: Option<&BTreeMap<String, String>
             && ctx.iter().all(|(k, v)| has(equals, k, v)))
     {
         return false;
+    }
+    true
+}
+
+/// Whether a grant with constraints `parent` may create one with `child`'s:
+/// "equally strict or stricter" (CreateGrant). Under `EncryptionContextEquals`
+/// only the same pairs (keys in any case) are; under `EncryptionContextSubset`,
+/// a subset or an equality constraint holding at least its pairs. A grant with
+/// no constraint allows any.
+pub fn at_least_as_strict(
+    parent: &Grant,
+    subset: Option<&BTreeMap<String, String>>,
+    equals: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let holds = |pairs: &BTreeMap<String, String>, within: &BTreeMap<String, String>| {
+        pairs.iter().all(|(k, v)| {
+            within
+                .iter()
+                .any(|(wk, wv)| wv == v && wk.to_lowercase() == k.to_lowercase())
+        })
+    };
+    if let Some(required) = &parent.context_equals {
+        return subset.is_none()
+            && equals.is_some_and(|e| e.len() == required.len() && holds(required, e));
+    }
+    if let Some(required) = &parent.context_subset {
+        return match (subset, equals) {
+            (Some(s), None) => holds(required, s),
+            (None, Some(e)) => holds(required, e),
+            _ => false,
+        };
     }
     true
 }
@@ -366,4 +413,74 @@ pub fn page<T: Clone>(
     crate::paging::page(items, marker, limit, || {
         ApiError::bad_request("InvalidMarkerException", "The marker is invalid.")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeMap;
+
+    use super::{Grant, at_least_as_strict, constraints_hold};
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn grant(subset: Option<&[(&str, &str)]>, equals: Option<&[(&str, &str)]>) -> Grant {
+        Grant {
+            grant_id: String::new(),
+            key_id: String::new(),
+            key_account: String::new(),
+            key_region: String::new(),
+            name: None,
+            grantee: String::new(),
+            retiring: None,
+            issuing_account: String::new(),
+            operations: Vec::new(),
+            context_subset: subset.map(map),
+            context_equals: equals.map(map),
+            created: 0,
+            token: String::new(),
+        }
+    }
+
+    #[test]
+    fn constraint_keys_ignore_case_and_values_do_not() {
+        let g = grant(Some(&[("Purpose", "Test")]), None);
+        assert!(constraints_hold(
+            &g,
+            Some(&map(&[("purpose", "Test"), ("x", "1")]))
+        ));
+        assert!(!constraints_hold(&g, Some(&map(&[("purpose", "test")]))));
+        let e = grant(None, Some(&[("Purpose", "Test")]));
+        assert!(constraints_hold(&e, Some(&map(&[("PURPOSE", "Test")]))));
+        assert!(!constraints_hold(
+            &e,
+            Some(&map(&[("purpose", "Test"), ("x", "1")]))
+        ));
+        assert!(!constraints_hold(&e, None));
+    }
+
+    #[test]
+    fn a_sub_grant_must_be_as_strict() {
+        let a = map(&[("a", "1")]);
+        let ab = map(&[("A", "1"), ("b", "2")]);
+        let b = map(&[("b", "2")]);
+        let unconstrained = grant(None, None);
+        assert!(at_least_as_strict(&unconstrained, None, None));
+        let subset = grant(Some(&[("a", "1")]), None);
+        assert!(at_least_as_strict(&subset, Some(&a), None));
+        assert!(at_least_as_strict(&subset, Some(&ab), None));
+        assert!(at_least_as_strict(&subset, None, Some(&ab)));
+        assert!(!at_least_as_strict(&subset, None, None));
+        assert!(!at_least_as_strict(&subset, Some(&b), None));
+        let equals = grant(None, Some(&[("a", "1")]));
+        assert!(at_least_as_strict(&equals, None, Some(&a)));
+        assert!(!at_least_as_strict(&equals, Some(&a), None));
+        assert!(!at_least_as_strict(&equals, None, Some(&ab)));
+    }
 }

@@ -112,7 +112,11 @@ impl Kms {
         .into_iter()
         .flatten()
         .collect();
-        self.authorize_key(
+        // A grant that allows CreateGrant under a constraint allows only grants
+        // with constraints as strict or stricter.
+        let subset = constraints.encryption_context_subset.as_ref();
+        let equals = constraints.encryption_context_equals.as_ref();
+        self.authorize_key_with(
             ctx,
             &key,
             "CreateGrant",
@@ -137,6 +141,7 @@ impl Kms {
                 }
             },
             None,
+            &|parent| super::common::at_least_as_strict(parent, subset, equals),
         )?;
         require_state(&key, &[KeyState::Enabled])?;
         if let Some(op) = operations.iter().find(|op| !supported(&key, op)) {
@@ -148,12 +153,20 @@ impl Kms {
         if !constraint_types.is_empty()
             && operations.iter().any(|op| {
                 !CONTEXT_OPERATIONS.contains(&op.as_str())
-                    && !matches!(op.as_str(), "DescribeKey" | "RetireGrant")
+                    && !matches!(op.as_str(), "DescribeKey" | "RetireGrant" | "CreateGrant")
             })
         {
             return Err(ApiError::validation(
                 "Grant constraints are allowed only with operations that take an encryption context.",
             ));
+        }
+        // "You cannot use an encryption context grant constraint for
+        // cryptographic operations with asymmetric KMS keys or HMAC KMS keys."
+        if !constraint_types.is_empty() && key.spec() != KeySpec::SymmetricDefault {
+            return Err(ApiError::validation(format!(
+                "Grant constraints are not allowed for key {} with key spec {}: only symmetric encryption keys take an encryption context.",
+                key.arn, key.meta.key_spec
+            )));
         }
         for map in [
             &constraints.encryption_context_subset,
