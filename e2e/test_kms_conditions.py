@@ -98,3 +98,35 @@ def test_a_constrained_grant_creates_only_grants_as_strict(server, kms):
     for weaker in (None, {"EncryptionContextSubset": {"stage": "train"}},
                    {"EncryptionContextSubset": {"project": "other"}}):
         expect_error(lambda: sub_grant(weaker), "AccessDeniedException")
+
+
+def test_a_key_policy_may_name_only_principals_that_exist(server, kms):
+    meta = create_key(kms)
+    account = meta["AWSAccountId"]
+    _, arn = user(server)
+
+    def policy(*principals):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*",
+             "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "kms:Decrypt", "Resource": "*"}]})
+
+    for ghost in (f"arn:aws:iam::{account}:user/{unique('ghost')}", f"arn:aws:iam::{account}:role/{unique('ghost')}"):
+        expect_error(lambda: kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default", Policy=policy(arn, ghost)),
+                     "MalformedPolicyDocumentException",
+                     "Policy contains a statement with one or more invalid principals.")
+        expect_error(lambda: kms.create_key(Policy=policy(ghost)), "MalformedPolicyDocumentException")
+    kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default",
+                       Policy=policy(arn, "arn:aws:iam::111122223333:role/in-another-account"))
+
+
+def test_a_secret_policy_may_name_only_principals_that_exist(server):
+    sm = server.client("secretsmanager")
+    name = unique("guarded")
+    arn = sm.create_secret(Name=name, SecretString="v")["ARN"]
+    account = arn.split(":")[4]
+    ghost = f"arn:aws:iam::{account}:user/{unique('ghost')}"
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ghost}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    expect_error(lambda: sm.put_resource_policy(SecretId=name, ResourcePolicy=doc), "MalformedPolicyDocumentException")
+    sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)

@@ -169,14 +169,6 @@ pub async fn start(
     };
     let audit = audit::AuditSink::start(&config.data_dir, &store, &root_key)?;
     let clock = Arc::new(clock::Clock::default());
-    let kms = Arc::new(
-        kms::Kms::load(
-            Arc::clone(&store),
-            Arc::clone(&root_key),
-            Arc::clone(&clock),
-        )
-        .map_err(|e| ServeError::State(e.to_string()))?,
-    );
     let iam = Arc::new(
         iam::Iam::load(
             Arc::clone(&store),
@@ -184,6 +176,15 @@ pub async fn start(
             Arc::clone(&clock),
             account_id.clone(),
             Arc::clone(&credentials),
+        )
+        .map_err(|e| ServeError::State(e.to_string()))?,
+    );
+    let kms = Arc::new(
+        kms::Kms::load(
+            Arc::clone(&store),
+            Arc::clone(&root_key),
+            Arc::clone(&clock),
+            Arc::clone(&iam),
         )
         .map_err(|e| ServeError::State(e.to_string()))?,
     );

@@ -122,6 +122,11 @@ fn new_token() -> Result<Zeroizing<String>, ApiError> {
 }
 
 impl Sts {
+    /// The account's IAM.
+    pub(crate) fn iam(&self) -> &Arc<Iam> {
+        &self.iam
+    }
+
     /// Loads unexpired sessions from the store and makes them usable.
     pub fn load(
         store: Arc<Store>,

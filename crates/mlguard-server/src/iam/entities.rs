@@ -122,41 +122,17 @@ fn tags_from(wire: Option<&Vec<w::Tag>>) -> Result<Vec<Tag>, ApiError> {
 impl Iam {
     /// A trust policy may name only users and roles of this account that
     /// exist: IAM refuses one that names another ("Invalid principal in
-    /// policy"). Other accounts' principals, accounts, services and `*` are not
-    /// checked.
+    /// policy").
     fn check_principals(&self, trust: &Doc) -> Result<(), ApiError> {
         let Some(policy) = &trust.policy else {
             return Ok(());
         };
-        let inner = self.read()?;
-        let own = format!("arn:aws:iam::{}:", self.account_id);
-        for s in &policy.statements {
-            let entries = s.principal.iter().flat_map(|p| &p.entries);
-            for entry in entries.filter(|e| e.kind == mlguard_policy::PrincipalType::Aws) {
-                let Some(resource) = entry.text.strip_prefix(&own) else {
-                    continue;
-                };
-                let kind = if resource.starts_with("user/") {
-                    Kind::User
-                } else if resource.starts_with("role/") {
-                    Kind::Role
-                } else {
-                    continue;
-                };
-                let name = resource.rsplit('/').next().unwrap_or_default();
-                let exists = inner
-                    .entities(kind)
-                    .get(&name.to_ascii_lowercase())
-                    .is_some_and(|e| e.arn == entry.text);
-                if !exists {
-                    return Err(super::malformed_policy(format!(
-                        "Invalid principal in policy: \"AWS\":\"{}\"",
-                        entry.text
-                    )));
-                }
-            }
+        match self.unknown_principal(policy)? {
+            Some(arn) => Err(super::malformed_policy(format!(
+                "Invalid principal in policy: \"AWS\":\"{arn}\""
+            ))),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

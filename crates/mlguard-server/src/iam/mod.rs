@@ -783,6 +783,44 @@ pub fn ok<T: ToXml>(request_id: &str, operation: &str, result: &T) -> Response<F
     )
 }
 
+impl Iam {
+    /// The first principal `policy` names that is a user or role of this
+    /// account and does not exist (by its exact ARN, path included): IAM, KMS
+    /// and Secrets Manager refuse such a policy. Other accounts' principals,
+    /// accounts, services and `*` are not checked.
+    pub(crate) fn unknown_principal(
+        &self,
+        policy: &mlguard_policy::Policy,
+    ) -> Result<Option<String>, ApiError> {
+        let inner = self.read()?;
+        let own = format!("arn:aws:iam::{}:", self.account_id);
+        for s in &policy.statements {
+            let entries = s.principal.iter().flat_map(|p| &p.entries);
+            for entry in entries.filter(|e| e.kind == mlguard_policy::PrincipalType::Aws) {
+                let Some(resource) = entry.text.strip_prefix(&own) else {
+                    continue;
+                };
+                let kind = if resource.starts_with("user/") {
+                    Kind::User
+                } else if resource.starts_with("role/") {
+                    Kind::Role
+                } else {
+                    continue;
+                };
+                let name = resource.rsplit('/').next().unwrap_or_default();
+                let exists = inner
+                    .entities(kind)
+                    .get(&name.to_ascii_lowercase())
+                    .is_some_and(|e| e.arn == entry.text);
+                if !exists {
+                    return Ok(Some(entry.text.clone()));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// Adds `aws:RequestTag/*` and `aws:TagKeys` for tags in a request.
 pub fn request_tags(context: &mut Context, tags: &[w::Tag]) {
     crate::context::insert_request_tags(

@@ -85,6 +85,19 @@ pub fn aws_managed_key_policy(account: &str, region: &str, service: &str) -> Str
     .to_string()
 }
 
+impl Kms {
+    /// A key policy may name only this account's users and roles that exist.
+    fn known_principals(&self, policy: &Policy) -> Result<(), ApiError> {
+        match self.iam.unknown_principal(policy)? {
+            Some(_) => Err(ApiError::bad_request(
+                "MalformedPolicyDocumentException",
+                "Policy contains a statement with one or more invalid principals.",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Parses a key policy with KMS's rules, answering `MalformedPolicyDocumentException`.
 pub fn parse_key_policy(text: &str) -> Result<Policy, ApiError> {
     Policy::parse(text, PolicyKind::KeyPolicy).map_err(|e| match e.kind {
@@ -261,6 +274,7 @@ impl Kms {
             .clone()
             .unwrap_or_else(|| default_key_policy(&account));
         let policy = parse_key_policy(&policy_text)?;
+        self.known_principals(&policy)?;
         let tags = check_tags(&BTreeMap::new(), req.tags.as_deref().unwrap_or_default())?;
 
         // CreateKey is authorized by identity policies only: the key does not exist yet.
@@ -1021,6 +1035,7 @@ impl Kms {
         }
         let text = req.policy.clone().unwrap_or_default();
         let policy = Arc::new(parse_key_policy(&text)?);
+        self.known_principals(&policy)?;
         let key = self.resolve(
             ctx,
             req.key_id.as_deref().unwrap_or_default(),

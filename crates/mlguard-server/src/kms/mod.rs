@@ -35,6 +35,8 @@ pub struct Kms {
     pub(crate) clock: Arc<Clock>,
     /// Held while an AWS managed key is created on first use.
     pub(crate) aws_key_creation: std::sync::Mutex<()>,
+    /// The account's IAM: key policies may name only its principals that exist.
+    pub(crate) iam: Arc<crate::iam::Iam>,
 }
 
 /// The operations mlguard serves and whether each only reads.
@@ -73,6 +75,7 @@ impl Kms {
         store: Arc<Store>,
         root_key: Arc<RootKey>,
         clock: Arc<Clock>,
+        iam: Arc<crate::iam::Iam>,
     ) -> Result<Kms, ApiError> {
         let state = KmsState::load(&store, &root_key)?;
         Ok(Kms {
@@ -81,6 +84,7 @@ impl Kms {
             root_key,
             clock,
             aws_key_creation: std::sync::Mutex::new(()),
+            iam,
         })
     }
 

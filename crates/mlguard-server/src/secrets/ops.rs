@@ -1259,6 +1259,12 @@ impl Secrets {
         }
         let text = req.resource_policy.clone().unwrap_or_default();
         let policy = parse_policy(&text)?;
+        if self.sts.iam().unknown_principal(&policy)?.is_some() {
+            return Err(ApiError::bad_request(
+                "MalformedPolicyDocumentException",
+                "This resource policy contains an unsupported principal.",
+            ));
+        }
         if block && is_public(&policy) {
             return Err(ApiError::bad_request(
                 "PublicPolicyException",
