@@ -255,3 +255,11 @@ def test_request_parameters_are_the_ones_the_operation_read(fresh_server):
     events = [json.loads(line)["event"] for line in audit_text(server).splitlines()]
     created = [e["requestParameters"]["userName"] for e in events if e["eventName"] == "CreateUser"]
     assert sorted(created) == sorted([f"first{suffix}", f"inurl{suffix}"])
+
+
+def test_a_query_request_without_action_is_missing_action(fresh_server):
+    server = fresh_server(http=True)
+    for service in ("iam", "sts"):
+        response = signed_query(server, "Version=2010-05-08", service=service)
+        assert response.status == 400
+        assert b"<Code>MissingAction</Code>" in response.body and b"<ErrorResponse" in response.body

@@ -734,6 +734,8 @@ impl Iam {
                 "NotImplemented",
                 format!("{other} is not implemented by this mlguard yet."),
             )),
+            // (IAM's and STS's common errors: MissingAction, 400.)
+            "" => Err(ApiError::bad_request("MissingAction", "Missing Action")),
             other => Err(ApiError::bad_request(
                 "InvalidAction",
                 format!("Could not find operation {other} for version 2010-05-08"),
