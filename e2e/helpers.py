@@ -23,3 +23,16 @@ def audit_text(server):
 def audit_events(server):
     """The events of the server's audit log so far, in order."""
     return [json.loads(line)["event"] for line in audit_text(server).splitlines()]
+
+
+def user_client(server, policy, service="secretsmanager"):
+    """An IAM user with an access key (and `policy` inline, when given): its
+    client for `service` and its ARN."""
+    iam = server.client("iam")
+    name = unique(f"{service}-user")
+    iam.create_user(UserName=name)
+    if policy:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    return server.client(service, access_key=key["AccessKeyId"], secret=key["SecretAccessKey"]), arn

@@ -1,22 +1,18 @@
-"""Grant constraints and condition keys as non-root principals see them: the
-encryption-context keys of a grant constraint are not case-sensitive (its values
-are), and `kms:RequestAlias` is the alias the request named the key by."""
+"""Grant constraints, condition keys and policy principals as non-root principals
+see them: the encryption-context keys of a grant constraint are not case-sensitive
+(its values are), constraints are for symmetric keys and bound the grants a
+constrained grant creates, `kms:RequestAlias` is the alias the request named the key
+by, and key and secret policies may name only principals that exist."""
 
 import json
 
+from helpers import user_client
 from kms_helpers import create_key, expect_error, unique
 
 
 def user(server, policy=None):
-    """An IAM user with an access key, and its KMS client and ARN."""
-    iam = server.client("iam")
-    name = unique("kms-user")
-    iam.create_user(UserName=name)
-    if policy:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    arn = iam.get_user(UserName=name)["User"]["Arn"]
-    return server.client("kms", access_key=key["AccessKeyId"], secret=key["SecretAccessKey"]), arn
+    """An IAM user with an access key: its KMS client and its ARN."""
+    return user_client(server, policy, "kms")
 
 
 def test_grant_constraint_keys_ignore_case_and_values_do_not(server, kms):

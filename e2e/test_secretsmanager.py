@@ -11,7 +11,7 @@ import uuid
 import boto3
 import pytest
 
-from helpers import audit_text, error_of, unique, wait_for
+from helpers import audit_text, error_of, unique, user_client, wait_for
 
 MARKED = "You can't perform this operation on the secret because it was marked for deletion."
 NOT_FOUND = "Secrets Manager can't find the specified secret."
@@ -20,17 +20,6 @@ NOT_FOUND = "Secrets Manager can't find the specified secret."
 @pytest.fixture()
 def sm(server):
     return server.client("secretsmanager")
-
-
-def user_client(server, policy, service="secretsmanager"):
-    iam = server.client("iam")
-    name = unique("sm-user")
-    iam.create_user(UserName=name)
-    if policy:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    arn = iam.get_user(UserName=name)["User"]["Arn"]
-    return server.client(service, access_key=key["AccessKeyId"], secret=key["SecretAccessKey"]), arn
 
 
 def test_seed_snippet_reads_a_database_password(server, sm):
