@@ -28,8 +28,9 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     emulate: bool,
     /// The test controls of --emulate (POST /_mlguard/clock?advance=SECONDS,
-    /// /_mlguard/scheduler/run, /_mlguard/reset) with real authentication.
-    /// Loopback only unless --allow-remote. Never for production.
+    /// /_mlguard/scheduler/run, /_mlguard/reset) while the AWS APIs keep real
+    /// authentication; the controls themselves take no signature. Loopback only
+    /// unless --allow-remote. Never for production.
     #[arg(long)]
     test_controls: bool,
     /// The account id of a new data directory (emulation defaults to 123456789012).
