@@ -252,3 +252,16 @@ def test_grant_dry_runs_have_no_effect(kms):
     expect_error(lambda: kms.retire_grant(GrantToken=grant["GrantToken"], DryRun=True),
                  "DryRunOperationException", DRY_RUN)
     assert len(grants_of(kms, meta["KeyId"])) == 1
+
+
+def test_a_grant_token_kms_could_not_have_issued_is_refused(kms):
+    meta = create_key(kms)
+    for bogus in ("bogus", "x" * 63, "!" * 64):
+        expect_error(lambda: kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x", GrantTokens=[bogus]),
+                     "InvalidGrantTokenException")
+        expect_error(lambda: kms.create_grant(KeyId=meta["KeyId"], GranteePrincipal=root(meta), Operations=["Encrypt"],
+                                              GrantTokens=[bogus]), "InvalidGrantTokenException")
+    # A token of a grant retired since is well-formed: it passes, granting nothing more.
+    grant = kms.create_grant(KeyId=meta["KeyId"], GranteePrincipal=root(meta), Operations=["Encrypt"])
+    kms.retire_grant(GrantToken=grant["GrantToken"])
+    assert kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x", GrantTokens=[grant["GrantToken"]])["KeyId"] == meta["Arn"]

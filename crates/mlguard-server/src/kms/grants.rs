@@ -82,6 +82,44 @@ fn entry(grant: &Grant) -> w::GrantListEntry {
     }
 }
 
+/// The length of the grant tokens mlguard issues (48 random bytes, base64url).
+const TOKEN_LEN: usize = 64;
+
+/// `GrantTokens` of any operation must be tokens KMS could have issued:
+/// `InvalidGrantTokenException` otherwise, as KMS answers a token it cannot
+/// read. (A well-formed token of a retired grant passes; it just grants
+/// nothing.) Only bodies that name `GrantTokens` are parsed for it.
+pub(crate) fn check_grant_tokens(body: &[u8]) -> Result<(), ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Tokens {
+        #[serde(rename = "GrantTokens")]
+        grant_tokens: Option<Vec<String>>,
+    }
+    if !body.windows(11).any(|w| w == b"GrantTokens") {
+        return Ok(());
+    }
+    // (A body that is not this shape is left to the operation's decoder.)
+    let Ok(Tokens {
+        grant_tokens: Some(tokens),
+    }) = serde_json::from_slice::<Tokens>(body)
+    else {
+        return Ok(());
+    };
+    let well_formed = |t: &String| {
+        t.len() == TOKEN_LEN
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if tokens.iter().all(well_formed) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "InvalidGrantTokenException",
+            "The grant token is not valid.",
+        ))
+    }
+}
+
 impl Kms {
     pub(crate) fn create_grant(
         &self,
@@ -188,7 +226,9 @@ impl Kms {
         let token = {
             let bytes: [u8; 48] =
                 random::array().map_err(|_| ApiError::internal("KMSInternalException"))?;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            debug_assert_eq!(token.len(), TOKEN_LEN);
+            token
         };
         // A named grant is idempotent per key: same name, same grant id.
         let existing = {

@@ -97,6 +97,7 @@ impl Kms {
     ) -> Result<(Response<Full<Bytes>>, AuditInfo), ApiError> {
         use mlguard_wire::kms as w;
         let id = ctx.request_id.as_str();
+        grants::check_grant_tokens(body)?;
         macro_rules! op {
             ($req:ty, $f:ident) => {{
                 let request: $req = json::decode(body)?;
