@@ -4,6 +4,7 @@ input, and the exit status that gates a CI pipeline."""
 
 import gzip
 import json
+import pathlib
 import subprocess
 
 import pytest
@@ -137,10 +138,14 @@ def test_custom_identifiers_and_sampling(tree, tmp_path):
 def test_bad_arguments_and_missing_files(tree):
     assert "--sample-rate" in scan(tree, "--sample-rate", "0", check_code=2).stderr
     assert "--min-score" in scan(tree, "--min-score", "2", check_code=2).stderr
-    report = json.loads(scan(tree / "nope", tree / "clean.txt", "--format", "json", check_code=0).stdout)
+    # A named path that does not exist is reported, and the status says the
+    # command was unusable, whatever --fail-on says (a typo must not pass a gate).
+    proc = scan(tree / "nope", tree / "clean.txt", "--format", "json", "--fail-on", "high", check_code=2)
+    report = json.loads(proc.stdout)
     missing = [f for f in report["files"] if f["path"].endswith("nope")][0]
     assert "No such file" in missing["error"]
     assert report["summary"]["notScanned"] == 1
+    assert "not found" in proc.stderr and "nope" in proc.stderr
 
 
 def test_parquet(tmp_path):
@@ -162,3 +167,57 @@ def test_parquet(tmp_path):
     assert "not a Parquet file" in files["broken.parquet"]["error"]
     sarif = json.loads(scan(tmp_path / "customers.parquet", "--format", "sarif", check_code=0).stdout)
     assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+
+
+def test_symbolic_link_loops_are_walked_once(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("SSN 536-22-8451\n")
+    for name in ("l1", "l2"):
+        (tmp_path / "d" / name).symlink_to(".")
+    (tmp_path / "d" / "up").symlink_to("../d")
+    report = json.loads(scan(tmp_path, "--format", "json", check_code=0).stdout)
+    assert [f["path"] for f in report["files"]] == [str(tmp_path / "d" / "a.txt")]
+
+
+def test_a_corrupt_parquet_file_is_reported_and_the_scan_goes_on(tmp_path):
+    good = (pathlib.Path(__file__).parent / "data" / "customers.parquet").read_bytes()
+    # Bytes of the footer's metadata changed: the parquet crate's decoder panics
+    # on these; the file must be reported, not the run lost.
+    bad = bytearray(good)
+    bad[133], bad[383] = 98, 192
+    (tmp_path / "bad.parquet").write_bytes(bytes(bad))
+    (tmp_path / "good.txt").write_text("SSN 536-22-8451\n")
+    for threads in ("1", "2"):
+        proc = scan(tmp_path, "--format", "json", "--threads", threads, check_code=0)
+        files = {pathlib.Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
+        assert "Parquet" in files["bad.parquet"]["error"]
+        assert files["good.txt"]["findings"][0]["type"] == "SSN"
+
+
+def test_one_endless_line_is_read_in_bounded_parts(tmp_path):
+    # 64 MiB of one line, gzip-compressed to a few dozen kB: read in parts, as
+    # one record, its finding at its true offset.
+    path = tmp_path / "bomb.txt.gz"
+    with gzip.open(path, "wb") as f:
+        chunk = b"\0" * (1 << 20)
+        for _ in range(64):
+            f.write(chunk)
+        f.write(b" ssn 536-22-8451\n")
+    report = json.loads(scan(path, "--format", "json", check_code=0).stdout)
+    (only,) = report["files"]
+    assert only["records"] == 1
+    assert only["findings"][0]["locations"][0] == {"byteOffset": (64 << 20) + 5, "line": 1}
+
+
+def test_custom_identifiers_cannot_take_a_built_in_name(tree, tmp_path):
+    custom = tmp_path / "custom.json"
+    custom.write_text(json.dumps([{"name": "SSN", "regex": "EMP-[0-9]{6}",
+                                   "severityLevels": [{"occurrencesThreshold": 1, "severity": "LOW"}]}]))
+    assert "built-in" in scan(tree, "--custom", custom, check_code=2).stderr
+
+
+def test_sarif_uris_are_uri_references(tmp_path):
+    (tmp_path / "a b#c%d.txt").write_text("SSN 536-22-8451\n")
+    sarif = json.loads(scan(tmp_path, "--format", "sarif", check_code=0).stdout)
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file://") and uri.endswith("/a%20b%23c%25d.txt")

@@ -102,8 +102,21 @@ impl CustomIdentifier {
             File::Many(v) => v,
             File::One(one) => vec![*one],
         };
-        for c in &list {
+        for (i, c) in list.iter().enumerate() {
             c.validate()?;
+            // Findings are grouped and given a severity by name: two
+            // identifiers of one name would share a group (Macie keeps names
+            // unique too).
+            if list
+                .iter()
+                .take(i)
+                .any(|other| other.name.eq_ignore_ascii_case(&c.name))
+            {
+                return Err(CustomIdentifierError::Invalid {
+                    name: c.name.clone(),
+                    detail: "another custom identifier has this name".into(),
+                });
+            }
         }
         Ok(list)
     }
@@ -116,6 +129,16 @@ impl CustomIdentifier {
         };
         if self.name.is_empty() || self.name.chars().count() > 128 {
             return Err(bad("name must be 1–128 characters".into()));
+        }
+        // (A built-in type's name would merge the two kinds of finding, and
+        // the custom severity would stand for the built-in one.)
+        if crate::PiiType::ALL
+            .iter()
+            .any(|t| t.as_str().eq_ignore_ascii_case(&self.name))
+        {
+            return Err(bad(
+                "name is a built-in type's; choose another (custom findings are reported under their name)".into(),
+            ));
         }
         let regex_len = self.regex.chars().count();
         if regex_len == 0 || regex_len > 512 {
@@ -178,6 +201,19 @@ mod tests {
         let wrapped =
             r#"{"customDataIdentifiers":[{"name":"a","regex":"x+"},{"name":"b","regex":"y+"}]}"#;
         assert_eq!(CustomIdentifier::parse_file(wrapped).unwrap().len(), 2);
+        for clash in [
+            r#"[{"name":"SSN","regex":"x"}]"#,
+            r#"[{"name":"email","regex":"x"}]"#,
+            r#"[{"name":"a","regex":"x"},{"name":"A","regex":"y"}]"#,
+        ] {
+            assert!(
+                matches!(
+                    CustomIdentifier::parse_file(clash),
+                    Err(CustomIdentifierError::Invalid { .. })
+                ),
+                "{clash}"
+            );
+        }
         let bad = r#"[{"name":"a","regex":"("}]"#;
         assert!(
             CustomIdentifier::parse_file(bad)

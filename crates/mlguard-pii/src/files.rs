@@ -174,25 +174,39 @@ impl FileReport {
 /// order); unreadable directories are returned as errors.
 pub fn collect(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        walk(p, &mut out);
+        walk(p, &mut out, &mut seen);
     }
     out
 }
 
-fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, String)>>) {
+/// `seen`: the directories walked so far, resolved, so a symbolic link back up
+/// the tree (or two links to one directory) is walked once, not forever.
+fn walk(
+    path: &Path,
+    out: &mut Vec<Result<PathBuf, (PathBuf, String)>>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
     match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> =
-                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                children.sort();
-                for c in children {
-                    walk(&c, out);
-                }
+        Ok(m) if m.is_dir() => {
+            if let Ok(resolved) = std::fs::canonicalize(path)
+                && !seen.insert(resolved)
+            {
+                return;
             }
-            Err(e) => out.push(Err((path.to_path_buf(), e.to_string()))),
-        },
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut children: Vec<PathBuf> =
+                        entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    children.sort();
+                    for c in children {
+                        walk(&c, out, seen);
+                    }
+                }
+                Err(e) => out.push(Err((path.to_path_buf(), e.to_string()))),
+            }
+        }
         Ok(m) if m.is_file() => out.push(Ok(path.to_path_buf())),
         Ok(_) => {}
         Err(e) => out.push(Err((path.to_path_buf(), e.to_string()))),
@@ -550,8 +564,21 @@ fn scan_file_in<'d>(
                 detector,
                 groups: Vec::new(),
             };
-            if let Err(e) = scan_parquet(&mut groups, file, options, &mut report, pool) {
-                report.error = Some(e);
+            // The parquet crate can panic on a corrupt file (an `unwrap` in
+            // its Thrift decoder, an index out of bounds in a decoder): the
+            // file is reported unreadable and the scan goes on.
+            let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                scan_parquet(&mut groups, file, options, &mut report, pool)
+            }));
+            match scanned {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => report.error = Some(e),
+                Err(_) => {
+                    report.error = Some(
+                        "not a Parquet file mlguard can read: its parser failed on corrupt data"
+                            .to_owned(),
+                    );
+                }
             }
             report.findings = groups.groups;
         }
@@ -591,7 +618,14 @@ struct Lines {
     reader: BufReader<Box<dyn Read>>,
     raw: Vec<u8>,
     number: u64,
+    /// The last part read did not end its line.
+    continues: bool,
+    /// The last part read starts a line (is a record, not a line's rest).
+    starts_line: bool,
 }
+
+/// The longest part of a line held at once (see [`Lines::next`]).
+const MAX_LINE: u64 = 16 << 20;
 
 impl Lines {
     fn new(reader: BufReader<Box<dyn Read>>) -> Lines {
@@ -599,24 +633,33 @@ impl Lines {
             reader,
             raw: Vec::new(),
             number: 0,
+            continues: false,
+            starts_line: false,
         }
     }
 
     /// Reads the next line into `raw` (with its newline); its number and offset.
+    /// A line longer than [`MAX_LINE`] comes in parts of that size, numbered as
+    /// the line they belong to, so no input (a gzip bomb of one endless line)
+    /// holds more than that in memory.
     fn next(
         &mut self,
         report: &mut FileReport,
         options: &ScanOptions,
     ) -> Result<Option<(u64, u64)>, String> {
         self.raw.clear();
-        let n = self
-            .reader
+        let n = (&mut self.reader)
+            .take(MAX_LINE)
             .read_until(b'\n', &mut self.raw)
             .map_err(|e| format!("read: {e}"))? as u64;
         if n == 0 {
             return Ok(None);
         }
-        self.number += 1;
+        self.starts_line = !self.continues;
+        if self.starts_line {
+            self.number += 1;
+        }
+        self.continues = self.raw.last() != Some(&b'\n');
         let start = report.bytes;
         report.bytes += n;
         options.advance(n);
@@ -688,7 +731,7 @@ fn scan_text<'d>(
             }
             continue;
         }
-        report.records += 1;
+        report.records += u64::from(lines.starts_line);
         if piece.is_empty() {
             piece_first_line = line_no;
             piece_offset = start;

@@ -103,6 +103,21 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode, String> {
     };
     written.map_err(|e| crate::report_write_error(&e))?;
 
+    // A path named on the command line that does not exist is a mistake in
+    // the command (a typo must not pass a CI gate): the report is written,
+    // and the status says the input was unusable. (Unreadable or malformed
+    // files inside are reported and skipped.)
+    let missing: Vec<String> = args
+        .paths
+        .iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("mlguard: not found: {}", missing.join(", "));
+        return Ok(ExitCode::from(crate::EXIT_UNUSABLE));
+    }
+
     let worst = reports.iter().filter_map(FileReport::max_severity).max();
     let threshold = args.fail_on.map(|f| match f {
         FailOn::Low => Severity::Low,
@@ -277,7 +292,7 @@ fn write_sarif(
                 .iter()
                 .map(|l| {
                     json!({"physicalLocation": {
-                        "artifactLocation": {"uri": r.path.to_string_lossy()},
+                        "artifactLocation": {"uri": file_uri(&r.path)},
                         "region": match l.byte_offset {
                             Some(b) => json!({"startLine": l.line, "byteOffset": b}),
                             None => json!({"startLine": l.line}),
@@ -310,4 +325,25 @@ fn write_sarif(
     let doc = crate::sarif::document(rules, results, notifications);
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// A path as SARIF's `artifactLocation.uri` (a URI reference, §3.4.3): bytes
+/// outside RFC 3986's unreserved set and `/` percent-encoded, so a space, `#`
+/// or `%` in a file name does not change which file it names; an absolute
+/// path as a `file://` URI.
+fn file_uri(path: &std::path::Path) -> String {
+    use std::fmt::Write as _;
+    let text = path.to_string_lossy();
+    let mut uri = String::with_capacity(text.len() + 8);
+    if path.is_absolute() {
+        uri.push_str("file://");
+    }
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri
 }
