@@ -200,6 +200,14 @@ def test_bad_input_never_leaves_a_half_written_output(tmp_path):
     ok.write_text("steps:\n  - Action: {Operation: MASK_RANGE, Parameters: {sourceColumns: [a]}}\n")
     assert "line" in run("protect", "--recipe", ok, ragged, out, code=2).stderr
     assert out.read_text() == "previous\n"
+    # A quote never closed would carry the later rows' SSNs, unmasked, into
+    # one cell of the last column: refused, nothing written.
+    leak = tmp_path / "leak.csv"
+    leak.write_text('ssn,note\n123-45-6789,"broken\n111-22-3333,ok\n444-55-6666,ok\n')
+    mask = tmp_path / "mask.yaml"
+    mask.write_text("steps:\n  - Action: {Operation: MASK_RANGE, Parameters: {sourceColumns: [ssn], stop: -4}}\n")
+    assert "never closed" in run("protect", "--recipe", mask, leak, out, code=2).stderr
+    assert out.read_text() == "previous\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 

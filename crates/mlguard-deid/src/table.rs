@@ -95,6 +95,14 @@ pub fn delimited_batches<R: Read + Seek + Send + 'static>(
         .map_err(io)?;
     reader.rewind().map_err(io)?;
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&first));
+    // A quote opened and never closed takes every later line into one cell,
+    // where no masking step looks for them: refused, not read.
+    if let Some(line) = unterminated_quote(&mut reader, delimiter).map_err(io)? {
+        return Err(DeidError::Input(format!(
+            "line {line}: a quoted field is never closed (it would swallow the rest of the file)"
+        )));
+    }
+    reader.rewind().map_err(io)?;
     let format = arrow_csv::reader::Format::default()
         .with_header(true)
         .with_delimiter(delimiter);
@@ -126,6 +134,49 @@ pub fn delimited_batches<R: Read + Seek + Send + 'static>(
     // arrow-csv names the line of a record with the wrong field count.
     let batches = csv.map(|b| b.map_err(|e| DeidError::Input(e.to_string())));
     Ok((schema, delimiter, Box::new(batches)))
+}
+
+/// The line where a quoted field opens that is still open at the end of the
+/// input, read as the CSV reader reads it: a quote opens a field only at the
+/// field's start, `""` inside one is a quote, and anything after a closing
+/// quote up to the delimiter belongs to the field.
+fn unterminated_quote<R: Read>(reader: R, delimiter: u8) -> std::io::Result<Option<u64>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut line = 1u64;
+    let mut opened = 1u64;
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        for &b in buf {
+            state = match (state, b) {
+                (State::FieldStart, b'"') => {
+                    opened = line;
+                    State::Quoted
+                }
+                (State::Quoted, b'"') => State::QuoteInQuoted,
+                (State::QuoteInQuoted, b'"') => State::Quoted,
+                (State::Quoted, _) => State::Quoted,
+                (_, b) if b == delimiter || b == b'\n' || b == b'\r' => State::FieldStart,
+                _ => State::Unquoted,
+            };
+            if b == b'\n' {
+                line += 1;
+            }
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+    Ok((state == State::Quoted).then_some(opened))
 }
 
 /// Reads delimited text with a header row; `delimiter` `None` sniffs it from

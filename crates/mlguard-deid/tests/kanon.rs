@@ -787,3 +787,25 @@ fn k_one_changes_nothing() {
     assert_eq!(o.loss.loss, 0.0);
     assert_eq!(rows(&o.table, &["zip", "age"]), rows(&t, &["zip", "age"]));
 }
+
+#[test]
+fn a_quote_never_closed_is_refused_not_swallowed() {
+    // The open quote would carry the later rows' SSNs into one `note` cell.
+    let leak = "ssn,note\n123-45-6789,\"broken\n111-22-3333,ok\n444-55-6666,ok\n";
+    let err = read_delimited(Cursor::new(leak.to_owned()), None)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("line 2"), "{err}");
+    // Quotes that close, even across lines, doubled, or mid-field, are fine.
+    for fine in [
+        "a,b\n1,\"x\ny\"\n",
+        "a,b\n1,\"say \"\"hi\"\"\"\n",
+        "a,b\n5'10\",x\n",
+        "a,b\n1,\"x\"\n",
+    ] {
+        assert!(
+            read_delimited(Cursor::new(fine.to_owned()), None).is_ok(),
+            "{fine:?}"
+        );
+    }
+}
