@@ -263,3 +263,8 @@ def test_a_query_request_without_action_is_missing_action(fresh_server):
         response = signed_query(server, "Version=2010-05-08", service=service)
         assert response.status == 400
         assert b"<Code>MissingAction</Code>" in response.body and b"<ErrorResponse" in response.body
+
+
+def test_lookup_in_a_directory_without_a_log_is_an_error(tmp_path):
+    proc = run_cli("audit", "lookup", str(tmp_path / "nowhere"), check=2)
+    assert "no audit log" in proc.stderr

@@ -207,6 +207,9 @@ def test_bad_input_never_leaves_a_half_written_output(tmp_path):
     mask = tmp_path / "mask.yaml"
     mask.write_text("steps:\n  - Action: {Operation: MASK_RANGE, Parameters: {sourceColumns: [ssn], stop: -4}}\n")
     assert "never closed" in run("protect", "--recipe", mask, leak, out, code=2).stderr
+    # A key file or recipe is small: /dev/zero is refused, not read for ever.
+    assert "larger than" in run("protect", "--recipe", mask, "--key-file", "/dev/zero", source, out, code=2).stderr
+    assert "larger than" in run("protect", "--recipe", "/dev/zero", source, out, code=2).stderr
     assert out.read_text() == "previous\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 

@@ -113,3 +113,15 @@ def test_json_lines_and_parquet_measure_as_the_same_table_in_csv(tmp_path):
     assert "not a Parquet file" in risk(tmp_path / "broken.parquet", "--quasi-identifiers", "a", code=2).stderr
     (tmp_path / "bad.jsonl").write_text('{"a": 1}\n[2]\n')
     assert "line 2" in risk(tmp_path / "bad.jsonl", "--quasi-identifiers", "a", code=2).stderr
+
+
+def test_a_corrupt_parquet_file_is_refused_not_a_crash(tmp_path):
+    # Two bytes of the footer changed: the parquet crate panics decoding it.
+    import pathlib
+    good = (pathlib.Path(__file__).parent / "data" / "customers.parquet").read_bytes()
+    bad = bytearray(good)
+    bad[133], bad[383] = 98, 192
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(bytes(bad))
+    proc = risk(path, "--quasi-identifiers", "name", code=2)
+    assert "corrupt" in proc.stderr

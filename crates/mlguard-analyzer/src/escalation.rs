@@ -407,7 +407,26 @@ fn read_trust(v: &Value) -> Result<Policy, String> {
 
 impl Account {
     fn parse(json: &str) -> Result<Account, String> {
-        let d: Details = serde_json::from_str(json)
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| format!("not GetAccountAuthorizationDetails output: {e}"))?;
+        // Any JSON object would read as an empty account ("0 findings"): the
+        // document must hold at least one of the output's lists.
+        const LISTS: [&str; 4] = [
+            "UserDetailList",
+            "GroupDetailList",
+            "RoleDetailList",
+            "Policies",
+        ];
+        if !value
+            .as_object()
+            .is_some_and(|o| LISTS.iter().any(|k| o.contains_key(*k)))
+        {
+            return Err(format!(
+                "not GetAccountAuthorizationDetails output: none of {} is in it",
+                LISTS.join(", ")
+            ));
+        }
+        let d = serde_json::from_value::<Details>(value)
             .map_err(|e| format!("not GetAccountAuthorizationDetails output: {e}"))?;
         let warnings = std::cell::RefCell::new(Vec::new());
         let warn = |w: String| warnings.borrow_mut().push(w);

@@ -141,6 +141,15 @@ fn exfiltration_and_credential_exposure() {
 fn bad_input_is_an_error() {
     assert!(analyze("not json").is_err());
     assert!(analyze("[1,2]").is_err());
+    // Any other JSON document would read as an empty account.
+    for other in [
+        "{}",
+        r#"{"Records": []}"#,
+        r#"{"Version": "2012-10-17", "Statement": []}"#,
+    ] {
+        assert!(analyze(other).is_err(), "{other}");
+    }
+    assert!(analyze(r#"{"RoleDetailList": []}"#).is_ok());
     let r = analyze(r#"{"UserDetailList": [{"UserName": "x", "Arn": "arn:aws:iam::111122223333:user/x", "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": "%ZZ"}]}]}"#).unwrap();
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
 }

@@ -117,9 +117,15 @@ pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, 
             })
         }
         Format::Parquet => {
-            let builder =
+            // The parquet crate can panic on corrupt metadata or pages (an
+            // `unwrap` in its Thrift decoder, a division by zero in a page
+            // decoder): such a file is refused as corrupt, not a crash.
+            let corrupt = || DeidError::Input(CORRUPT_PARQUET.to_owned());
+            let builder = std::panic::catch_unwind(|| {
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
+            })
+            .map_err(|_| corrupt())?
+            .map_err(|e| DeidError::Input(format!("not a Parquet file: {e}")))?;
             let source = builder.schema().clone();
             check_flat(&source)?;
             let reader = builder
@@ -128,11 +134,25 @@ pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, 
                 .map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
             let schema = text_schema(&source);
             let out = schema.clone();
+            let mut reader = Some(reader);
+            let batches = std::iter::from_fn(move || {
+                let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    reader.as_mut().and_then(Iterator::next)
+                }));
+                match next {
+                    Ok(batch) => batch.map(|batch| {
+                        let batch = batch.map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
+                        to_text(&batch, &out)
+                    }),
+                    Err(_) => {
+                        // (After a panic the reader's state is unknown: no more.)
+                        reader = None;
+                        Some(Err(corrupt()))
+                    }
+                }
+            });
             Ok(BatchReader {
-                batches: Box::new(reader.map(move |batch| {
-                    let batch = batch.map_err(|e| DeidError::Input(format!("Parquet: {e}")))?;
-                    to_text(&batch, &out)
-                })),
+                batches: Box::new(batches),
                 schema,
                 source,
                 delimiter: b',',
@@ -140,6 +160,10 @@ pub fn open_batches(file: std::fs::File, format: Format) -> Result<BatchReader, 
         }
     }
 }
+
+/// A Parquet file the parquet crate panicked on.
+const CORRUPT_PARQUET: &str =
+    "not a Parquet file mlguard can read: its parser failed on corrupt data";
 
 fn text_schema(source: &Schema) -> Arc<Schema> {
     Arc::new(Schema::new(

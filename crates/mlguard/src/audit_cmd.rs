@@ -132,6 +132,10 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
 
 fn lookup(args: LookupArgs) -> Result<ExitCode, String> {
     let dir = audit_dir(args.dir);
+    // (A mistyped directory must not read as "no events".)
+    if !dir.is_dir() {
+        return Err(format!("{}: no audit log there", dir.display()));
+    }
     let query = Query {
         event_name: args.event_name,
         since: args.since.as_deref().map(parse_time).transpose()?,

@@ -81,11 +81,35 @@ pub(crate) fn delimiter(d: Option<char>) -> Result<Option<u8>, String> {
     }
 }
 
+/// The largest key file read: a key is 32–64 bytes, as text a few hundred.
+const MAX_KEY_FILE: u64 = 4 << 10;
+/// The largest recipe read.
+const MAX_RECIPE: u64 = 1 << 20;
+
+/// Reads a small file whole, refusing one larger than `max` (`/dev/zero`, a
+/// mistyped data file) instead of reading it all; zeroized when dropped (it
+/// may be a key).
+fn read_capped(path: &Path, max: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{}: larger than {max} bytes; not a key file or recipe",
+            path.display()
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads a key file: at least 32 raw bytes, or text holding hex or base64
 /// of at least 32 bytes. Text that is neither (a passphrase) is refused,
 /// as is hex or base64 of a shorter key.
 fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
-    let raw = Zeroizing::new(std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?);
+    let raw = read_capped(path, MAX_KEY_FILE)?;
     let short = || {
         format!(
             "{}: a key file holds at least 32 random bytes, raw or as hex or base64 text; make one with `head -c 32 /dev/urandom > FILE`",
@@ -383,8 +407,8 @@ fn merge(total: &mut Vec<StepReport>, batch: Vec<StepReport>) {
 pub(crate) fn protect(args: ProtectArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
     let progress = Progress::new();
-    let text = std::fs::read_to_string(&args.recipe)
-        .map_err(|e| format!("{}: {e}", args.recipe.display()))?;
+    let text = String::from_utf8(read_capped(&args.recipe, MAX_RECIPE)?.to_vec())
+        .map_err(|_| format!("{}: not UTF-8 text", args.recipe.display()))?;
     let recipe = Recipe::parse(&text).map_err(|e| format!("{}: {e}", args.recipe.display()))?;
     let in_format = Format::from_path(&args.input, delimiter(args.delimiter)?);
     let out_format = Format::from_path(&args.output, delimiter(args.delimiter)?);
