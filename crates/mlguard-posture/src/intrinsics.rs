@@ -92,7 +92,15 @@ pub struct Template<'t> {
     /// (`${Next}${Next}`) would otherwise be resolved again at every use,
     /// doubling the work per level.
     names: std::cell::RefCell<HashMap<String, Value>>,
+    /// Values resolved for the current [`Template::resolve`] call.
+    work: std::cell::Cell<u32>,
 }
+
+/// The most values one [`Template::resolve`] call resolves; past it the rest
+/// is unknown. Mappings whose values are lists of `Fn::FindInMap` into the
+/// next mapping multiply at every level (8 copies over 12 levels are 8^12):
+/// a 4 KB template must not take minutes and gigabytes.
+const MAX_WORK: u32 = 100_000;
 
 /// The longest string resolution builds; longer is unknown (a template
 /// that multiplies names into each other).
@@ -119,6 +127,7 @@ impl<'t> Template<'t> {
             mappings: doc.get("Mappings").and_then(Value::as_object),
             conditions: doc.get("Conditions").and_then(Value::as_object),
             names: std::cell::RefCell::new(HashMap::new()),
+            work: std::cell::Cell::new(0),
         }
     }
 
@@ -216,15 +225,18 @@ impl<'t> Template<'t> {
 
     /// Resolves a value's intrinsic functions.
     pub fn resolve(&self, v: &Value) -> Value {
+        self.work.set(0);
         self.resolve_depth(v, 0)
     }
 
     fn resolve_depth(&self, v: &Value, depth: u8) -> Value {
         // Parameters and names refer to each other; a cycle is a template
         // CloudFormation refuses, and here it is simply unknown.
-        if depth > 32 {
+        let work = self.work.get();
+        if depth > 32 || work >= MAX_WORK {
             return unknown();
         }
+        self.work.set(work + 1);
         match v {
             Value::Array(a) => Value::Array(
                 a.iter()

@@ -426,3 +426,26 @@ fn resources_whose_condition_is_false_are_not_created() {
     let t = t.replace("Default: prod", "Default: dev");
     assert_eq!(read_text("t.yaml", &t, true).unwrap().notebooks.len(), 1);
 }
+
+#[test]
+fn mappings_that_multiply_into_each_other_resolve_in_bounded_work() {
+    // M{i}.k.v is eight FindInMaps into M{i+1}: 8^12 values if expanded.
+    let mut mappings = serde_json::Map::new();
+    for i in 0..12 {
+        let next = serde_json::json!({"Fn::FindInMap": [format!("M{}", i + 1), "k", "v"]});
+        mappings.insert(
+            format!("M{i}"),
+            serde_json::json!({"k": {"v": vec![next; 8]}}),
+        );
+    }
+    mappings.insert("M12".into(), serde_json::json!({"k": {"v": "leaf"}}));
+    let template = serde_json::json!({
+        "Mappings": mappings,
+        "Resources": {"Data": {"Type": "AWS::S3::Bucket", "Properties": {
+            "Tags": {"Fn::FindInMap": ["M0", "k", "v"]}}}},
+    });
+    // (Unbounded, this expansion took minutes and gigabytes: that it ends is
+    // the test.)
+    let scope = read_text("bomb.json", &template.to_string(), true).unwrap();
+    assert_eq!(scope.buckets.len(), 1);
+}
