@@ -193,6 +193,18 @@ def test_deleted_event_is_detected(fresh_server):
     assert validate(server).returncode == 1
 
 
+def test_a_log_whose_digests_are_gone_is_not_called_intact(fresh_server):
+    # Deleting every digest (then rewriting events with their chain recomputed)
+    # leaves nothing signed: the verdict is "cannot be verified", status 1.
+    server, _ = stopped_server_with_events(fresh_server)
+    for digest in (server.data_dir / "audit" / "digests").rglob("*"):
+        if digest.is_file():
+            digest.unlink()
+    result = validate(server)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "cannot be verified" in result.stdout and "intact" not in result.stdout
+
+
 def test_truncated_log_is_detected(fresh_server):
     server, files = stopped_server_with_events(fresh_server)
     path = files[-1]
