@@ -221,3 +221,21 @@ def test_sarif_uris_are_uri_references(tmp_path):
     sarif = json.loads(scan(tmp_path, "--format", "sarif", check_code=0).stdout)
     uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.startswith("file://") and uri.endswith("/a%20b%23c%25d.txt")
+
+
+def test_csv_locations_are_lines_of_the_file(tmp_path):
+    # A quoted field spans lines: the next record starts on line 5, not "row 3".
+    (tmp_path / "notes.csv").write_text('id,notes\n1,"multi\nline\nnote"\n2,SSN 536-22-8451\n')
+    report = json.loads(scan(tmp_path, "--format", "json", check_code=0).stdout)
+    assert report["files"][0]["findings"][0]["locations"][0]["line"] == 5
+
+
+def test_a_file_read_partway_reports_what_was_read_in_every_format(tmp_path):
+    rows = "".join(f"{i},SSN 536-22-{8000 + i % 1000:04d}\n" for i in range(20000))
+    whole = gzip.compress(("id,notes\n" + rows).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    table = scan(path, "--fail-on", "high", check_code=1).stdout
+    assert "stopped partway" in table and "SSN" in table
+    report = json.loads(scan(path, "--format", "json", check_code=0).stdout)
+    assert report["files"][0]["error"] and report["files"][0]["findings"][0]["count"] > 0

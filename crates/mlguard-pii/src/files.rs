@@ -853,8 +853,11 @@ fn scan_csv<'d>(
         }
         report.records += 1;
         let bytes = record.as_slice().len();
+        // Locations name the line the record starts on in the file (a quoted
+        // field can span lines; a malformed row is skipped), not its count.
+        let line = record.position().map_or(row, csv::Position::line);
         if let Some(full) = rows.push(
-            (row, position, std::mem::replace(&mut record, fresh())),
+            (line, position, std::mem::replace(&mut record, fresh())),
             bytes,
         ) {
             batches.submit(detect(full), &mut merge);

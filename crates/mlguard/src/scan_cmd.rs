@@ -191,8 +191,13 @@ fn write_table(out: &mut impl std::io::Write, reports: &[FileReport]) -> std::io
     let mut total = 0u64;
     for r in reports {
         if let Some(e) = &r.error {
-            writeln!(out, "{}: not scanned: {e}", r.path.display())?;
-            continue;
+            if r.findings.is_empty() {
+                writeln!(out, "{}: not scanned: {e}", r.path.display())?;
+                continue;
+            }
+            // Read partway (a truncated gzip): what was read is reported, as
+            // the JSON and SARIF reports do.
+            writeln!(out, "{}: stopped partway: {e}", r.path.display())?;
         }
         let malformed = if r.malformed > 0 {
             format!(", {} malformed skipped", r.malformed)
