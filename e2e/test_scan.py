@@ -239,3 +239,15 @@ def test_a_file_read_partway_reports_what_was_read_in_every_format(tmp_path):
     assert "stopped partway" in table and "SSN" in table
     report = json.loads(scan(path, "--format", "json", check_code=0).stdout)
     assert report["files"][0]["error"] and report["files"][0]["findings"][0]["count"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif"])
+def test_field_names_that_are_data_are_masked(tmp_path, fmt):
+    # No header row: the first row's values become column names; JSON keys can
+    # be values too. Neither reaches a report raw.
+    (tmp_path / "nohdr.csv").write_text("John Smith,536-22-8451,zoe@example.com,4111111111111111\n"
+                                        "Jane Roe,123-45-6789,a@b.io,5500000000000004\n")
+    (tmp_path / "keys.jsonl").write_text('{"users":{"zoe@example.com":{"ssn":"536-22-8451"}}}\n')
+    out = scan(tmp_path, "--format", fmt, check_code=0).stdout
+    for raw in ("536-22-8451", "zoe@example.com", "4111111111111111", "John Smith", "123-45-6789"):
+        assert raw not in out, (raw, out)

@@ -213,6 +213,41 @@ fn walk(
     }
 }
 
+/// Groups with the PII in their field names masked: a CSV file without a
+/// header row has its first row as column names, and JSON keys can be
+/// values (`{"users": {"zoe@example.com": …}}`); a report shows no raw value,
+/// in a field name either.
+fn masked_fields(detector: &Detector, mut groups: Vec<Group>) -> Vec<Group> {
+    let mut masked: Vec<(String, String)> = Vec::new();
+    for g in &mut groups {
+        let Some(field) = g.field.as_deref() else {
+            continue;
+        };
+        let safe = match masked.iter().find(|(raw, _)| raw == field) {
+            Some((_, safe)) => safe.clone(),
+            None => {
+                let mut safe = field.to_owned();
+                let mut found = detector.detect(field);
+                found.sort_by_key(|f| std::cmp::Reverse(f.start));
+                for f in found {
+                    if let Some(span) = field.get(f.start..f.end) {
+                        safe.replace_range(f.start..f.end, &crate::mask(span));
+                    }
+                }
+                masked.push((field.to_owned(), safe.clone()));
+                safe
+            }
+        };
+        if safe != field {
+            for l in &mut g.locations {
+                l.field = Some(safe.clone());
+            }
+            g.field = Some(safe);
+        }
+    }
+    groups
+}
+
 /// Accumulates findings into groups.
 struct Groups<'d> {
     detector: &'d Detector,
@@ -580,7 +615,7 @@ fn scan_file_in<'d>(
                     );
                 }
             }
-            report.findings = groups.groups;
+            report.findings = masked_fields(detector, groups.groups);
         }
         #[cfg(not(feature = "parquet"))]
         {
@@ -608,7 +643,7 @@ fn scan_file_in<'d>(
     if let Err(e) = result {
         report.error = Some(e);
     }
-    report.findings = groups.groups;
+    report.findings = masked_fields(detector, groups.groups);
     report
 }
 
