@@ -129,3 +129,9 @@ def test_bad_input_is_refused_with_the_file_named(tmp_path):
     (tmp_path / "vpcs.json").write_text('{"Whatever": []}')
     proc = net("exposure", "--topology", str(tmp_path), check_code=2)
     assert "no key this analyzer reads" in proc.stderr
+
+
+def test_a_malformed_address_is_refused_not_taken_for_a_service(topology):
+    proc = net("reach", "--topology", str(topology), "--from", "training", "--to", "999.1.1.1", "--port", "443",
+               check_code=2)
+    assert "not an IPv4 address" in proc.stderr

@@ -55,7 +55,8 @@ pub(crate) struct EncryptArgs {
 pub(crate) struct DecryptArgs {
     /// The envelope file (`-` for standard input).
     input: PathBuf,
-    /// Where to write the plaintext.
+    /// Where to write the plaintext (`-` for standard output, which gets each
+    /// frame as it verifies: on a failure, discard what it received).
     output: PathBuf,
     #[command(flatten)]
     kms: KmsOptions,
@@ -358,7 +359,16 @@ pub(crate) fn decrypt(args: DecryptArgs) -> Result<ExitCode, String> {
         }
         Input::Stream(stream) => envelope::decrypt(&data_key, &header, stream, output.writer()),
     }
-    .map_err(|e| format!("{}: {e}", args.input.display()))?;
+    .map_err(|e| {
+        // A regular file is never written on failure; standard output or a
+        // pipe already holds the frames that verified before this one.
+        let partial = if matches!(output, Output::Direct(_)) {
+            "; what was already written to the output is incomplete: discard it"
+        } else {
+            ""
+        };
+        format!("{}: {e}{partial}", args.input.display())
+    })?;
     output.finish()?;
     eprintln!("decrypted {bytes} bytes (key {})", header.key_id);
     Ok(ExitCode::SUCCESS)

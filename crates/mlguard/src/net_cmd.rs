@@ -223,8 +223,13 @@ fn reach(a: ReachArgs) -> Result<ExitCode, String> {
         ));
     };
     let to = t.resolve_name(&a.to).unwrap_or_else(|| a.to.clone());
+    // Digits and dots are an address meant, never a service name
+    // (`999.1.1.1` is a typo, not com.amazonaws.REGION.999.1.1.1).
+    let looks_numeric = !to.is_empty() && to.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let destination = if let Some(ip) = ip::parse_ip(&to) {
         Dest::Address(ip)
+    } else if looks_numeric {
+        return Err(format!("--to {to}: not an IPv4 address"));
     } else if to.contains('/') {
         let c = ip::Cidr::parse(&to).ok_or_else(|| format!("--to {to}: not a CIDR block"))?;
         Dest::Address(if c.len >= 31 { c.addr } else { c.nth(1) })

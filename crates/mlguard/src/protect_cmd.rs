@@ -228,9 +228,15 @@ fn wrapper_for(
             runtime: runtime()?,
         }))
     } else {
-        let key = local.ok_or(
-            "the token vault needs a key: --vault-key-id (KMS) or --key-file (local)".to_string(),
-        )?;
+        let key = local.ok_or_else(|| {
+            if source.is_some() {
+                // (An existing vault: its key source is fixed.)
+                "the token vault was sealed with a local key: give it with --key-file".to_string()
+            } else {
+                "the token vault needs a key: --vault-key-id (KMS) or --key-file (local)"
+                    .to_string()
+            }
+        })?;
         // The key file also keys the recipe's steps: the vault's wrapping
         // key is derived from it for this purpose alone.
         let master =
