@@ -1428,7 +1428,21 @@ impl<'a> Scan<'a> {
             return false;
         };
         // `mailto:` and `<…>` wrappers are trimmed off the local part's start.
-        let local = local.rsplit([':', '<', '(']).next().unwrap_or(local);
+        let mut local = local.rsplit([':', '<', '(']).next().unwrap_or(local);
+        if let Some((_, after_scheme)) = core.split_once("://") {
+            // In a URL, an `@` before the path separates credentials from the
+            // host (`https://user:pass@host/`): no email. One in the path or
+            // query (`?email=zoe@example.com`) ends an email whose local part
+            // starts after the URL's last separator.
+            let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+            if authority.contains('@') {
+                return false;
+            }
+            local = local
+                .rsplit(['/', '?', '=', '&', '#'])
+                .next()
+                .unwrap_or(local);
+        }
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && local

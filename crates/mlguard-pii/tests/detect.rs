@@ -149,6 +149,13 @@ fn contact_and_network() {
                 ("IP_ADDRESS", "fe80::1ff:fe23:4567:890a"),
             ],
         ),
+        // An email in a URL's query is the email alone; credentials before
+        // a URL's host are not an email.
+        (
+            "see https://example.com/path?email=zoe@example.com now",
+            &[("EMAIL", "zoe@example.com")],
+        ),
+        ("url http://user:pass@example.com/x", &[]),
         ("version 1.2.3.4 released", &[]),
         (
             "mac 00:1A:2B:3C:4D:5E",
