@@ -170,11 +170,12 @@ pub async fn handle(
     }
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
+    // (From the headers and URL alone: an unread body's error has its shape too.)
+    let protocol = Protocol::detect(&parts.headers, parts.uri.query());
     let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect());
     let body = match read.await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => {
-            let protocol = Protocol::detect(&parts.headers, parts.uri.query());
             let error = ApiError::new(
                 413,
                 "RequestEntityTooLarge",
@@ -183,7 +184,6 @@ pub async fn handle(
             return protocol.error_response(&request_id, &error);
         }
         Err(_) => {
-            let protocol = Protocol::detect(&parts.headers, parts.uri.query());
             let error = ApiError::new(
                 408,
                 "RequestTimeout",
@@ -195,7 +195,6 @@ pub async fn handle(
             return protocol.error_response(&request_id, &error);
         }
     };
-    let protocol = Protocol::detect(&parts.headers, parts.uri.query());
     let outcome = serve(&services, &conn, &parts, &body, protocol, &request_id).await;
     match outcome {
         Ok(response) => response,

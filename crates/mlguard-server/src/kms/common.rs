@@ -240,25 +240,28 @@ fn grantee_matches(grant: &Grant, caller: &crate::identity::Caller) -> bool {
 pub fn constraints_hold(grant: &Grant, context: Option<&BTreeMap<String, String>>) -> bool {
     let empty = BTreeMap::new();
     let ctx = context.unwrap_or(&empty);
-    // "The key in each key-value pair is not case sensitive, but the value is
-    // case sensitive" (GrantConstraints).
-    let has = |pairs: &BTreeMap<String, String>, key: &str, value: &str| {
-        pairs
-            .iter()
-            .any(|(k, v)| v == value && k.to_lowercase() == key.to_lowercase())
-    };
     if let Some(subset) = &grant.context_subset
-        && !subset.iter().all(|(k, v)| has(ctx, k, v))
+        && !pairs_within(subset, ctx)
     {
         return false;
     }
     if let Some(equals) = &grant.context_equals
-        && !(equals.iter().all(|(k, v)| has(ctx, k, v))
-            && ctx.iter().all(|(k, v)| has(equals, k, v)))
+        && !(pairs_within(equals, ctx) && pairs_within(ctx, equals))
     {
         return false;
     }
     true
+}
+
+/// Whether every pair of `pairs` is in `within`, as grant constraints compare
+/// them: "the key in each key-value pair is not case sensitive, but the value
+/// is case sensitive" (GrantConstraints).
+fn pairs_within(pairs: &BTreeMap<String, String>, within: &BTreeMap<String, String>) -> bool {
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    pairs.iter().all(|(k, v)| {
+        let key = lower(k);
+        within.iter().any(|(wk, wv)| wv == v && lower(wk) == key)
+    })
 }
 
 /// Whether a grant with constraints `parent` may create one with `child`'s:
@@ -271,21 +274,14 @@ pub fn at_least_as_strict(
     subset: Option<&BTreeMap<String, String>>,
     equals: Option<&BTreeMap<String, String>>,
 ) -> bool {
-    let holds = |pairs: &BTreeMap<String, String>, within: &BTreeMap<String, String>| {
-        pairs.iter().all(|(k, v)| {
-            within
-                .iter()
-                .any(|(wk, wv)| wv == v && wk.to_lowercase() == k.to_lowercase())
-        })
-    };
     if let Some(required) = &parent.context_equals {
         return subset.is_none()
-            && equals.is_some_and(|e| e.len() == required.len() && holds(required, e));
+            && equals.is_some_and(|e| e.len() == required.len() && pairs_within(required, e));
     }
     if let Some(required) = &parent.context_subset {
         return match (subset, equals) {
-            (Some(s), None) => holds(required, s),
-            (None, Some(e)) => holds(required, e),
+            (Some(s), None) => pairs_within(required, s),
+            (None, Some(e)) => pairs_within(required, e),
             _ => false,
         };
     }
